@@ -1,0 +1,25 @@
+# The front door: `make demo` and `make test` work on a fresh machine.
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+
+.PHONY: setup demo test test-fast bench lint serve clean
+
+setup:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+demo: setup
+	$(UV) run tracehub demo
+
+test: setup
+	$(UV) run pytest
+
+bench: setup
+	$(UV) run python -m benchmarks
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+clean:
+	rm -rf .tracehub

@@ -1,0 +1,192 @@
+"""`make bench`: map + validate + load throughput, and lot-trace latency, on SQLite and PostgreSQL.
+
+Throughput replays landed raw pages (ShipBob orders and Shopify orders of a generated world,
+cloned under fresh ids until there are enough line records) through the real pipeline:
+content hashing, mapping, GX validation and the batch loader. Latency queries random lots of a
+store holding at least a million shipment lines. Figures are printed and written as JSON to
+`<home>/bench/latest.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from rich.console import Console
+from rich.progress import Progress
+
+from benchmarks.corpus import clone_pages, shipment_records
+from connectors.base import RawRecord
+from connectors.config import SourceConfig
+from trace_store import queries
+from trace_store.batch import LoadBatch
+from trace_store.store import Store
+from tracehub import settings
+from tracehub.pipeline import sync
+
+console = Console()
+
+
+class ReplayConnector:
+    """Serves landed raw pages from memory, so the benchmark measures our work, not HTTP."""
+
+    def __init__(self, source: str, pages: list[list[RawRecord]]) -> None:
+        self.source = source
+        self.pages = pages
+
+    def check(self) -> str:
+        return "replay"
+
+    def pull(self, entity: str, since: datetime | None, until: datetime) -> Iterator[list[RawRecord]]:
+        yield from self.pages
+
+
+def _config(name: str, kind: str, entity: str) -> SourceConfig:
+    return SourceConfig.model_validate({
+        "name": name, "kind": kind, "base_url": "http://replay.invalid", "entities": [entity],
+        "credentials": {"env": "UNUSED"}, "batch_records": 2000,
+    })
+
+
+def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
+    """Run the pipeline over cloned raw pages until `min_lines` line records have been loaded."""
+    store = Store.open(url)
+    store.upgrade()
+    results = {}
+    try:
+        for name, kind, entity in (("warehouse", "shipbob", "shipment"), ("shop", "shopify", "order")):
+            pages, lines = clone_pages(kind, min_lines)
+            config = _config(name, kind, entity)
+            records = sum(len(p) for p in pages)
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task(f"{entity} on {store.engine.dialect.name}", total=records)
+                started = time.perf_counter()
+                summary = sync(config, entity, store, ReplayConnector(name, pages),
+                               on_batch=lambda s, task=task: bar.update(task, completed=s.pulled))
+                seconds = time.perf_counter() - started
+            results[entity] = {
+                "raw_records": records, "line_records": lines, "seconds": round(seconds, 2),
+                "records_per_s": round(records / seconds), "lines_per_s": round(lines / seconds),
+                "loaded": summary.loaded, "quarantined": summary.quarantined,
+            }
+            console.print(f"  {entity:9} {lines:>8} lines {records:>7} records in {seconds:6.1f} s: "
+                          f"{lines / seconds:>8.0f} lines/s")
+    finally:
+        store.close()
+    return results
+
+
+def bench_trace(url: str, min_lines: int, queries_n: int = 500) -> dict[str, Any]:
+    """Fill a store with at least `min_lines` shipment lines, then time lot traces."""
+    store = Store.open(url)
+    store.upgrade()
+    try:
+        lots = []
+        loaded = 0
+        run_id = store.begin_run("bench", "shipment")
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"filling {store.engine.dialect.name}", total=min_lines)
+            started = time.perf_counter()
+            for chunk, chunk_lots, chunk_lines in shipment_records("bench", min_lines):
+                store.commit_batch(LoadBatch(run_id=run_id, source="bench", entity="shipment", pulled=len(chunk),
+                                             unchanged=0, records=chunk, loaded=len(chunk)))
+                lots.extend(chunk_lots)
+                loaded += chunk_lines
+                bar.update(task, completed=loaded)
+            fill_seconds = time.perf_counter() - started
+        store.finish_run(run_id)
+        rng = random.Random(1)
+        sample = [rng.choice(lots) for _ in range(queries_n)]
+        timings = []
+        for gtin, lot in sample:
+            started = time.perf_counter()
+            deliveries = queries.trace_lot(store, gtin, lot)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert deliveries, (gtin, lot)
+        timings.sort()
+        with store.engine.connect() as conn:
+            lines = conn.execute(sa.text("select count(*) from shipment_line")).scalar_one()
+        result = {
+            "shipment_lines": lines, "fill_seconds": round(fill_seconds, 1),
+            "load_lines_per_s": round(loaded / fill_seconds), "queries": queries_n,
+            "p50_ms": round(statistics.median(timings), 2),
+            "p95_ms": round(timings[int(0.95 * len(timings)) - 1], 2),
+            "max_ms": round(timings[-1], 2),
+        }
+        console.print(f"  trace lot over {lines} lines: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms")
+        return result
+    finally:
+        store.close()
+
+
+def _fresh_pg(admin_url: str) -> tuple[str, Any]:
+    """A throwaway PostgreSQL database; returns its URL and a function that drops it."""
+    name = f"tracehub_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=200_000, help="line records for the throughput run")
+    parser.add_argument("--trace-lines", type=int, default=1_000_000, help="shipment lines in the trace store")
+    parser.add_argument("--pg", default=os.environ.get("TRACEHUB_BENCH_PG_URL",
+                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+
+    out_dir = settings.home() / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version(),
+        "cpus": os.cpu_count(), "lines": args.lines, "trace_lines": args.trace_lines, "backends": {},
+    }
+    for backend in args.backends.split(","):
+        console.rule(backend)
+        cleanup = None
+        if backend == "sqlite":
+            path = out_dir / "bench.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            url = f"sqlite:///{path}"
+        else:
+            url, cleanup = _fresh_pg(args.pg)
+        try:
+            report["backends"][backend] = {"throughput": bench_throughput(url, args.lines)}
+        finally:
+            if cleanup:
+                cleanup()
+        if backend != "sqlite":
+            url, cleanup = _fresh_pg(args.pg)
+        try:
+            report["backends"][backend]["trace"] = bench_trace(url, args.trace_lines)
+        finally:
+            if cleanup:
+                cleanup()
+    (out_dir / "latest.json").write_text(json.dumps(report, indent=2))
+    console.print_json(json.dumps(report))
+    console.print(f"written to {out_dir / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()

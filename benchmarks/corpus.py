@@ -1,0 +1,93 @@
+"""Benchmark data: raw pages cloned from a generated world, and synthetic canonical shipments."""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from connectors.base import RawRecord
+from data_dictionary.models import Shipment, ShipmentLine
+
+PAGE = 250
+CLONE_STRIDE = 10_000_000
+
+
+def _lines(kind: str, payload: dict[str, Any]) -> int:
+    if kind == "shopify":
+        return len(payload.get("line_items") or [])
+    return sum(
+        len(item.get("serial_numbers") or []) if product.get("serial_tracked") else 1
+        for shipment in payload.get("shipments") or []
+        for product in shipment.get("products") or []
+        for item in product.get("inventory_items") or []
+    )
+
+
+def _clone(kind: str, payload: dict[str, Any], k: int) -> RawRecord:
+    clone = copy.deepcopy(payload)
+    clone["id"] = payload["id"] + k * CLONE_STRIDE
+    if kind == "shipbob":
+        for shipment in clone.get("shipments") or []:
+            shipment["id"] += k * CLONE_STRIDE
+            shipment["order_id"] = clone["id"]
+        updated = clone["last_update_at"]
+    else:
+        clone["name"] = f"#{clone['order_number'] + k * CLONE_STRIDE}"
+        updated = clone["updated_at"]
+    stamp = datetime.fromisoformat(updated.replace("Z", "+00:00")).astimezone(UTC)
+    return RawRecord(str(clone["id"]), stamp, clone)
+
+
+def clone_pages(kind: str, min_lines: int, seed: int = 42) -> tuple[list[list[RawRecord]], int]:
+    """Pages of raw records (as a connector yields them) with at least `min_lines` line records."""
+    from simulators.world import generate_world
+
+    world = generate_world(seed, 2.0)
+    originals = world.shipbob_orders if kind == "shipbob" else world.shopify_orders
+    records: list[RawRecord] = []
+    lines = 0
+    k = 0
+    while lines < min_lines:
+        for payload in originals:
+            records.append(_clone(kind, payload, k))
+            lines += _lines(kind, payload)
+        k += 1
+    return [records[i:i + PAGE] for i in range(0, len(records), PAGE)], lines
+
+
+def shipment_records(source: str, min_lines: int, lines_per_shipment: int = 10,
+                     chunk: int = 2000) -> Iterator[tuple[list[Shipment], list[tuple[str, str]], int]]:
+    """Synthetic canonical shipments, about 50 lines per lot, yielded in load-sized chunks."""
+    rng = random.Random(7)
+    gtins = [_gtin(i) for i in range(200)]
+    lots = [(rng.choice(gtins), f"L{i:05d}-{i % 7}/{i % 13:02d}") for i in range(max(1, min_lines // 50))]
+    customers = [f"Hospital {i:04d}" for i in range(2000)]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    made = 0
+    n = 0
+    while made < min_lines:
+        batch: list[Shipment] = []
+        used: list[tuple[str, str]] = []
+        for _ in range(chunk):
+            picks = [rng.choice(lots) for _ in range(lines_per_shipment)]
+            used.extend(picks)
+            n += 1
+            when = start + timedelta(minutes=n)
+            batch.append(Shipment(
+                source=source, source_updated_at=when, shipment_id=str(n), order_number=str(100000 + n),
+                ship_date=when, ship_to_name=rng.choice(customers), carrier="SF Express",
+                lines=tuple(ShipmentLine(line_no=i + 1, gtin=g, lot=lot, tracking="lot", qty=Decimal(rng.randint(1, 20)))
+                            for i, (g, lot) in enumerate(picks)),
+            ))
+            made += lines_per_shipment
+        yield batch, used, chunk * lines_per_shipment
+
+
+def _gtin(i: int) -> str:
+    body = f"0695{1000000 + i:07d}{i % 10:02d}"[:13]
+    total = sum(int(d) * (3 if idx % 2 == 0 else 1) for idx, d in enumerate(reversed(body)))
+    return body + str((10 - total % 10) % 10)

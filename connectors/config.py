@@ -1,0 +1,188 @@
+"""Source configuration: one YAML entry per platform connection, validated with pydantic.
+
+```yaml
+sources:
+  - name: shop
+    kind: shopify
+    base_url: https://example.myshopify.com
+    entities: [order]
+    credentials: {env: SHOPIFY_TOKEN}          # or {airflow_conn: shopify_shop}
+    schedule: "@hourly"
+    rate_limit: {requests: 2, per_seconds: 1, burst: 40}
+    lookback_minutes: 10
+```
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Kind = Literal["shopify", "shipbob", "odoo"]
+
+ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
+    "shopify": ("order",),
+    "shipbob": ("shipment",),
+    "odoo": ("device", "party", "lot", "batch_record", "invoice"),
+}
+"""Canonical entities each platform kind can deliver, in the order a full sync pulls them."""
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the integration engineer who must fix it."""
+
+
+class Credentials(BaseModel):
+    """Where a source's secret lives; never the secret itself."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    env: str | None = None
+    airflow_conn: str | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Credentials:
+        if (self.env is None) == (self.airflow_conn is None):
+            raise ValueError("give exactly one of 'env' (an environment variable) or 'airflow_conn'")
+        return self
+
+
+class RateLimit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    requests: float = Field(gt=0)
+    per_seconds: float = Field(gt=0)
+    burst: int = Field(default=1, ge=1)
+
+
+class Secret(BaseModel):
+    """A resolved credential. `repr` hides the values so they cannot leak into logs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    token: str = Field(repr=False)
+    login: str | None = None
+    database: str | None = None
+
+
+class SourceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    kind: Kind
+    base_url: str = Field(pattern=r"^https?://")
+    entities: list[str] = Field(min_length=1)
+    credentials: Credentials
+    schedule: str | None = "@hourly"
+    rate_limit: RateLimit | None = None
+    lookback_minutes: int = Field(default=10, ge=0)
+    safety_lag_seconds: int = Field(default=0, ge=0)
+    timeout_seconds: float = Field(default=30, gt=0)
+    page_size: int = Field(default=100, ge=1, le=250)
+    batch_records: int = Field(default=2000, ge=1, le=50_000)
+    """Records landed per transaction: bounds memory and the work a crash can lose."""
+    database: str | None = None
+    """Odoo only: the database name."""
+    login: str | None = None
+    """Odoo only: the user login (the password or API key is the credential)."""
+
+    @model_validator(mode="after")
+    def _entities_known(self) -> SourceConfig:
+        allowed = ENTITIES_BY_KIND[self.kind]
+        unknown = [e for e in self.entities if e not in allowed]
+        if unknown:
+            raise ValueError(f"entities {unknown} are not served by kind {self.kind!r}; choose from {list(allowed)}")
+        return self
+
+    def secret(self) -> Secret:
+        """Resolve the credential from the environment or an Airflow connection."""
+        if self.credentials.env is not None:
+            value = os.environ.get(self.credentials.env)
+            if not value:
+                raise ConfigError(
+                    f"source {self.name!r}: environment variable {self.credentials.env} is not set; "
+                    "export it with the platform's access token"
+                )
+            return Secret(token=value, login=self.login, database=self.database)
+        return _airflow_secret(self.name, self.credentials.airflow_conn or "", self.login, self.database)
+
+
+class SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceConfig]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SourcesFile:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {dupes}")
+        return self
+
+    def get(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise ConfigError(f"no source named {name!r}; configured: {[s.name for s in self.sources]}")
+
+
+def load_sources(path: str | Path) -> SourcesFile:
+    """Read and validate a sources file, turning every problem into one readable ConfigError."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"sources file {path} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"sources file {path} is not valid YAML: {exc}") from None
+    try:
+        return SourcesFile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(err, data) for err in exc.errors())
+        raise ConfigError(f"sources file {path}: {problems}") from None
+
+
+def _describe(err: dict, data: object) -> str:
+    loc = list(err["loc"])
+    where = ".".join(str(p) for p in loc)
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int) and isinstance(data, dict):
+        try:
+            where = f"source {data['sources'][loc[1]].get('name', loc[1])!r} field {'.'.join(map(str, loc[2:])) or '(entry)'}"
+        except (KeyError, IndexError, AttributeError, TypeError):
+            pass
+    return f"{where}: {err['msg']}"
+
+
+def _airflow_secret(source: str, conn_id: str, login: str | None, database: str | None) -> Secret:
+    """Read an Airflow connection: `AIRFLOW_CONN_<ID>` (URI or JSON) first, then Airflow itself."""
+    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+    if raw:
+        if raw.lstrip().startswith("{"):
+            conn = json.loads(raw)
+            password, conn_login, schema = conn.get("password"), conn.get("login"), conn.get("schema")
+        else:
+            parts = urlsplit(raw)
+            password = unquote(parts.password or "")
+            conn_login = unquote(parts.username or "") or None
+            schema = parts.path.lstrip("/") or None
+    else:
+        try:
+            from airflow.sdk import Connection  # heavy: only when no env var is set
+
+            conn_obj = Connection.get(conn_id)
+        except Exception:  # noqa: BLE001 - any lookup failure means the same to the engineer
+            raise ConfigError(
+                f"source {source!r}: Airflow connection {conn_id!r} not found; "
+                f"set AIRFLOW_CONN_{conn_id.upper()} or add it with 'airflow connections add'"
+            ) from None
+        password, conn_login, schema = conn_obj.password, conn_obj.login, conn_obj.schema
+    if not password:
+        raise ConfigError(f"source {source!r}: Airflow connection {conn_id!r} has no password/token")
+    return Secret(token=password, login=login or conn_login, database=database or schema)

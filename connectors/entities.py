@@ -1,0 +1,20 @@
+"""Checking a requested entity against what a platform kind serves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+from connectors.config import ENTITIES_BY_KIND
+
+T = TypeVar("T")
+
+
+def declared(kind: str, entity: str, declarations: Mapping[str, T]) -> T:
+    """The declaration for `entity`, or a ValueError naming it and the allowed ones."""
+    try:
+        return declarations[entity]
+    except KeyError:
+        raise ValueError(
+            f"{kind} connectors do not serve entity {entity!r}; choose from {list(ENTITIES_BY_KIND[kind])}"
+        ) from None

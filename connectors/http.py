@@ -1,0 +1,302 @@
+"""The HTTP core every connector shares: auth, timeouts, throttling, retries, error translation.
+
+DESIGN rule 5 lives here: transient failures (429, 500/502/503/504, timeouts, dropped
+connections, truncated or invalid JSON) are retried with exponential backoff and jitter,
+waiting at least what `Retry-After` / `x-retry-after` asks; a pause longer than the cap
+raises `DeferSync` so the pipeline checkpoints instead of hanging. Other 4xx fail at once
+with the platform's own message. Rule 8 too: the token lives only in the session headers
+and is scrubbed from every message we build; requests' own exception text (which embeds
+URLs) is never passed on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+from tenacity import (
+    RetryCallState,
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_exponential_jitter,
+)
+
+from connectors.config import Secret, SourceConfig
+from connectors.errors import AuthError, DeferSync, PlatformError, RetriesExhausted
+from connectors.ratelimit import TokenBucket, bucket_for
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_AFTER_HEADERS = ("Retry-After", "x-retry-after")
+
+
+@dataclass(frozen=True, slots=True)
+class TokenHeader:
+    """An auth style: the token goes in header `name`, after `prefix`."""
+
+    name: str
+    prefix: str = ""
+
+    def headers(self, token: str) -> dict[str, str]:
+        return {self.name: f"{self.prefix}{token}"}
+
+
+BEARER = TokenHeader("Authorization", "Bearer ")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How persistent a client is. Defaults suit production; tests shrink the waits."""
+
+    attempts: int = 8
+    budget_seconds: float = 300.0
+    initial_wait: float = 1.0
+    max_wait: float = 30.0
+    defer_over: float = 60.0
+    """A requested pause longer than this raises DeferSync instead of sleeping."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A successful answer: status, headers (case-insensitive) and the parsed JSON body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+
+class Transient(Exception):
+    """A failure worth another attempt; `retry_after` is the pause the platform asked for."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+BodyCheck = Callable[[Any], None]
+"""Inspects a 2xx body and raises (Transient, AuthError, PlatformError) when it carries an error."""
+
+
+class HttpClient:
+    """One platform connection: a requests.Session with the credential, plus the retry loop."""
+
+    def __init__(
+        self,
+        config: SourceConfig,
+        secret: Secret,
+        *,
+        auth: TokenHeader | None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.source = config.name
+        self._config = config
+        self._token = secret.token
+        self._base_url = config.base_url.rstrip("/")
+        self._timeout = config.timeout_seconds
+        self._policy = policy or RetryPolicy()
+        self._bucket: TokenBucket | None = (
+            bucket_for(config.name, secret.token, config.rate_limit) if config.rate_limit else None
+        )
+        self._session = requests.Session()
+        self._session.headers["Accept"] = "application/json"
+        if auth is not None:
+            self._session.headers.update(auth.headers(secret.token))
+
+    def __repr__(self) -> str:
+        return f"HttpClient(source={self.source!r}, base_url={self._base_url!r})"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        endpoint: str | None = None,
+        check: BodyCheck | None = None,
+    ) -> Reply:
+        """Send one logical request, retrying transient failures; `endpoint` labels it in messages and logs."""
+        label = endpoint or f"{method} {path}"
+        policy = self._policy
+        retrying = Retrying(
+            retry=retry_if_exception_type(Transient),
+            stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.budget_seconds),
+            wait=self._wait,
+            before_sleep=lambda state: self._log_retry(label, state),
+        )
+        try:
+            return retrying(self._attempt, method, path, params, json_body, label, check)
+        except RetryError as exc:
+            last = exc.last_attempt
+            reason = self.scrub(str(last.exception()))
+            raise RetriesExhausted(
+                self.source,
+                f"source {self.source!r}: {label} still failing after {last.attempt_number} "
+                f"attempts; last error: {reason}. The platform may be down; run the sync again later, "
+                "it resumes from its last checkpoint",
+                endpoint=label,
+                attempts=last.attempt_number,
+                last_error=reason,
+            ) from None
+
+    def scrub(self, text: str) -> str:
+        """Remove the token from text that may echo it (a platform message, say)."""
+        return text.replace(self._token, "***") if self._token else text
+
+    def auth_error(self, detail: str) -> AuthError:
+        """The refusal, naming the source and where its credential comes from."""
+        creds = self._config.credentials
+        where = (
+            f"environment variable {creds.env}" if creds.env else f"Airflow connection {creds.airflow_conn!r}"
+        )
+        return AuthError(
+            self.source,
+            f"source {self.source!r}: the platform refused the credentials ({self.scrub(detail)}); "
+            f"check the credentials of source {self.source!r} ({where})",
+        )
+
+    def platform_error(self, label: str, status: int | None, message: str) -> PlatformError:
+        """A final refusal carrying the platform's own words."""
+        message = self.scrub(message)
+        where = f"HTTP {status}" if status is not None else "error"
+        return PlatformError(
+            self.source,
+            f"source {self.source!r}: {label} failed with {where}: {message}",
+            status=status,
+            platform_message=message,
+        )
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json_body: Any,
+        label: str,
+        check: BodyCheck | None,
+    ) -> Reply:
+        if self._bucket is not None:
+            self._bucket.acquire()
+        try:
+            response = self._session.request(
+                method,
+                self._base_url + path,
+                params=params,
+                json=json_body,
+                timeout=self._timeout,
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            raise Transient(f"no answer within {self._timeout:g} s") from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            raise Transient(f"connection failed: {_describe(exc)}") from None
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            self._back_off(label, status, _retry_after(response.headers))
+        if status in (401, 403):
+            raise self.auth_error(f"HTTP {status}: {_platform_message(response)}")
+        if not 200 <= status < 300:
+            raise self.platform_error(label, status, _platform_message(response))
+        try:
+            body = response.json()
+        except ValueError:
+            raise Transient(f"HTTP {status} with a truncated or invalid JSON body "
+                            f"({len(response.content)} bytes)") from None
+        if check is not None:
+            check(body)
+        return Reply(status, response.headers, body)
+
+    def _back_off(self, label: str, status: int, retry_after: float | None) -> None:
+        """Turn a 429/5xx into a retry, or into DeferSync when the asked pause is too long."""
+        if retry_after is not None and retry_after > self._policy.defer_over:
+            raise DeferSync(
+                self.source,
+                f"source {self.source!r}: {label} answered HTTP {status} asking to wait {retry_after:g} s, "
+                f"more than the {self._policy.defer_over:g} s cap; defer this sync and resume from "
+                "its last checkpoint",
+                retry_after=retry_after,
+            )
+        if retry_after and self._bucket is not None:
+            self._bucket.hold(retry_after)
+        raise Transient(f"HTTP {status}", retry_after)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Exponential backoff with jitter, but never shorter than the platform asked for."""
+        policy = self._policy
+        backoff = wait_exponential_jitter(
+            initial=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait
+        )(state)
+        error = state.outcome.exception() if state.outcome else None
+        asked = error.retry_after if isinstance(error, Transient) and error.retry_after else 0.0
+        return max(backoff, asked)
+
+    def _log_retry(self, label: str, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "source %s: %s failed (%s), attempt %d of %d; retrying in %.2f s",
+            self.source, label, self.scrub(str(error)), state.attempt_number, self._policy.attempts, wait,
+        )
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the platform asked us to wait (`Retry-After` as seconds or HTTP date, `x-retry-after`)."""
+    for name in RETRY_AFTER_HEADERS:
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def _platform_message(response: requests.Response) -> str:
+    """The platform's own error words: Shopify `errors`, ShipBob `message`, JSON-RPC `error.data.message`."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:300] or response.reason or "no message"
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            error = (error.get("data") or {}).get("message") or error.get("message")
+        for value in (body.get("errors"), body.get("message"), error):
+            if value:
+                return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return json.dumps(body, ensure_ascii=False)[:300]
+
+
+def _describe(exc: BaseException) -> str:
+    """Name a requests failure by its exception types only: requests' text embeds the URL."""
+    names: list[str] = []
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if type(current).__name__ not in names:
+            names.append(type(current).__name__)
+        pending.extend(
+            inner for inner in (*current.args, current.__cause__, current.__context__)
+            if isinstance(inner, BaseException)
+        )
+    return " / ".join(names)

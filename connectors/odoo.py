@@ -1,0 +1,245 @@
+"""Odoo JSON-RPC: master data, lots, production orders and invoices by `write_date`.
+
+Odoo is the odd platform: one POST endpoint, credentials in every call's arguments,
+errors inside HTTP 200 bodies, and relations as bare ids. Each entity therefore declares
+its model, fields, fixed domain and the relations to expand; expansion reads each related
+model once per page (never once per record) so one raw record carries everything its
+mapping needs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from connectors.base import RawRecord
+from connectors.config import ConfigError, Secret, SourceConfig
+from connectors.entities import declared
+from connectors.http import HttpClient, Reply, RetryPolicy, Transient
+from connectors.pagination import OffsetLimit
+from connectors.timefmt import odoo_datetime, parse_utc
+
+ENDPOINT = "/jsonrpc"
+
+FINAL_ERRORS = frozenset({
+    "AccessError", "MissingError", "UserError", "ValidationError", "RedirectWarning",
+    "BadRequest", "ValueError", "TypeError", "KeyError", "AttributeError", "IndexError",
+})
+"""Odoo exception names (last dotted part) that mean the request itself is wrong: never retried.
+AccessDenied means bad credentials; any other name (a database hiccup, a worker restart)
+is taken as transient."""
+
+
+@dataclass(frozen=True, slots=True)
+class Expand:
+    """Replace relation `field` with the `model` records it points to (their `fields` plus id).
+
+    A many2one `[id, name]` becomes the related dict; a one2many/many2many id list (`to_many`)
+    becomes a list of dicts in id order.
+    """
+
+    field: str
+    model: str
+    fields: tuple[str, ...]
+    to_many: bool = False
+    expand: tuple[Expand, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OdooEntity:
+    """A canonical entity as an Odoo model, its fields, a fixed domain and relations to expand."""
+
+    model: str
+    fields: tuple[str, ...]
+    domain: tuple[tuple[str, str, Any], ...] = ()
+    expand: tuple[Expand, ...] = ()
+
+
+PRODUCT_CODES = ("barcode", "default_code")
+
+ENTITIES: dict[str, OdooEntity] = {
+    "device": OdooEntity(
+        model="product.product",
+        fields=("id", "default_code", "barcode", "name", "x_studio_name_zh", "x_studio_model",
+                "x_studio_registration_no", "x_studio_risk_class", "tracking", "uom_id", "write_date"),
+    ),
+    "party": OdooEntity(
+        model="res.partner",
+        fields=("id", "name", "ref", "x_studio_role", "state_id", "x_studio_licence_no", "write_date"),
+        domain=(("x_studio_role", "!=", False),),
+    ),
+    "lot": OdooEntity(
+        model="stock.lot",
+        fields=("id", "name", "product_id", "expiration_date", "x_studio_production_date",
+                "x_studio_qc_status", "x_studio_manufacturer", "write_date"),
+        expand=(Expand("product_id", "product.product", (*PRODUCT_CODES, "name")),),
+    ),
+    "batch_record": OdooEntity(
+        model="mrp.production",
+        fields=("id", "name", "product_id", "lot_producing_id", "product_qty", "qty_produced",
+                "date_finished", "state", "x_studio_qc_decision", "x_studio_inspector", "move_raw_ids",
+                "write_date"),
+        domain=(("state", "=", "done"),),
+        expand=(
+            Expand("product_id", "product.product", PRODUCT_CODES),
+            Expand("lot_producing_id", "stock.lot", ("name",)),
+            Expand("move_raw_ids", "stock.move", ("quantity",), to_many=True, expand=(
+                Expand("product_id", "product.product", PRODUCT_CODES),
+                Expand("lot_ids", "stock.lot", ("name",), to_many=True),
+            )),
+        ),
+    ),
+    "invoice": OdooEntity(
+        model="account.move",
+        fields=("id", "name", "move_type", "invoice_origin", "partner_id", "invoice_date", "currency_id",
+                "amount_untaxed", "amount_tax", "amount_total", "state", "invoice_line_ids", "write_date"),
+        domain=(("move_type", "=", "out_invoice"), ("state", "=", "posted")),
+        expand=(
+            Expand("invoice_line_ids", "account.move.line",
+                   ("name", "quantity", "price_unit", "price_subtotal"), to_many=True, expand=(
+                       Expand("product_id", "product.product", PRODUCT_CODES),
+                   )),
+        ),
+    ),
+}
+
+
+class OdooConnector:
+    """One Odoo database, logged in as `login` with a password or API key as the credential."""
+
+    kind = "odoo"
+
+    def __init__(self, config: SourceConfig, secret: Secret, *, policy: RetryPolicy | None = None) -> None:
+        secret = secret.model_copy(update={
+            "database": secret.database or config.database, "login": secret.login or config.login,
+        })
+        if not secret.database or not secret.login:
+            raise ConfigError(
+                f"source {config.name!r}: Odoo needs 'database' and 'login' in its config "
+                "(or the Airflow connection's schema and login)"
+            )
+        self.source = config.name
+        self.config = config
+        self.http = HttpClient(config, secret, auth=None, policy=policy)
+        self._secret = secret
+        self._uid: int | None = None
+        self._request_ids = itertools.count(1)
+        self._paginator = OffsetLimit()
+
+    def __repr__(self) -> str:
+        return f"OdooConnector(source={self.source!r})"
+
+    def check(self) -> str:
+        """Log in: proves database, login and password in one call."""
+        uid = self._login()
+        secret = self._secret
+        return f"odoo {self.source}: logged in to database {secret.database!r} as {secret.login!r} (uid {uid})"
+
+    def pull(self, entity: str, since: datetime | None, until: datetime) -> Iterator[list[RawRecord]]:
+        """Yield pages of `entity` with since <= write_date <= until, oldest first."""
+        spec = declared(self.kind, entity, ENTITIES)
+        domain: list[Any] = list(spec.domain)
+        if since is not None:
+            domain.append(("write_date", ">=", odoo_datetime(since)))
+        domain.append(("write_date", "<=", odoo_datetime(until, up=True)))
+        base = {"fields": list(spec.fields), "order": "write_date asc, id asc"}
+        params: dict[str, Any] | None = self._paginator.first(base, self.config.page_size)
+        while params is not None:
+            reply = self._execute(spec.model, "search_read", [domain], params)
+            rows = self._result_list(reply, f"{spec.model}.search_read")
+            if rows:
+                self._expand(rows, spec.expand)
+                yield [self._record(spec.model, row) for row in rows]
+            params = self._paginator.next(params, reply, len(rows))
+
+    def _login(self) -> int:
+        if self._uid is None:
+            secret = self._secret
+            args = [secret.database, secret.login, secret.token]
+            uid = self._call("common", "login", args, "common.login").body["result"]
+            if not uid:
+                raise self.http.auth_error(
+                    f"Odoo refused login {secret.login!r} on database {secret.database!r}"
+                )
+            self._uid = uid
+        return self._uid
+
+    def _execute(self, model: str, method: str, args: list[Any], kwargs: dict[str, Any]) -> Reply:
+        uid = self._login()
+        secret = self._secret
+        return self._call(
+            "object", "execute_kw", [secret.database, uid, secret.token, model, method, args, kwargs],
+            f"{model}.{method}",
+        )
+
+    def _call(self, service: str, method: str, args: list[Any], label: str) -> Reply:
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": next(self._request_ids),
+            "params": {"service": service, "method": method, "args": args},
+        }
+        return self.http.request(
+            "POST", ENDPOINT, json_body=payload, endpoint=label,
+            check=lambda body: self._check_body(body, label),
+        )
+
+    def _check_body(self, body: Any, label: str) -> None:
+        """Raise for the JSON-RPC error an HTTP 200 may carry, retrying only transient ones."""
+        if not isinstance(body, dict) or ("result" not in body and "error" not in body):
+            raise self.http.platform_error(label, 200, "the answer is not a JSON-RPC response")
+        error = body.get("error")
+        if error is None:
+            return
+        data = error.get("data") or {}
+        name = str(data.get("name") or "")
+        message = str(data.get("message") or error.get("message") or "unknown error")
+        kind = name.rsplit(".", 1)[-1]
+        if kind == "AccessDenied":
+            raise self.http.auth_error(f"Odoo {label}: {message}")
+        if kind in FINAL_ERRORS:
+            raise self.http.platform_error(label, 200, f"{name}: {message}")
+        raise Transient(f"Odoo {name or error.get('message', 'error')}: {self.http.scrub(message)}")
+
+    def _result_list(self, reply: Reply, label: str) -> list[dict[str, Any]]:
+        result = reply.body["result"]
+        if not isinstance(result, list):
+            raise self.http.platform_error(label, reply.status, "expected a list of records in 'result'")
+        return result
+
+    def _expand(self, rows: Sequence[dict[str, Any]], relations: Sequence[Expand]) -> None:
+        """Replace relation ids in `rows` with related dicts, one `read` per relation per page."""
+        for rel in relations:
+            ids = sorted({i for row in rows for i in _relation_ids(row.get(rel.field), rel.to_many)})
+            related: dict[int, dict[str, Any]] = {}
+            if ids:
+                fields = list(dict.fromkeys((*rel.fields, *(child.field for child in rel.expand))))
+                found = self._result_list(self._execute(rel.model, "read", [ids], {"fields": fields}),
+                                          f"{rel.model}.read")
+                self._expand(found, rel.expand)
+                related = {record["id"]: record for record in found}
+            for row in rows:
+                value = row.get(rel.field)
+                if rel.to_many and isinstance(value, list):
+                    row[rel.field] = [related.get(i, {"id": i}) for i in sorted(value)]
+                elif not rel.to_many and isinstance(value, list) and value:
+                    row[rel.field] = related.get(value[0], {"id": value[0], "display_name": value[-1]})
+
+    def _record(self, model: str, row: dict[str, Any]) -> RawRecord:
+        try:
+            updated_at = parse_utc(row["write_date"])
+        except (KeyError, TypeError, ValueError):
+            raise self.http.platform_error(
+                f"{model}.search_read", 200, f"record {row.get('id')!r} has no valid write_date"
+            ) from None
+        return RawRecord(external_id=str(row["id"]), updated_at=updated_at, payload=row)
+
+
+def _relation_ids(value: Any, to_many: bool) -> list[int]:
+    """Ids a relation value points to: `[id, name]` for many2one, `[id, ...]` for x2many, False if empty."""
+    if not isinstance(value, list) or not value:
+        return []
+    return list(value) if to_many else [value[0]]

@@ -1,0 +1,82 @@
+"""The three ways our platforms page through results, each a small declarative strategy.
+
+A paginator turns the first request's parameters into the next request's, given the
+answer and how many records it held; `None` means there is no next page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+from requests.utils import parse_header_links
+
+from connectors.http import Reply
+
+Params = dict[str, Any]
+
+
+class Paginator(Protocol):
+    def first(self, params: Mapping[str, Any], page_size: int) -> Params:
+        """Parameters of the first page."""
+
+    def next(self, params: Params, reply: Reply, count: int) -> Params | None:
+        """Parameters of the page after the one `params` fetched, or None after the last."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkHeaderCursor:
+    """Shopify: the `Link` header's rel="next" URL carries an opaque `page_info` cursor.
+
+    Only the `keep` parameters are taken from that URL and sent to our own base URL, so
+    the credential never follows a link to another host.
+    """
+
+    limit_param: str = "limit"
+    keep: tuple[str, ...] = ("limit", "page_info")
+
+    def first(self, params: Mapping[str, Any], page_size: int) -> Params:
+        return {**params, self.limit_param: page_size}
+
+    def next(self, params: Params, reply: Reply, count: int) -> Params | None:
+        for link in parse_header_links(reply.headers.get("Link", "")):
+            if link.get("rel") == "next":
+                query = dict(parse_qsl(urlsplit(link["url"]).query))
+                return {name: query[name] for name in self.keep if name in query}
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageNumber:
+    """ShipBob: numbered pages; a `next-page` header is present while more pages follow."""
+
+    page_param: str = "Page"
+    limit_param: str = "Limit"
+    more_header: str = "next-page"
+
+    def first(self, params: Mapping[str, Any], page_size: int) -> Params:
+        return {**params, self.page_param: 1, self.limit_param: page_size}
+
+    def next(self, params: Params, reply: Reply, count: int) -> Params | None:
+        if count == 0 or not reply.headers.get(self.more_header):
+            return None
+        return {**params, self.page_param: params[self.page_param] + 1}
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetLimit:
+    """Odoo: skip `offset` records; a short page is the last one."""
+
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+
+    def first(self, params: Mapping[str, Any], page_size: int) -> Params:
+        return {**params, self.offset_param: 0, self.limit_param: page_size}
+
+    def next(self, params: Params, reply: Reply, count: int) -> Params | None:
+        limit = params[self.limit_param]
+        if count < limit:
+            return None
+        return {**params, self.offset_param: params[self.offset_param] + limit}

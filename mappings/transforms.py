@@ -1,0 +1,301 @@
+"""Named value transforms and row expanders that mapping specs refer to by name.
+
+A transform factory takes the arguments written in the spec and returns a function
+``value -> value``; factories run once when a spec is compiled, so the returned functions do
+no parsing of their own configuration on the hot path. A transform that cannot convert its
+input raises `MappingError` with what it expected; the engine turns that into a quarantine
+`RuleFailure` naming the raw payload path. The engine does not call a transform with None
+unless it is in `NONE_AWARE` (`default`, `if_present`, `false_none`), so optional fields stay
+optional without every transform checking for None.
+
+Expanders produce several rows from one raw element where one platform record holds several
+canonical lines (a ShipBob inventory item with one serial per unit, an Odoo stock move that
+consumed several lots).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from data_dictionary.udi import parse_udi
+
+Transform = Callable[[Any], Any]
+_ONE = Decimal(1)
+
+
+class MappingError(ValueError):
+    """A raw value does not have the shape or format the spec expects."""
+
+    def __init__(self, message: str, field: str | None = None, value: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.value = value
+
+
+def to_decimal(value: Any) -> Decimal:
+    """Exact decimal from a JSON string or number; floats go through their shortest repr."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise MappingError("expected a number, got a boolean")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise MappingError("expected a decimal number") from None
+        if not result.is_finite():
+            raise MappingError("expected a finite decimal number")
+        return result
+    raise MappingError(f"expected a number, got {type(value).__name__}")
+
+
+def to_utc_datetime(value: Any) -> datetime:
+    """ISO 8601 datetime that carries its UTC offset, converted to UTC."""
+    if not isinstance(value, str):
+        raise MappingError(f"expected an ISO 8601 datetime string, got {type(value).__name__}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise MappingError("expected an ISO 8601 datetime with UTC offset") from None
+    if parsed.tzinfo is None:
+        raise MappingError("expected an ISO 8601 datetime with UTC offset, got a naive time")
+    return parsed.astimezone(UTC)
+
+
+def naive_utc_datetime(value: Any) -> datetime:
+    """Odoo's ``YYYY-MM-DD HH:MM:SS``: naive, UTC by convention."""
+    if not isinstance(value, str):
+        raise MappingError(f"expected a datetime string 'YYYY-MM-DD HH:MM:SS', got {type(value).__name__}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise MappingError("expected a datetime 'YYYY-MM-DD HH:MM:SS' (UTC)") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def to_date(value: Any) -> date:
+    """ISO 8601 date; a datetime string gives its date part as written (no zone conversion)."""
+    if not isinstance(value, str):
+        raise MappingError(f"expected an ISO 8601 date string, got {type(value).__name__}")
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value).date()
+    except ValueError:
+        raise MappingError("expected an ISO 8601 date 'YYYY-MM-DD'") from None
+
+
+def to_str(value: Any) -> str:
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return str(value)
+    raise MappingError(f"expected a string or integer, got {type(value).__name__}")
+
+
+def to_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise MappingError(f"expected an integer, got {type(value).__name__}")
+    try:
+        return int(value)
+    except ValueError:
+        raise MappingError("expected an integer") from None
+
+
+def strip_hash(value: Any) -> str:
+    """Order numbers are compared without Shopify's display ``#``: "#1001" -> "1001"."""
+    return to_str(value).strip().lstrip("#").strip()
+
+
+def normalize_gtin(value: Any) -> str | None:
+    """Digits only, left-padded to GTIN-14. The check digit is a quality rule, not checked here."""
+    if type(value) is str and len(value) == 14 and value.isascii() and value.isdigit():
+        return value
+    digits = "".join(ch for ch in to_str(value) if ch.isdigit())
+    if not digits:
+        return None
+    if len(digits) > 14:
+        raise MappingError("expected a GTIN of at most 14 digits")
+    return digits.zfill(14)
+
+
+def many2one_id(value: Any) -> Any:
+    """Odoo many2one as ``[id, "name"]`` or an expanded record dict -> id."""
+    if isinstance(value, list) and len(value) == 2:
+        return value[0]
+    if isinstance(value, dict) and "id" in value:
+        return value["id"]
+    raise MappingError('expected an Odoo many2one [id, "name"]')
+
+
+def many2one_name(value: Any) -> Any:
+    """Odoo many2one as ``[id, "name"]`` or an expanded record dict -> display name."""
+    if isinstance(value, list) and len(value) == 2:
+        return value[1]
+    if isinstance(value, dict) and "name" in value:
+        return value["name"]
+    raise MappingError('expected an Odoo many2one [id, "name"]')
+
+
+def decimal_sum(value: Any) -> Decimal:
+    """Sum of a list of money amounts (e.g. every tax line of an order line)."""
+    if not isinstance(value, list):
+        raise MappingError(f"expected a list of amounts, got {type(value).__name__}")
+    total = Decimal(0)
+    for item in value:
+        if item is not None:
+            total += to_decimal(item)
+    return total
+
+
+def _lookup(table: dict[Any, Any]) -> Transform:
+    allowed = ", ".join(sorted(str(key) for key in table))
+
+    def lookup(value: Any) -> Any:
+        try:
+            return table[value]
+        except (KeyError, TypeError):
+            raise MappingError(f"expected one of: {allowed}") from None
+
+    return lookup
+
+
+def _default(fallback: Any) -> Transform:
+    return lambda value: fallback if value is None else value
+
+
+def _if_present(result: Any) -> Transform:
+    """A constant when the value is set (e.g. a cancellation time -> status "cancelled")."""
+    return lambda value: None if value is None or value is False else result
+
+
+def _strip_suffix(suffix: str) -> Transform:
+    return lambda value: to_str(value).removesuffix(suffix)
+
+
+def _first_flag(labels: list[Any]) -> Transform:
+    """The label of the first true flag in a list of flags, else the last label.
+
+    ``[serial_tracked, lot_tracked]`` with labels ``[serial, lot, none]`` gives the tracking.
+    """
+
+    def first_flag(flags: Any) -> Any:
+        for flag, label in zip(flags, labels, strict=False):
+            if flag is True:
+                return label
+        return labels[-1]
+
+    return first_flag
+
+
+def _udi(part: str) -> Transform:
+    """One element of a UDI scan (lot, serial, gtin, expiry_date, production_date)."""
+    if part not in {"gtin", "lot", "serial", "expiry_date", "production_date"}:
+        raise ValueError(f"unknown UDI part {part!r}")
+
+    def udi(value: Any) -> Any:
+        return getattr(parse_udi(value), part)
+
+    return udi
+
+
+def _plain(fn: Transform) -> Callable[[], Transform]:
+    return lambda: fn
+
+
+TRANSFORMS: dict[str, Callable[..., Transform]] = {
+    "str": _plain(to_str),
+    "int": _plain(to_int),
+    "decimal": _plain(to_decimal),
+    "decimal_sum": _plain(decimal_sum),
+    "datetime": _plain(to_utc_datetime),
+    "odoo_datetime": _plain(naive_utc_datetime),
+    "date": _plain(to_date),
+    "false_none": lambda: lambda value: None if value is False else value,
+    "strip": _plain(lambda value: to_str(value).strip() or None),
+    "lower": _plain(lambda value: to_str(value).lower()),
+    "strip_hash": _plain(strip_hash),
+    "gtin": _plain(normalize_gtin),
+    "m2o_id": _plain(many2one_id),
+    "m2o_name": _plain(many2one_name),
+    "lookup": _lookup,
+    "default": _default,
+    "if_present": _if_present,
+    "strip_suffix": _strip_suffix,
+    "first_flag": _first_flag,
+    "udi": _udi,
+}
+"""Transform name -> factory taking the spec's arguments (none, one value, or a mapping)."""
+
+
+NONE_AWARE = frozenset({"default", "if_present", "false_none"})
+"""Transforms that give None a meaning; the engine skips the others when the value is None."""
+
+Where = Callable[[int], str]
+"""Raw payload path of an expander's i-th argument, built on request."""
+Rows = Iterator[tuple[dict[str, Any], str]]
+Expander = Callable[[list[Any], Where], Rows]
+
+
+def serial_units(args: list[Any], where: Where) -> Rows:
+    """ShipBob inventory item -> one row per serial (qty 1) or one row for the whole lot.
+
+    Args are ``[serial_tracked, inventory_item]``. Scans pair with serials by position;
+    a lot row takes the first scan.
+    """
+    serial_tracked, item = args
+    item_path = where(1)
+    if not isinstance(item, dict):
+        raise MappingError("expected an inventory item object", item_path, item)
+    serials = item.get("serial_numbers") or []
+    scans = item.get("udi_scans") or []
+    if not isinstance(serials, list) or not isinstance(scans, list):
+        key = "serial_numbers" if not isinstance(serials, list) else "udi_scans"
+        raise MappingError("expected a list", f"{item_path}.{key}", item.get(key))
+    if serial_tracked is True and serials:
+        for index, serial in enumerate(serials):
+            scan = scans[index] if index < len(scans) else None
+            yield {"serial": serial, "qty": _ONE, "scan": scan}, f"{item_path}.serial_numbers[{index}]"
+        return
+    try:
+        qty = to_decimal(item.get("quantity"))
+    except MappingError as exc:
+        raise MappingError(exc.message, f"{item_path}.quantity", item.get("quantity")) from None
+    yield {"serial": None, "qty": qty, "scan": scans[0] if scans else None}, item_path
+
+
+def lot_shares(args: list[Any], where: Where) -> Rows:
+    """Odoo stock move -> one row per consumed lot, the move's quantity shared evenly.
+
+    Args are ``[lot_ids, quantity]``. Odoo's move keeps per-lot quantities on its move lines,
+    which the connector does not expand; an even split keeps the total right, and the trace
+    store marks multi-lot inputs as inferred anyway. A move without lots gives one row with
+    ``lot`` None so the consumed product is still recorded.
+    """
+    lots, quantity = args
+    if lots is False or lots is None:
+        lots = []
+    if not isinstance(lots, list):
+        raise MappingError("expected a list of lots", where(0), lots)
+    try:
+        qty = to_decimal(quantity)
+    except MappingError as exc:
+        raise MappingError(exc.message, where(1), quantity) from None
+    if not lots:
+        yield {"lot": None, "qty": qty}, where(0)
+        return
+    share = qty / len(lots)
+    for index, lot in enumerate(lots):
+        if not isinstance(lot, dict):
+            raise MappingError("expected an expanded lot record {id, name}", f"{where(0)}[{index}]", lot)
+        yield {"lot": lot.get("name") or None, "qty": share}, f"{where(0)}[{index}]"
+
+
+EXPANDERS: dict[str, Expander] = {"serial_units": serial_units, "lot_shares": lot_shares}
+"""Expander name -> function(arg values, arg path namer) yielding (row, raw path) pairs."""

@@ -1,0 +1,110 @@
+"""Expect a line's raw UDI scan to agree with the line's GTIN, lot, serial and expiry date.
+
+The raw UDI (the GS1 barcode scanned at packing) is the physical evidence of what left the
+warehouse; the line's gtin/lot/serial/expiry fields are what the WMS typed or mapped. When they
+disagree the trace store would record the wrong lot, and a recall would miss the patient. GX has
+no UDI parser, hence this expectation. It is a multicolumn map expectation whose `column_list`
+is, in this order: raw UDI, gtin, lot, serial, expiry date. Rows without a raw UDI pass. A field
+absent from the scan but present on the line (or the reverse) counts as a disagreement. A wrong
+GTIN check digit alone is not reported here: the GTIN check-digit rule covers it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
+
+import pandas as pd
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import MulticolumnMapExpectation
+from great_expectations.expectations.metrics.map_metric_provider import MulticolumnMapMetricProvider
+from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
+    multicolumn_condition_partial,
+)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT or value == ""
+
+
+def _text(value: Any) -> str | None:
+    return None if _blank(value) else str(value).strip() or None
+
+
+def _gtin14(value: Any) -> str | None:
+    text = _text(value)
+    return text.zfill(14) if text and text.isdigit() else text
+
+
+def _day(value: Any) -> date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _only_check_digit_errors(errors: Any) -> bool:
+    return all("check digit" in str(error).lower() for error in errors)
+
+
+def udi_mismatches(udi_raw: Any, gtin: Any, lot: Any, serial: Any, expiry_date: Any) -> list[str]:
+    """Say, in steward's words, where a raw UDI disagrees with the line; [] when it agrees."""
+    if _blank(udi_raw):
+        return []
+    from data_dictionary.udi import parse_udi
+
+    parsed = parse_udi(str(udi_raw))
+    if parsed.errors and not _only_check_digit_errors(parsed.errors):
+        return [f"the scan cannot be read ({'; '.join(str(e) for e in parsed.errors)})"]
+    pairs = (
+        ("GTIN", _gtin14(parsed.gtin), _gtin14(gtin)),
+        ("lot", _text(parsed.lot), _text(lot)),
+        ("serial", _text(parsed.serial), _text(serial)),
+        ("expiry date", _day(parsed.expiry_date), _day(expiry_date)),
+    )
+    return [
+        f"scan has {name} {scanned or '(none)'} but the line has {recorded or '(none)'}"
+        for name, scanned, recorded in pairs
+        if scanned != recorded
+    ]
+
+
+class MulticolumnValuesUdiConsistent(MulticolumnMapMetricProvider):
+    """Row-wise metric: the raw UDI (first column) agrees with gtin, lot, serial, expiry."""
+
+    condition_metric_name = "multicolumn_values.udi_consistent"
+    condition_domain_keys = (
+        "batch_id",
+        "table",
+        "column_list",
+        "row_condition",
+        "condition_parser",
+        "ignore_row_if",
+    )
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
+        verdicts: dict[tuple[Hashable, ...], bool] = {}
+        flags = []
+        for row in column_list.itertuples(index=False, name=None):
+            key = tuple(None if _blank(v) else v for v in row)
+            if key not in verdicts:
+                verdicts[key] = not udi_mismatches(*key)
+            flags.append(verdicts[key])
+        return pd.Series(flags, index=column_list.index, dtype=bool)
+
+
+class ExpectMulticolumnValuesToBeUdiConsistent(MulticolumnMapExpectation):
+    """Expect a raw UDI to carry the same GTIN, lot, serial and expiry as the row's columns.
+
+    `column_list` must name, in order: raw UDI, gtin, lot, serial, expiry date.
+    """
+
+    map_metric: ClassVar[str] = "multicolumn_values.udi_consistent"
+    success_keys: ClassVar[tuple[str, ...]] = ("mostly",)
+    ignore_row_if: Literal["all_values_are_missing", "any_value_is_missing", "never"] = "never"
+    library_metadata: ClassVar[dict[str, Any]] = {"tags": ["gs1", "udi"], "contributors": ["tracehub"]}

@@ -1,0 +1,68 @@
+"""Flatten canonical records into the pandas frames GX validates.
+
+One header frame (a row per record) and one frame per line tuple (`lines`, `inputs`: a row per
+line). Every row carries `_rid`, the record's index in the batch, and line rows carry `_line`,
+the line's index in its record's tuple, so that a failing row maps back to a field path. Only
+the columns the suite reads are built. Decimals become floats (GX compares them numerically;
+the reported value is taken from the record, not the frame) and header datetimes copied onto
+lines become dates, because line rules compare them with dates such as expiry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from data_dictionary.models import Record
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RID = "_rid"
+LINE = "_line"
+
+
+def _cell(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _day(value: Any) -> Any:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def header_frame(records: Sequence[Record], columns: Sequence[str]) -> pd.DataFrame:
+    """One row per record: `_rid` plus the requested record fields."""
+    import pandas as pd
+
+    data: dict[str, list[Any]] = {RID: list(range(len(records)))}
+    for column in columns:
+        data[column] = [_cell(getattr(record, column)) for record in records]
+    return pd.DataFrame(data)
+
+
+def line_frame(
+    records: Sequence[Record], tuple_name: str, columns: Sequence[str], context: Mapping[str, str]
+) -> pd.DataFrame:
+    """One row per line of `tuple_name`: `_rid`, `_line`, line fields and header `context` fields.
+
+    `context` maps a line-frame column to the header field it copies (e.g. ship_day: ship_date).
+    """
+    import pandas as pd
+
+    own = [c for c in columns if c not in context]
+    data: dict[str, list[Any]] = {RID: [], LINE: [], **{c: [] for c in own}, **{c: [] for c in context}}
+    for rid, record in enumerate(records):
+        lines = getattr(record, tuple_name)
+        if not lines:
+            continue
+        shared = {c: _day(getattr(record, field)) for c, field in context.items()}
+        for index, line in enumerate(lines):
+            data[RID].append(rid)
+            data[LINE].append(index)
+            for column in own:
+                data[column].append(_cell(getattr(line, column)))
+            for column, value in shared.items():
+                data[column].append(value)
+    return pd.DataFrame(data)

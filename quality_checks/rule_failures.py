@@ -1,0 +1,97 @@
+"""Turn GX validation results into RuleFailures: every broken rule, per record, in steward's words.
+
+Each failing row GX reports carries `_rid` (and `_line`), which give the record and the field
+path (`currency`, `lines[2].gtin`). The reported value is read from the canonical record, not
+from the frame, so a Decimal stays exact; it is made JSON-friendly (dates and Decimals as str).
+A record's failures are ordered header first, then by line, then in suite order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from data_dictionary.failures import RuleFailure
+from data_dictionary.models import Record
+from quality_checks.frames import LINE, RID
+from quality_checks.suite_specs import HEADER, RuleSpec, SuiteSpec
+
+if TYPE_CHECKING:
+    from great_expectations.core import ExpectationSuiteValidationResult
+
+
+class QualityCheckError(RuntimeError):
+    """A rule could not be evaluated (GX raised); the batch must not pass as clean."""
+
+
+def json_value(value: Any) -> Any:
+    """A value as it can be stored in JSON and read by a steward."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+def _raised(exception_info: dict[str, Any]) -> str | None:
+    """GX reports one exception dict, or one per metric; return the first message, if any."""
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    for info in infos:
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message"))
+    return None
+
+
+def _message(rule: RuleSpec, row: dict[str, Any], subject: Any, value: Any) -> str:
+    context = {key: json_value(item) for key, item in row.items()}
+    context["value"] = value
+    if "{udi_mismatch}" in rule.message:
+        from quality_checks.expectations.udi import udi_mismatches
+
+        columns = rule.kwargs["column_list"]
+        context["udi_mismatch"] = "; ".join(udi_mismatches(*(getattr(subject, c) for c in columns)))
+    return rule.message.format_map(context)
+
+
+def collect_failures(
+    spec: SuiteSpec, records: Sequence[Record], results: dict[str, ExpectationSuiteValidationResult]
+) -> dict[int, list[RuleFailure]]:
+    """Map each failing record's index to every rule it broke; passing records are absent."""
+    found: dict[int, list[tuple[tuple[int, int], RuleFailure]]] = {}
+    for frame, result in results.items():
+        for outcome in result.results:
+            assert outcome.expectation_config is not None  # GX sets it on every result of a suite run
+            position = outcome.expectation_config.meta["rule_index"]
+            rule = spec.rules[position]
+            error = _raised(outcome.exception_info or {})
+            if error is not None:
+                raise QualityCheckError(
+                    f"rule {rule.rule!r} on {spec.entity} {frame} could not be evaluated: {error}; "
+                    f"check the suite quality_checks/suites/{spec.entity}.yaml"
+                )
+            for row in outcome.result.get("unexpected_index_list") or ():
+                rid = int(row[RID])
+                subject: Any = records[rid]
+                path, line = rule.field, -1
+                if frame != HEADER:
+                    line = int(row[LINE])
+                    subject = getattr(subject, frame)[line]
+                    path = f"{frame}[{line}].{rule.field}"
+                value = json_value(getattr(subject, rule.field))
+                failure = RuleFailure(
+                    rule=rule.rule,
+                    field=path,
+                    value=value,
+                    severity=rule.severity,
+                    message=_message(rule, row, subject, value),
+                )
+                found.setdefault(rid, []).append(((line, position), failure))
+    return {rid: [failure for _, failure in sorted(found[rid], key=_position)] for rid in sorted(found)}
+
+
+def _position(item: tuple[tuple[int, int], RuleFailure]) -> tuple[int, int]:
+    return item[0]

@@ -1,0 +1,174 @@
+"""The generated world: every platform record as served, the ground truth and the defect plan.
+
+`generate_world(seed, scale)` is a pure function of its arguments (one seeded RNG, no clock),
+so a test, the demo and a bug report all talk about the same records.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from simulators.defects import defects_per_kind, plant_defects, reserve_lots
+from simulators.formats import iso_z, odoo_datetime, shopify_time
+from simulators.master_data import generate_master_data
+from simulators.sales import generate_sales
+
+ODOO_MODELS = (
+    "product.product",
+    "res.partner",
+    "stock.lot",
+    "mrp.production",
+    "stock.move",
+    "account.move",
+    "account.move.line",
+)
+"""Odoo models the world holds. Odoo ids are unique across models, so an id names one record."""
+
+
+@dataclass
+class World:
+    """Plain records per platform, exactly as the simulators serve them."""
+
+    seed: int
+    scale: float
+    shopify_orders: list[dict[str, Any]] = field(default_factory=list)
+    shipbob_orders: list[dict[str, Any]] = field(default_factory=list)
+    odoo: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    ground_truth: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    defect_plan: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, folder: str | Path) -> None:
+        """Write world.json, ground_truth.json and defect_plan.json into `folder`."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        records = {
+            "seed": self.seed,
+            "scale": self.scale,
+            "shopify": {"orders": self.shopify_orders},
+            "shipbob": {"orders": self.shipbob_orders},
+            "odoo": self.odoo,
+        }
+        for name, content in (
+            ("world", records),
+            ("ground_truth", self.ground_truth),
+            ("defect_plan", self.defect_plan),
+        ):
+            (folder / f"{name}.json").write_text(json.dumps(content, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def read(cls, folder: str | Path) -> World:
+        """Read back what `write` wrote."""
+        folder = Path(folder)
+
+        def load(name: str) -> Any:
+            return json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+
+        records = load("world")
+        return cls(
+            records["seed"],
+            records["scale"],
+            records["shopify"]["orders"],
+            records["shipbob"]["orders"],
+            records["odoo"],
+            load("ground_truth"),
+            load("defect_plan"),
+        )
+
+    def to_json(self) -> str:
+        """The whole world as one canonical JSON string (for comparing worlds)."""
+        return json.dumps(
+            {
+                "seed": self.seed,
+                "scale": self.scale,
+                "shopify_orders": self.shopify_orders,
+                "shipbob_orders": self.shipbob_orders,
+                "odoo": self.odoo,
+                "ground_truth": self.ground_truth,
+                "defect_plan": self.defect_plan,
+            },
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+
+    def record(self, platform: str, external_id: str | int) -> dict[str, Any]:
+        """The raw record a platform serves under `external_id` (Odoo: any model)."""
+        wanted = int(external_id)
+        if platform == "shopify":
+            records: Any = self.shopify_orders
+        elif platform == "shipbob":
+            records = self.shipbob_orders
+        elif platform == "odoo":
+            records = itertools.chain.from_iterable(self.odoo.values())
+        else:
+            raise ValueError(f"unknown platform {platform!r}; expected shopify, shipbob or odoo")
+        for record in records:
+            if record["id"] == wanted:
+                return record
+        raise KeyError(f"no {platform} record with id {external_id}")
+
+    def touch(self, platform: str, external_id: str | int, changes: dict[str, Any], at: datetime) -> dict[str, Any]:
+        """Change a record in place and stamp its update time `at`, as the platform would.
+
+        Servers read the world live, so the next request sees the new version. Odoo models
+        without a write_date in the contract (stock.move, account.move.line) only change.
+        """
+        record = self.record(platform, external_id)
+        record.update(changes)
+        if platform == "shopify":
+            record["updated_at"] = shopify_time(at)
+        elif platform == "shipbob":
+            record["last_update_at"] = iso_z(at)
+        elif "write_date" in record:
+            record["write_date"] = odoo_datetime(at)
+        return record
+
+
+def generate_world(seed: int, scale: float = 1.0) -> World:
+    """The world for (seed, scale); sizes grow about linearly with `scale`."""
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+    rng = random.Random(seed)
+    odoo_ids = itertools.count(1)
+    master = generate_master_data(rng, scale, odoo_ids)
+    reserved = reserve_lots(rng, master, defects_per_kind(scale))
+    sales = generate_sales(rng, scale, master, odoo_ids)
+    odoo = {**master.odoo, "account.move": sales.invoices, "account.move.line": sales.invoice_lines}
+    plan = plant_defects(rng, scale, odoo, sales, reserved)
+    return World(
+        seed,
+        scale,
+        sales.shopify_orders,
+        sales.shipbob_orders,
+        {m: odoo[m] for m in ODOO_MODELS},
+        sales.ground_truth,
+        plan,
+    )
+
+
+def expected_trace(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Ground truth minus deliveries of shipments the defect plan quarantines: what the store must answer."""
+    quarantined_orders = {
+        entry["external_id"]
+        for entry in world.defect_plan
+        if entry["platform"] == "shipbob" and entry["expect"] == "quarantine"
+    }
+    dropped = {
+        str(shipment["id"])
+        for order in world.shipbob_orders
+        if str(order["id"]) in quarantined_orders
+        for shipment in order["shipments"]
+    }
+    expected: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for kind, entries in world.ground_truth.items():
+        expected[kind] = {}
+        for key, deliveries in entries.items():
+            kept = [d for d in deliveries if d["shipment_id"] not in dropped]
+            if kept:
+                expected[kind][key] = kept
+    return expected

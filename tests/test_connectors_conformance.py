@@ -1,0 +1,352 @@
+"""One conformance suite for every connector, over real HTTP against the simulated platforms.
+
+Each case is a (platform kind, entity) pair; the world's own records are the expected answer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from connectors.base import Connector, RawRecord
+from connectors.config import ENTITIES_BY_KIND, SourceConfig
+from connectors.errors import AuthError, ConnectorError, DeferSync, PlatformError, RetriesExhausted
+from connectors.http import RetryPolicy
+from connectors.registry import build_connector
+from connectors.timefmt import parse_utc
+from simulators import odoo as odoo_sim
+from simulators.server import Faults, SimServer, start
+from simulators.world import World, generate_world
+
+pytestmark = pytest.mark.timeout(120)
+
+TOKEN = "tk-Zq81-never-show-me-3307"
+ENV = "TRACEHUB_TEST_CONNECTOR_TOKEN"
+UNTIL = datetime(2030, 1, 1, tzinfo=UTC)
+TIMEOUT = 0.5
+SLOW = 0.8
+SLACK = 0.01
+FAST = RetryPolicy(attempts=8, budget_seconds=60, initial_wait=0.02, max_wait=0.3, defer_over=5.0)
+KINDS = ("shopify", "shipbob", "odoo")
+
+
+def _odoo_model(model: str, keep: Callable[[dict[str, Any]], bool] = lambda r: True) -> Callable[[World], list]:
+    return lambda world: [r for r in world.odoo[model] if keep(r)]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A platform entity and how to find its records, with id and change time, in the world."""
+
+    kind: str
+    entity: str
+    records: Callable[[World], list[dict[str, Any]]]
+    cursor: str
+
+    def expected(self, world: World) -> dict[str, datetime]:
+        return {str(r["id"]): parse_utc(r[self.cursor]) for r in self.records(world)}
+
+    def __str__(self) -> str:
+        return f"{self.kind}-{self.entity}"
+
+
+SHOPIFY = Case("shopify", "order", lambda w: w.shopify_orders, "updated_at")
+SHIPBOB = Case("shipbob", "shipment", lambda w: w.shipbob_orders, "last_update_at")
+ODOO_LOT = Case("odoo", "lot", _odoo_model("stock.lot"), "write_date")
+ODOO_BATCH = Case("odoo", "batch_record", _odoo_model("mrp.production", lambda r: r["state"] == "done"), "write_date")
+ALL_CASES = (
+    SHOPIFY,
+    SHIPBOB,
+    Case("odoo", "device", _odoo_model("product.product"), "write_date"),
+    Case("odoo", "party", _odoo_model("res.partner", lambda r: bool(r["x_studio_role"])), "write_date"),
+    ODOO_LOT,
+    ODOO_BATCH,
+    Case("odoo", "invoice", _odoo_model(
+        "account.move", lambda r: r["move_type"] == "out_invoice" and r["state"] == "posted"), "write_date"),
+)
+ONE_PER_KIND = (SHOPIFY, SHIPBOB, ODOO_BATCH)
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return generate_world(11, 0.3)
+
+
+Opener = Callable[..., tuple[SimServer, Connector]]
+
+
+@pytest.fixture
+def platform(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Opener]:
+    """Start a simulated platform and a connector configured for it, the way a YAML entry would."""
+    servers: list[SimServer] = []
+
+    def open_platform(
+        kind: str, *, faults: Faults | None = None, token: str = TOKEN, page_size: int = 7,
+        policy: RetryPolicy = FAST, **config: Any,
+    ) -> tuple[SimServer, Connector]:
+        server = start(kind, world, token=TOKEN, faults=faults)
+        servers.append(server)
+        monkeypatch.setenv(ENV, token)
+        odoo = {"database": odoo_sim.DATABASE, "login": odoo_sim.LOGIN} if kind == "odoo" else {}
+        source = SourceConfig.model_validate({
+            "name": f"{kind}_test", "kind": kind, "base_url": server.base_url,
+            "entities": list(ENTITIES_BY_KIND[kind]), "credentials": {"env": ENV},
+            "page_size": page_size, "timeout_seconds": TIMEOUT, **odoo, **config,
+        })
+        return server, build_connector(source, policy=policy)
+
+    yield open_platform
+    for server in servers:
+        server.stop()
+
+
+def _pull(
+    connector: Connector, entity: str, since: datetime | None = None, until: datetime = UNTIL
+) -> list[list[RawRecord]]:
+    return list(connector.pull(entity, since, until))
+
+
+def _flat(pages: list[list[RawRecord]]) -> list[RawRecord]:
+    return [record for page in pages for record in page]
+
+
+def _assert_waits_honoured(server: SimServer, min_backoff: float) -> int:
+    """After every answer that asked for a pause, the next request came no sooner; returns how many."""
+    entries = sorted(server.requests, key=lambda e: e.at)
+    asked = 0
+    for before, after in itertools.pairwise(entries):
+        if before.retry_after is not None:
+            asked += 1
+            assert after.at >= before.at + max(before.retry_after, min_backoff) - SLACK, (before, after)
+    return asked
+
+
+@pytest.mark.parametrize("case", ONE_PER_KIND, ids=str)
+def test_check_proves_the_connection_in_one_call(platform: Opener, case: Case) -> None:
+    server, connector = platform(case.kind)
+    line = connector.check()
+    assert line.startswith(f"{case.kind} {case.kind}_test: ")
+    assert len(server.requests) == 1
+    assert server.requests[0].status == 200
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=str)
+def test_full_pull_returns_every_record_once_oldest_first(platform: Opener, world: World, case: Case) -> None:
+    _, connector = platform(case.kind)
+    pages = _pull(connector, case.entity)
+    records = _flat(pages)
+    expected = case.expected(world)
+    assert sorted(r.external_id for r in records) == sorted(expected)
+    assert {r.external_id: r.updated_at for r in records} == expected
+    assert all(0 < len(page) <= 7 for page in pages)
+    assert [r.updated_at for r in records] == sorted(r.updated_at for r in records)
+    assert all(r.updated_at.tzinfo == UTC and str(r.payload["id"]) == r.external_id for r in records)
+
+
+@pytest.mark.parametrize("case", (*ONE_PER_KIND, ODOO_LOT), ids=str)
+def test_incremental_windows_are_inclusive_at_both_ends(platform: Opener, world: World, case: Case) -> None:
+    _, connector = platform(case.kind)
+    expected = case.expected(world)
+    moments = sorted(set(expected.values()))
+    low, mid, high = moments[len(moments) // 4], moments[len(moments) // 2], moments[3 * len(moments) // 4]
+
+    def ids(since: datetime | None, until: datetime) -> list[str]:
+        return sorted(r.external_id for r in _flat(_pull(connector, case.entity, since, until)))
+
+    def wanted(since: datetime | None, until: datetime) -> list[str]:
+        return sorted(i for i, t in expected.items() if (since is None or t >= since) and t <= until)
+
+    assert ids(None, mid) == wanted(None, mid)
+    assert ids(mid, UNTIL) == wanted(mid, UNTIL)
+    assert ids(low, high) == wanted(low, high)
+    assert set(ids(None, mid)) & set(ids(mid, UNTIL)) == {i for i, t in expected.items() if t == mid}
+    assert ids(None, moments[0].replace(year=2000)) == []
+
+
+@pytest.mark.parametrize("case", (*ONE_PER_KIND, ODOO_LOT), ids=str)
+@pytest.mark.parametrize("delta", [-1, 0, 1])
+def test_page_boundaries(platform: Opener, world: World, case: Case, delta: int) -> None:
+    total = len(case.expected(world))
+    size = max(1, total // 2 + delta)
+    _, connector = platform(case.kind, page_size=size)
+    pages = _pull(connector, case.entity)
+    assert sorted(r.external_id for r in _flat(pages)) == sorted(case.expected(world))
+    assert [len(p) for p in pages][:-1] == [size] * (len(pages) - 1)
+    assert len(pages) == math.ceil(total / size)
+
+
+@pytest.mark.parametrize("case", ONE_PER_KIND, ids=str)
+@pytest.mark.parametrize("call", ["check", "pull"])
+def test_bad_credentials_fail_at_once_naming_the_source(platform: Opener, case: Case, call: str) -> None:
+    server, connector = platform(case.kind, token="wrong-" + TOKEN)
+    with pytest.raises(AuthError) as caught:
+        connector.check() if call == "check" else _pull(connector, case.entity)
+    message = str(caught.value)
+    assert f"{case.kind}_test" in message and "check the credentials" in message and ENV in message
+    assert TOKEN not in message + repr(caught.value)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("case", ONE_PER_KIND, ids=str)
+def test_twenty_percent_faults_give_the_identical_result(
+    platform: Opener, case: Case, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, clean = platform(case.kind)
+    expected = _flat(_pull(clean, case.entity))
+    faults = Faults(rate=0.2, seed=1, slow_seconds=SLOW)
+    server, connector = platform(case.kind, faults=faults)
+    with caplog.at_level(logging.WARNING, logger="connectors"):
+        assert _flat(_pull(connector, case.entity)) == expected
+    assert any(e.fault for e in server.requests)
+    _assert_waits_honoured(server, FAST.initial_wait)
+    retries = [r for r in caplog.records if r.levelno == logging.WARNING and f"{case.kind}_test" in r.getMessage()]
+    assert len(retries) == sum(1 for e in server.requests if e.fault)
+
+
+@pytest.mark.parametrize("case", ONE_PER_KIND, ids=str)
+def test_retry_after_is_waited_out_and_zero_still_backs_off(platform: Opener, case: Case) -> None:
+    server, connector = platform(case.kind, page_size=25, faults=Faults(rate=0.4, kinds=("429",), seed=3))
+    _pull(connector, case.entity)
+    assert _assert_waits_honoured(server, FAST.initial_wait) >= 3
+
+
+@pytest.mark.parametrize("kind", ["500", "503", "slow", "drop", "truncate"])
+def test_each_transient_fault_is_retried(platform: Opener, world: World, kind: str) -> None:
+    server, connector = platform("shopify", faults=Faults(rate=0.3, kinds=(kind,), seed=5, slow_seconds=SLOW))
+    assert sorted(r.external_id for r in _flat(_pull(connector, "order"))) == sorted(SHOPIFY.expected(world))
+    assert any(e.fault == kind for e in server.requests)
+
+
+def test_transient_odoo_errors_inside_http_200_are_retried(platform: Opener, world: World) -> None:
+    server, connector = platform("odoo", faults=Faults(rate=0.3, kinds=("odoo_error",), seed=5))
+    assert sorted(r.external_id for r in _flat(_pull(connector, "lot"))) == sorted(ODOO_LOT.expected(world))
+    assert any(e.fault == "odoo_error" for e in server.requests)
+
+
+@pytest.mark.parametrize("case", ONE_PER_KIND, ids=str)
+def test_retry_after_over_the_cap_defers_the_sync(platform: Opener, case: Case) -> None:
+    policy = RetryPolicy(initial_wait=0.01, max_wait=0.05, defer_over=0.05)
+    _, connector = platform(case.kind, faults=Faults(rate=1.0, kinds=("429",), seed=2), policy=policy)
+    with pytest.raises(DeferSync) as caught:
+        _pull(connector, case.entity)
+    assert caught.value.retry_after > 0.05
+    assert f"{case.kind}_test" in str(caught.value)
+
+
+@pytest.mark.parametrize("case", ONE_PER_KIND, ids=str)
+def test_retries_exhausted_names_source_endpoint_attempts_and_error(platform: Opener, case: Case) -> None:
+    policy = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.02)
+    server, connector = platform(case.kind, faults=Faults(rate=1.0, kinds=("500",)), policy=policy)
+    with pytest.raises(RetriesExhausted) as caught:
+        _pull(connector, case.entity)
+    error = caught.value
+    assert error.attempts == 3 and len(server.requests) == 3
+    assert f"{case.kind}_test" in str(error) and error.endpoint in str(error)
+    assert "3 attempts" in str(error) and "HTTP 500" in error.last_error
+
+
+@pytest.mark.parametrize("case", ONE_PER_KIND, ids=str)
+def test_the_token_never_leaks(platform: Opener, case: Case, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    seen: list[str] = []
+    _, connector = platform(case.kind, page_size=25, faults=Faults(rate=0.3, seed=9, slow_seconds=SLOW))
+    _pull(connector, case.entity)
+    seen.append(repr(connector))
+    for policy, faults, token in (
+        (RetryPolicy(attempts=2, initial_wait=0.01), Faults(rate=1.0, kinds=("500", "drop", "slow"), seed=4,
+                                                            slow_seconds=SLOW), TOKEN),
+        (FAST, None, "wrong-" + TOKEN),
+        (RetryPolicy(defer_over=0.01), Faults(rate=1.0, kinds=("429",), seed=2), TOKEN),
+    ):
+        _, failing = platform(case.kind, faults=faults, policy=policy, token=token)
+        with pytest.raises(ConnectorError) as caught:
+            _pull(failing, case.entity)
+        seen += [str(caught.value), repr(caught.value), repr(caught.value.__cause__)]
+    seen += [r.getMessage() for r in caplog.records] + [caplog.text]
+    assert caplog.records
+    assert not [text for text in seen if TOKEN in text]
+
+
+def test_rate_limit_spaces_requests_per_credential(platform: Opener) -> None:
+    server, connector = platform(
+        "shipbob", page_size=5, rate_limit={"requests": 20, "per_seconds": 1, "burst": 1}
+    )
+    _pull(connector, "shipment")
+    moments = sorted(e.at for e in server.requests)
+    assert len(moments) >= 5
+    assert all(b - a >= 1 / 20 - SLACK for a, b in itertools.pairwise(moments))
+
+
+@pytest.mark.parametrize(("kind", "path", "params", "words"), [
+    ("shopify", "/admin/api/2025-10/orders.json", {"limit": 400}, "must be an integer between 1 and 250"),
+    ("shipbob", "/2026-01/order", {"Limit": 999}, "The value '999' is not valid for Limit"),
+])
+def test_other_4xx_fail_at_once_with_the_platform_message(
+    platform: Opener, kind: str, path: str, params: dict[str, Any], words: str
+) -> None:
+    server, connector = platform(kind)
+    with pytest.raises(PlatformError) as caught:
+        connector.http.request("GET", path, params=params)
+    assert caught.value.status == 400 and words in caught.value.platform_message
+    assert words in str(caught.value) and f"{kind}_test" in str(caught.value)
+    assert len(server.requests) == 1
+
+
+def test_final_odoo_errors_inside_http_200_fail_at_once(platform: Opener) -> None:
+    server, connector = platform("odoo")
+    with pytest.raises(PlatformError, match=r"Object no\.such\.model doesn.t exist") as caught:
+        connector._execute("no.such.model", "search_read", [[]], {})
+    assert "builtins.ValueError" in caught.value.platform_message
+    assert [e.rpc for e in server.requests] == ["common.login", "object.execute_kw no.such.model.search_read"]
+
+
+def _by_id(world: World, model: str) -> dict[int, dict[str, Any]]:
+    return {r["id"]: r for r in world.odoo[model]}
+
+
+def test_odoo_relations_expand_with_one_read_per_relation_per_page(platform: Opener, world: World) -> None:
+    server, connector = platform("odoo", page_size=10)
+    pages = _pull(connector, "batch_record")
+    products, lots, moves = (_by_id(world, m) for m in ("product.product", "stock.lot", "stock.move"))
+    for production in _flat(pages):
+        source = world.record("odoo", production.external_id)
+        payload = production.payload
+        product = products[source["product_id"][0]]
+        assert payload["product_id"] == {"id": product["id"], "barcode": product["barcode"],
+                                         "default_code": product["default_code"]}
+        assert payload["lot_producing_id"] == {"id": source["lot_producing_id"][0],
+                                               "name": lots[source["lot_producing_id"][0]]["name"]}
+        assert [m["id"] for m in payload["move_raw_ids"]] == sorted(source["move_raw_ids"])
+        for move in payload["move_raw_ids"]:
+            raw = moves[move["id"]]
+            assert move["quantity"] == raw["quantity"]
+            assert move["product_id"]["barcode"] == products[raw["product_id"][0]]["barcode"]
+            assert move["lot_ids"] == [{"id": i, "name": lots[i]["name"]} for i in sorted(raw["lot_ids"])]
+    reads = [e.rpc for e in server.requests if e.rpc and e.rpc.endswith(".read")]
+    assert len(reads) == 5 * len(pages)
+
+
+def test_odoo_lots_and_invoices_carry_their_products(platform: Opener, world: World) -> None:
+    _, connector = platform("odoo", page_size=50)
+    products = _by_id(world, "product.product")
+    for lot in _flat(_pull(connector, "lot")):
+        product = products[world.record("odoo", lot.external_id)["product_id"][0]]
+        assert lot.payload["product_id"] == {k: product[k] for k in ("id", "barcode", "default_code", "name")}
+    lines = _by_id(world, "account.move.line")
+    for invoice in _flat(_pull(connector, "invoice")):
+        source = world.record("odoo", invoice.external_id)
+        got = invoice.payload["invoice_line_ids"]
+        assert [line["id"] for line in got] == sorted(source["invoice_line_ids"])
+        for line in got:
+            raw = lines[line["id"]]
+            assert {k: line[k] for k in ("name", "quantity", "price_unit", "price_subtotal")} == {
+                k: raw[k] for k in ("name", "quantity", "price_unit", "price_subtotal")}
+            assert line["product_id"]["barcode"] == products[raw["product_id"][0]]["barcode"]
+        assert invoice.payload["partner_id"] == source["partner_id"]

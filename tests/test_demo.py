@@ -1,0 +1,47 @@
+"""`tracehub demo` twice on a fresh home: the second run loads nothing and leaves the store unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trace_store import queries
+from trace_store.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _demo(home: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TRACEHUB_"))}
+    env.update(TRACEHUB_HOME=str(home), COLUMNS="160")
+    done = subprocess.run([sys.executable, "-m", "tracehub", "demo", "--seed", "3", "--scale", "0.3"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_demo_runs_through_airflow_and_is_idempotent(tmp_path):
+    first = _demo(tmp_path)
+    for dag_id in ("sync_erp", "sync_shop", "sync_warehouse"):
+        assert f"Airflow DAG {dag_id}: success" in first.replace("DagRunState.SUCCESS", "success")
+    assert "open quarantine by rule" in first and "trace of lot" in first
+    world = tmp_path / "world"
+    assert {p.name for p in world.iterdir()} >= {"world.json", "ground_truth.json", "defect_plan.json"}
+
+    store = Store.open(f"sqlite:///{tmp_path / 'tracehub.db'}")
+    before = queries.dump(store)
+    plan = json.loads((world / "defect_plan.json").read_text())
+    assert queries.quarantine_by_rule(store), "defects were quarantined"
+    assert len(queries.quarantine_rows(store)) == sum(1 for d in plan if d["expect"] == "quarantine")
+
+    _demo(tmp_path)
+    assert queries.dump(store) == before
+    latest = queries.stats(store)["runs"]
+    assert latest and all(r["loaded"] == 0 and r["quarantined"] == 0 and r["status"] == "success" for r in latest)
+    store.close()

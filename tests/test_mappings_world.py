@@ -1,0 +1,90 @@
+"""Every record of a generated world maps; only the planted malformed dates fail mapping."""
+
+from __future__ import annotations
+
+import copy
+import operator
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from mappings import get_mapping
+
+world_module = pytest.importorskip("simulators.world")
+odoo_connector = pytest.importorskip("connectors.odoo")
+
+_OPS = {"=": operator.eq, "!=": operator.ne}
+
+
+@pytest.fixture(scope="module")
+def world() -> Any:
+    return world_module.generate_world(seed=7, scale=1)
+
+
+def _expand(rows: list[dict[str, Any]], relations: Any, odoo: dict[str, list[dict[str, Any]]]) -> None:
+    """What the Odoo connector does: relation ids -> the related records' requested fields."""
+    for rel in relations:
+        by_id = {record["id"]: record for record in odoo[rel.model]}
+        wanted = ("id", *rel.fields, *(child.field for child in rel.expand))
+
+        def related(
+            record_id: int, rel: Any = rel, by_id: dict[int, Any] = by_id, wanted: Any = wanted
+        ) -> Any:
+            found = [{name: by_id[record_id][name] for name in wanted if name in by_id[record_id]}]
+            _expand(found, rel.expand, odoo)
+            return found[0]
+
+        for row in rows:
+            value = row.get(rel.field)
+            if rel.to_many and isinstance(value, list):
+                row[rel.field] = [related(i) for i in sorted(value)]
+            elif not rel.to_many and isinstance(value, list) and value:
+                row[rel.field] = related(value[0])
+
+
+def _odoo_payloads(world: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    for entity, spec in odoo_connector.ENTITIES.items():
+        rows = [
+            {name: record[name] for name in spec.fields if name in record}
+            for record in copy.deepcopy(world.odoo[spec.model])
+            if all(_OPS[op](record.get(name), value) for name, op, value in spec.domain)
+        ]
+        _expand(rows, spec.expand, world.odoo)
+        for row in rows:
+            yield entity, row
+
+
+def _payloads(world: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for order in world.shopify_orders:
+        yield "shopify", "order", order
+    for order in world.shipbob_orders:
+        yield "shipbob", "shipment", order
+    for entity, row in _odoo_payloads(world):
+        yield "odoo", entity, row
+
+
+def test_whole_world_maps_with_only_the_planted_mapping_failures(world: Any) -> None:
+    expected_to_fail = {
+        (entry["platform"], entry["external_id"])
+        for entry in world.defect_plan
+        if entry["defect"] == "malformed_date"
+    }
+    failed: set[tuple[str, str]] = set()
+    unexpected: list[Any] = []
+    counts: dict[str, int] = {}
+    for kind, entity, payload in _payloads(world):
+        result = get_mapping(kind, entity).map(payload, f"{kind}-test")
+        counts[entity] = counts.get(entity, 0) + len(result.records)
+        key = (kind, str(payload["id"]))
+        if result.failures:
+            failed.add(key)
+            if key not in expected_to_fail:
+                unexpected.append((key, result.failures))
+            assert {failure.rule for failure in result.failures} == {"mapping"}
+    assert unexpected == []
+    assert failed == expected_to_fail
+    shipments = sum(len(order["shipments"]) for order in world.shipbob_orders)
+    assert counts["shipment"] == shipments
+    assert set(counts) == {"order", "shipment", "device", "party", "lot", "batch_record", "invoice"}
+    assert all(counts.values())

@@ -1,0 +1,58 @@
+"""The suites kept in git: one per entity, reading only fields the canonical models have."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from data_dictionary.models import ENTITY_MODELS, Device
+from quality_checks.frames import header_frame
+from quality_checks.gx_run import run_frames
+from quality_checks.rule_failures import QualityCheckError, collect_failures
+from quality_checks.suite_specs import HEADER, RuleSpec, SuiteSpec, load_suite
+
+
+@pytest.mark.parametrize("entity", ENTITY_MODELS)
+def test_every_entity_has_a_suite_over_real_fields(entity):
+    spec = load_suite(entity)
+    model = ENTITY_MODELS[entity]
+    for frame in spec.frames():
+        if frame == HEADER:
+            fields = set(model.model_fields)
+        else:
+            line_model = model.model_fields[frame].annotation.__args__[0]  # tuple[Line, ...]
+            fields = set(line_model.model_fields) | set(spec.line_context)
+        assert set(spec.columns_for(frame)) <= fields, (entity, frame)
+        assert {rule.field for rule in spec.rules_for(frame)} <= fields, (entity, frame)
+    assert set(spec.line_context.values()) <= set(model.model_fields)
+
+
+def test_unknown_entity_names_the_known_ones():
+    with pytest.raises(ValueError, match="known: batch_record, device"):
+        load_suite("parcel")
+
+
+def test_importing_the_package_does_not_import_gx_or_pandas():
+    code = "import sys, quality_checks; print(sorted({'great_expectations', 'pandas'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_rule_gx_cannot_evaluate_fails_loudly_instead_of_passing():
+    rule = RuleSpec(
+        rule="gtin_check_digit",
+        frame=HEADER,
+        field="gtin",
+        expectation="expect_column_values_to_be_valid_gtin",
+        kwargs={"column": "gtin_typo"},
+        message="{value}",
+    )
+    spec = SuiteSpec(entity="device", rules=(rule,))
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    records = [Device(source="erp", source_updated_at=when, gtin="96385074", name_en="x", tracking="none")]
+    results = run_frames(spec, {HEADER: header_frame(records, ["gtin"])}, {})
+    with pytest.raises(QualityCheckError, match="'gtin_check_digit' on device header could not be evaluated"):
+        collect_failures(spec, records, results)

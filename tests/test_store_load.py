@@ -1,0 +1,215 @@
+"""The loader's promises (DESIGN rules 1-3): land once, newer wins, all or nothing, counts add up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from trace_store import schema
+from trace_store.errors import ConservationError, StaleRunError
+from trace_store.queries import dump, export
+from trace_store.store import Store
+
+
+def _count(store: Store, table: sa.Table) -> int:
+    with store.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def _run(store: Store, run_id: int) -> sa.Row:
+    with store.connect() as conn:
+        return conn.execute(sa.select(schema.sync_run).where(schema.sync_run.c.run_id == run_id)).one()
+
+
+def test_a_batch_lands(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    ships = [make.shipment("S1", [make.line(1), make.line(2, qty=3)]), make.shipment("S2", [make.line(1)])]
+    batch = make.batch(run, ships, cursor=make.T0, unchanged=4)
+    counts = store.commit_batch(batch)
+    store.finish_run(run)
+
+    assert counts["written"] == 2
+    assert _count(store, schema.raw_version) == 2
+    assert _count(store, schema.shipment_line) == 3
+    assert _count(store, schema.trace_edge) == 3
+    assert store.cursor("shipbob", "shipment") == make.T0
+    hashes = store.current_hashes("shipbob", "shipment", ["S1", "S2", "nope"])
+    assert hashes == {r.external_id: (r.content_hash, r.updated_at) for r in batch.landed}
+    s1 = next(export(store, "shipment"))
+    assert s1["raw_external_id"] == "S1" and s1["raw_content_hash"] == hashes["S1"][0]
+    assert [line["qty"] for line in s1["lines"]] == ["1", "3"]
+    finished = _run(store, run)
+    assert (finished.status, finished.pulled, finished.unchanged, finished.loaded) == ("success", 6, 4, 2)
+
+
+def test_relanding_the_same_batch_changes_nothing(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    batch = make.batch(
+        run,
+        [make.shipment("S1", [make.line(1), make.line(2)])],
+        quarantined=[("S9", make.T0, [])],
+        cursor=make.T0,
+    )
+    store.commit_batch(batch)
+    before = dump(store)
+    store.commit_batch(batch)
+    assert dump(store) == before
+    assert _count(store, schema.raw_version) == 2
+
+
+def test_newer_wins_and_older_never_overwrites(store: Store, make) -> None:
+    t1, t2 = make.T0, make.T0 + timedelta(hours=1)
+    run = store.begin_run("shipbob", "shipment")
+    store.commit_batch(
+        make.batch(run, [make.shipment("S1", [make.line(1, lot="NEW")], updated=t2, to="New")])
+    )
+    store.commit_batch(
+        make.batch(run, [make.shipment("S1", [make.line(1, lot="OLD"), make.line(2)], updated=t1, to="Old")])
+    )
+
+    (s1,) = export(store, "shipment")
+    assert s1["ship_to_name"] == "New"
+    assert [line["lot"] for line in s1["lines"]] == ["NEW"]
+    with store.connect() as conn:
+        assert conn.execute(sa.select(schema.trace_edge.c.lot)).scalars().all() == ["NEW"]
+        current = conn.execute(sa.select(schema.raw_current.c.source_updated_at)).scalar_one()
+    assert current == t2
+    assert _count(store, schema.raw_version) == 2, "the older version is still history"
+
+
+def test_newest_of_one_key_within_a_batch_wins(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    late = make.shipment("S1", [make.line(1)], updated=make.T0 + timedelta(minutes=5), to="Late")
+    early = make.shipment("S1", [make.line(1)], to="Early")
+    store.commit_batch(make.batch(run, [late, early]))
+    assert [s["ship_to_name"] for s in export(store, "shipment")] == ["Late"]
+
+
+def test_lines_are_replaced_on_update(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    store.commit_batch(
+        make.batch(
+            run,
+            [
+                make.shipment("S1", [make.line(1), make.line(2), make.line(3)]),
+                make.shipment("S2", [make.line(1), make.line(2)]),
+            ],
+        )
+    )
+    newer = make.shipment("S1", [make.line(1, qty=7)], updated=make.T0 + timedelta(days=1))
+    store.commit_batch(make.batch(run, [newer]))
+
+    by_id = {s["shipment_id"]: s for s in export(store, "shipment")}
+    assert [(line["line_no"], line["qty"]) for line in by_id["S1"]["lines"]] == [(1, "7")]
+    assert len(by_id["S2"]["lines"]) == 2, "lines of headers not written are untouched"
+    assert _count(store, schema.trace_edge) == 3
+
+
+def test_cursor_never_goes_backwards(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    later = make.T0 + timedelta(days=2)
+    store.commit_batch(make.batch(run, [], cursor=later))
+    store.commit_batch(make.batch(run, [], cursor=make.T0))
+    assert store.cursor("shipbob", "shipment") == later
+    store.commit_batch(make.batch(run, []))
+    assert store.cursor("shipbob", "shipment") == later
+    assert store.cursor("shipbob", "order") is None
+
+
+def test_a_new_run_abandons_running_ones(store: Store, make) -> None:
+    killed = store.begin_run("shipbob", "shipment")
+    other = store.begin_run("shopify", "order")
+    current = store.begin_run("shipbob", "shipment")
+    assert _run(store, killed).status == "abandoned"
+    assert _run(store, other).status == "running"
+    assert _run(store, current).status == "running"
+    with pytest.raises(StaleRunError, match=f"run {killed}"):
+        store.commit_batch(make.batch(killed, [make.shipment("S1", [make.line(1)])]))
+    assert _count(store, schema.shipment) == 0
+
+
+def test_counts_that_do_not_add_up_fail_the_run(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    batch = make.batch(run, [make.shipment("S1", [make.line(1)])], unchanged=2)
+    batch.pulled += 1  # one record pulled and then lost
+    store.commit_batch(batch)
+    with pytest.raises(ConservationError, match=r"pulled=4 .* unchanged=2 \+ loaded=1 \+ quarantined=0 = 3"):
+        store.finish_run(run)
+    failed = _run(store, run)
+    assert failed.status == "failed" and "does not add up" in failed.error
+
+
+def test_finish_run_with_error_marks_failed(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    store.finish_run(run, error="HTTP 401 from ShipBob")
+    assert (_run(store, run).status, _run(store, run).error) == ("failed", "HTTP 401 from ShipBob")
+
+
+def test_a_failure_mid_batch_rolls_back_everything(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    store.commit_batch(make.batch(run, [make.shipment("S1", [make.line(1)])], cursor=make.T0))
+    before, run_before = dump(store), _run(store, run)
+    later = make.T0 + timedelta(days=1)
+    good = make.shipment("S2", [make.line(1)], updated=later)
+    bad = make.shipment("S3", [make.line(1), make.line(1)], updated=later)  # duplicate line number
+    with pytest.raises(sa.exc.IntegrityError):
+        store.commit_batch(make.batch(run, [good, bad], quarantined=[("S4", later, [])], cursor=later))
+    assert dump(store) == before
+    assert store.cursor("shipbob", "shipment") == make.T0
+    assert _run(store, run) == run_before
+    assert _count(store, schema.audit_log) == 1
+
+
+def test_current_hashes_in_chunks(store: Store, make) -> None:
+    run = store.begin_run("erp", "device")
+    batch = make.batch(run, [], source="erp", entity="device")
+    batch.landed = [make.raw(f"D{i}", make.T0, {"i": i}) for i in range(2500)]
+    batch.pulled = batch.loaded = 2500
+    store.commit_batch(batch)
+    found = store.current_hashes("erp", "device", (f"D{i}" for i in range(0, 3000, 2)))
+    assert len(found) == 1250 and found["D2"][1] == make.T0
+
+
+def test_record_raw_ids_link_records_to_their_raw_record(store: Store, make) -> None:
+    run = store.begin_run("shipbob", "shipment")
+    raw = make.raw("ORDER-77", make.T0, {"id": "ORDER-77", "shipments": [1, 2]})
+    batch = make.batch(run, [make.shipment("S1", [make.line(1)]), make.shipment("S2", [make.line(1)])])
+    batch.landed, batch.pulled, batch.loaded = [raw], 1, 1
+    batch.record_raw_ids = ["ORDER-77", "ORDER-77"]
+    store.commit_batch(batch)
+    rows = list(export(store, "shipment"))
+    assert {(r["raw_external_id"], r["raw_content_hash"]) for r in rows} == {("ORDER-77", raw.content_hash)}
+
+
+def test_batch_records_give_produced_from_edges(store: Store, make) -> None:
+    from data_dictionary.models import BatchInput, BatchRecord
+
+    record = BatchRecord(
+        source="erpnext",
+        source_updated_at=make.T0,
+        record_id="B-1",
+        production_order="MO-1",
+        output_gtin="09506000134352",
+        output_lot="L1",
+        output_qty=Decimal("100"),
+        inputs=(
+            BatchInput(gtin="09506000134369", lot="RAW-9", qty=Decimal("2.5")),
+            BatchInput(gtin="09506000134376", qty=Decimal("1")),
+        ),
+    )
+    run = store.begin_run("erpnext", "batch_record")
+    store.commit_batch(make.batch(run, [record], source="erpnext", entity="batch_record"))
+    e = schema.trace_edge.c
+    with store.connect() as conn:
+        edges = conn.execute(
+            sa.select(e.gtin, e.lot, e.qty, e.output_lot, e.confidence).order_by(e.line_no)
+        ).all()
+    assert [tuple(x) for x in edges] == [
+        ("09506000134369", "RAW-9", Decimal("2.5"), "L1", "recorded"),
+        ("09506000134376", None, Decimal("1"), "L1", "inferred"),
+    ]
+    (exported,) = export(store, "batch_record")
+    assert [i["line_no"] for i in exported["inputs"]] == [1, 2]

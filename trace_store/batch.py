@@ -1,0 +1,58 @@
+"""What the pipeline hands the loader: one batch, landed in one transaction (DESIGN rule 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from data_dictionary.failures import RuleFailure
+from data_dictionary.models import Record
+
+
+@dataclass(frozen=True, slots=True)
+class LandedRaw:
+    """A raw record whose content hash differs from the stored one: a new version to land."""
+
+    external_id: str
+    content_hash: str
+    updated_at: datetime
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A raw record that failed mapping or validation, with every rule it broke."""
+
+    external_id: str
+    content_hash: str
+    payload: dict[str, Any]
+    mapped: list[dict[str, Any]] | None
+    failures: list[RuleFailure]
+
+
+@dataclass(slots=True)
+class LoadBatch:
+    """One transaction's worth of work for one (source, entity) run.
+
+    `records` are the canonical records mapped from the raw records that passed; one raw
+    record may give several (a ShipBob order with two shipments). Counts are raw records:
+    pulled == unchanged + loaded + quarantined must hold for every batch.
+    """
+
+    run_id: int
+    source: str
+    entity: str
+    pulled: int
+    unchanged: int
+    landed: list[LandedRaw] = field(default_factory=list)
+    """Every raw record with a new content hash, loaded or quarantined (raw landing keeps both;
+    an external id listed in `quarantined` is the quarantined kind)."""
+    records: list[Record] = field(default_factory=list)
+    loaded: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+    cursor: datetime | None = None
+    """New cursor (max updated_at seen so far); None leaves the stored one."""
+    record_raw_ids: list[str] = field(default_factory=list)
+    """External id of the raw record each of `records` was mapped from, same order. Optional: when
+    empty the store links a record to the landed raw record with its own `external_id` or id."""

@@ -1,0 +1,341 @@
+"""The trace store's tables, as SQLAlchemy Core: the loader and queries write plain SQL on these.
+
+Raw history (`raw_version`) is append-only; `raw_current` is the hash index that lets a sync skip
+unchanged records. Canonical tables are keyed by business keys (DESIGN rule 2) and carry the
+source timestamp that decides newer-wins, plus the raw record they came from. `trace_edge` holds
+the physical-evidence graph, built at load time so a recall is one indexed lookup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from trace_store.coltypes import BIGID, MONEY, QTY, UtcDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _str(name: str, nullable: bool = True) -> sa.Column[str]:
+    return sa.Column(name, sa.String(), nullable=nullable)
+
+
+def _key(name: str) -> sa.Column[str]:
+    return sa.Column(name, sa.String(), primary_key=True)
+
+
+def _provenance() -> list[sa.Column[Any]]:
+    """Columns every canonical header carries: when the source changed it, and which raw version."""
+    return [
+        sa.Column("source_updated_at", UtcDateTime(), nullable=False),
+        _str("raw_external_id"),
+        _str("raw_content_hash"),
+    ]
+
+
+raw_version = sa.Table(
+    "raw_version",
+    metadata,
+    sa.Column("id", BIGID, primary_key=True, autoincrement=True),
+    _str("source", False),
+    _str("entity", False),
+    _str("external_id", False),
+    _str("content_hash", False),
+    sa.Column("source_updated_at", UtcDateTime(), nullable=False),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("run_id", sa.Integer(), nullable=False),
+    sa.Column("landed_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("source", "entity", "external_id", "content_hash"),
+)
+
+raw_current = sa.Table(
+    "raw_current",
+    metadata,
+    _key("source"),
+    _key("entity"),
+    _key("external_id"),
+    _str("content_hash", False),
+    sa.Column("source_updated_at", UtcDateTime(), nullable=False),
+    _str("status", False),
+    sa.CheckConstraint("status IN ('loaded', 'quarantined')", name="ck_raw_current_status"),
+)
+
+device = sa.Table(
+    "device",
+    metadata,
+    _key("gtin"),
+    _str("source", False),
+    _str("sku"),
+    _str("name_en", False),
+    _str("name_zh"),
+    _str("model"),
+    _str("registration_no"),
+    _str("risk_class"),
+    _str("tracking", False),
+    _str("unit"),
+    *_provenance(),
+)
+
+party = sa.Table(
+    "party",
+    metadata,
+    _key("source"),
+    _key("external_id"),
+    _str("role", False),
+    _str("name", False),
+    _str("region"),
+    _str("licence_no"),
+    *_provenance(),
+)
+
+lot = sa.Table(
+    "lot",
+    metadata,
+    _key("gtin"),
+    _key("lot"),
+    _str("source", False),
+    sa.Column("production_date", sa.Date()),
+    sa.Column("expiry_date", sa.Date()),
+    _str("qc_status"),
+    _str("manufacturer"),
+    *_provenance(),
+)
+
+batch_record = sa.Table(
+    "batch_record",
+    metadata,
+    _key("source"),
+    _key("record_id"),
+    _str("production_order", False),
+    _str("output_gtin", False),
+    _str("output_lot", False),
+    sa.Column("output_qty", QTY, nullable=False),
+    _str("qc_decision"),
+    _str("inspector"),
+    sa.Column("record_date", sa.Date()),
+    *_provenance(),
+    sa.Index(None, "output_gtin", "output_lot"),
+)
+
+batch_input = sa.Table(
+    "batch_input",
+    metadata,
+    _key("source"),
+    _key("record_id"),
+    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    _str("gtin"),
+    _str("lot"),
+    sa.Column("qty", QTY, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["source", "record_id"], ["batch_record.source", "batch_record.record_id"], ondelete="CASCADE"
+    ),
+    sa.Index(None, "gtin", "lot"),
+)
+
+sales_order = sa.Table(
+    "sales_order",
+    metadata,
+    _key("source"),
+    _key("order_number"),
+    _str("external_id", False),
+    _str("customer_ref"),
+    _str("customer_name"),
+    _str("channel"),
+    sa.Column("order_date", UtcDateTime(), nullable=False),
+    _str("status"),
+    _str("currency", False),
+    sa.Column("total", MONEY),
+    *_provenance(),
+)
+
+order_line = sa.Table(
+    "order_line",
+    metadata,
+    _key("source"),
+    _key("order_number"),
+    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    _str("sku"),
+    _str("gtin"),
+    sa.Column("qty", QTY, nullable=False),
+    sa.Column("unit_price", MONEY, nullable=False),
+    sa.Column("discount", MONEY, nullable=False),
+    sa.Column("tax", MONEY, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["source", "order_number"], ["sales_order.source", "sales_order.order_number"], ondelete="CASCADE"
+    ),
+)
+
+shipment = sa.Table(
+    "shipment",
+    metadata,
+    _key("source"),
+    _key("shipment_id"),
+    _str("order_number"),
+    sa.Column("ship_date", UtcDateTime(), nullable=False),
+    _str("carrier"),
+    _str("tracking_no"),
+    _str("from_location"),
+    _str("ship_to_ref"),
+    _str("ship_to_name", False),
+    _str("ship_to_region"),
+    *_provenance(),
+    sa.Index(None, "order_number"),
+)
+
+shipment_line = sa.Table(
+    "shipment_line",
+    metadata,
+    _key("source"),
+    _key("shipment_id"),
+    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    _str("gtin"),
+    _str("sku"),
+    _str("tracking"),
+    _str("lot"),
+    _str("serial"),
+    sa.Column("expiry_date", sa.Date()),
+    sa.Column("production_date", sa.Date()),
+    sa.Column("qty", QTY, nullable=False),
+    _str("udi_raw"),
+    sa.ForeignKeyConstraint(
+        ["source", "shipment_id"], ["shipment.source", "shipment.shipment_id"], ondelete="CASCADE"
+    ),
+    sa.Index(None, "gtin", "lot"),
+    sa.Index(None, "gtin", "serial"),
+)
+
+invoice = sa.Table(
+    "invoice",
+    metadata,
+    _key("source"),
+    _key("invoice_number"),
+    _str("order_number"),
+    sa.Column("invoice_date", sa.Date(), nullable=False),
+    _str("customer_ref"),
+    _str("customer_name"),
+    _str("currency", False),
+    sa.Column("total_untaxed", MONEY),
+    sa.Column("total_tax", MONEY),
+    sa.Column("total", MONEY),
+    *_provenance(),
+    sa.Index(None, "order_number"),
+)
+
+invoice_line = sa.Table(
+    "invoice_line",
+    metadata,
+    _key("source"),
+    _key("invoice_number"),
+    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    _str("sku"),
+    _str("gtin"),
+    _str("lot"),
+    sa.Column("qty", QTY, nullable=False),
+    sa.Column("unit_price", MONEY, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["source", "invoice_number"], ["invoice.source", "invoice.invoice_number"], ondelete="CASCADE"
+    ),
+)
+
+trace_edge = sa.Table(
+    "trace_edge",
+    metadata,
+    sa.Column("edge_id", sa.String(), primary_key=True),
+    _str("evidence", False),
+    _str("confidence", False),
+    _str("source", False),
+    _str("doc_id", False),
+    sa.Column("line_no", sa.Integer(), nullable=False),
+    _str("gtin"),
+    _str("lot"),
+    _str("serial"),
+    sa.Column("qty", QTY, nullable=False),
+    _str("output_gtin"),
+    _str("output_lot"),
+    _str("from_party"),
+    _str("to_party"),
+    _str("to_region"),
+    sa.Column("event_time", UtcDateTime()),
+    _str("order_number"),
+    sa.CheckConstraint("evidence IN ('shipped', 'produced_from')", name="ck_trace_edge_evidence"),
+    sa.CheckConstraint("confidence IN ('recorded', 'inferred')", name="ck_trace_edge_confidence"),
+    sa.Index(None, "gtin", "lot"),
+    sa.Index(None, "gtin", "serial"),
+    sa.Index(None, "output_gtin", "output_lot"),
+    sa.Index(None, "source", "doc_id"),
+)
+"""Physical evidence only (DESIGN rule 6). `shipped`: gtin/lot/serial went to `to_party` in
+shipment `doc_id`. `produced_from`: input gtin/lot (`qty` consumed) went into output_gtin/output_lot
+by batch record `doc_id`; `inferred` when the source did not name the input lot."""
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", BIGID, primary_key=True, autoincrement=True),
+    _str("source", False),
+    _str("entity", False),
+    _str("external_id", False),
+    _str("content_hash", False),
+    sa.Column("payload", sa.JSON(), nullable=False),
+    sa.Column("mapped", sa.JSON()),
+    sa.Column("failures", sa.JSON(), nullable=False),
+    _str("rules", False),
+    _str("status", False),
+    sa.Column("first_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("run_id", sa.Integer(), nullable=False),
+    sa.UniqueConstraint("source", "entity", "external_id", "content_hash"),
+    sa.CheckConstraint("status IN ('open', 'superseded')", name="ck_quarantine_status"),
+    sa.Index(None, "status", "source", "entity"),
+)
+
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    _key("source"),
+    _key("entity"),
+    sa.Column("cursor", UtcDateTime()),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+sync_run = sa.Table(
+    "sync_run",
+    metadata,
+    sa.Column("run_id", sa.Integer(), primary_key=True, autoincrement=True),
+    _str("source", False),
+    _str("entity", False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("finished_at", UtcDateTime()),
+    _str("status", False),
+    sa.Column("pulled", sa.Integer(), nullable=False),
+    sa.Column("unchanged", sa.Integer(), nullable=False),
+    sa.Column("loaded", sa.Integer(), nullable=False),
+    sa.Column("quarantined", sa.Integer(), nullable=False),
+    sa.Column("error", sa.Text()),
+    sa.CheckConstraint("status IN ('running', 'success', 'failed', 'abandoned')", name="ck_sync_run_status"),
+    sa.Index(None, "source", "entity", "status"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    _str("actor", False),
+    _str("action", False),
+    _str("entity", False),
+    _str("key", False),
+    sa.Column("details", sa.JSON(), nullable=False),
+    _str("prev_hash", False),
+    _str("hash", False),
+)
+"""Hash-chained (DESIGN rule 7): `hash` covers the entry and `prev_hash`, so editing or deleting
+any entry breaks every later link. `seq` is assigned by the writer holding the chain head."""

@@ -1,0 +1,137 @@
+"""The trace store's front door: runs, cursors, change detection and batch commits.
+
+The pipeline asks `current_hashes` which pulled records changed, hands the rest to `commit_batch`
+(one transaction per batch, DESIGN rule 1) and closes with `finish_run`, which enforces
+conservation (rule 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from trace_store import migrate
+from trace_store.batch import LoadBatch
+from trace_store.engine import WRITE, make_engine
+from trace_store.errors import ConservationError
+from trace_store.loader import chunks, in_list, write_batch
+from trace_store.schema import raw_current, sync_run, sync_state
+
+__all__ = ["ConservationError", "Store"]
+
+
+class Store:
+    """A trace store on SQLite or PostgreSQL; cheap to keep open, safe to share between threads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open the store at `url`, else env TRACEHUB_DB_URL, else `.tracehub/tracehub.db`."""
+        return cls(make_engine(url))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def upgrade(self) -> None:
+        """Bring the schema to the latest migration."""
+        migrate.upgrade(self.engine)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A read connection for queries."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction (BEGIN IMMEDIATE on SQLite, so writers queue instead of failing)."""
+        with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
+            yield conn
+
+    def begin_run(self, source: str, entity: str) -> int:
+        """Start a run; older runs of this source/entity still 'running' were killed: abandon them."""
+        now = datetime.now(UTC)
+        r = sync_run.c
+        with self.transaction() as conn:
+            conn.execute(
+                sync_run.update()
+                .where(r.source == source, r.entity == entity, r.status == "running")
+                .values(status="abandoned", finished_at=now, error="abandoned: a newer run started")
+            )
+            return conn.execute(
+                sync_run.insert()
+                .values(
+                    source=source,
+                    entity=entity,
+                    started_at=now,
+                    status="running",
+                    pulled=0,
+                    unchanged=0,
+                    loaded=0,
+                    quarantined=0,
+                )
+                .returning(r.run_id)
+            ).scalar_one()
+
+    def cursor(self, source: str, entity: str) -> datetime | None:
+        """Where the next incremental pull starts (None: never synced)."""
+        s = sync_state.c
+        with self.connect() as conn:
+            return conn.execute(
+                sa.select(s.cursor).where(s.source == source, s.entity == entity)
+            ).scalar_one_or_none()
+
+    def current_hashes(
+        self, source: str, entity: str, external_ids: Iterable[str]
+    ) -> dict[str, tuple[str, datetime]]:
+        """external id -> (content hash, source updated_at) of the stored current version."""
+        c = raw_current.c
+        ids = sorted(set(external_ids))
+        found: dict[str, tuple[str, datetime]] = {}
+        with self.connect() as conn:
+            for part in chunks(ids):
+                rows = conn.execute(
+                    sa.select(c.external_id, c.content_hash, c.source_updated_at).where(
+                        c.source == source, c.entity == entity, in_list(conn, c.external_id, part)
+                    )
+                )
+                found.update({row.external_id: (row.content_hash, row.source_updated_at) for row in rows})
+        return found
+
+    def commit_batch(self, batch: LoadBatch) -> dict[str, int]:
+        """Land, upsert, quarantine, audit, count and move the cursor: all of it or none of it."""
+        with self.transaction() as conn:
+            return write_batch(conn, batch)
+
+    def finish_run(self, run_id: int, error: str | None = None) -> None:
+        """Close a run: 'failed' with `error`, else 'success' if its counts add up.
+
+        Raises ConservationError (after marking the run failed) when pulled != unchanged + loaded +
+        quarantined: a record went missing somewhere and the run must not pass as a success.
+        """
+        r = sync_run.c
+        with self.transaction() as conn:
+            run = conn.execute(sa.select(sync_run).where(r.run_id == run_id)).one()
+            accounted = run.unchanged + run.loaded + run.quarantined
+            if error is None and run.pulled != accounted:
+                error = (
+                    f"run {run_id} ({run.source}/{run.entity}) does not add up: pulled={run.pulled} but "
+                    f"unchanged={run.unchanged} + loaded={run.loaded} + quarantined={run.quarantined} "
+                    f"= {accounted}"
+                )
+                conservation = ConservationError(error)
+            else:
+                conservation = None
+            conn.execute(
+                sync_run.update()
+                .where(r.run_id == run_id)
+                .values(status="failed" if error else "success", finished_at=datetime.now(UTC), error=error)
+            )
+        if conservation is not None:
+            raise conservation

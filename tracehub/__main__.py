@@ -1,0 +1,5 @@
+"""`python -m tracehub` is the `tracehub` command."""
+
+from tracehub.cli import main
+
+main()
