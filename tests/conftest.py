@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -27,6 +28,11 @@ from trace_store.jsonable import canonical_json
 from trace_store.schema import metadata
 from trace_store.store import Store
 
+from tracehub.demo import airflow_environment
+
+# Airflow reads its configuration once, at first import: point it at a throwaway home first.
+os.environ.update(airflow_environment(Path(tempfile.mkdtemp(prefix="tracehub-test-"))))
+
 GTIN = "09506000134352"
 PG_ENV = "TRACEHUB_TEST_PG_URL"
 PG_SKIP = (
@@ -39,7 +45,10 @@ def _pg_server_url() -> str:
     url = os.environ.get(PG_ENV)
     if not url:
         if os.environ.get("CI"):
-            pytest.fail(f"{PG_ENV} is not set on CI: PostgreSQL tests must run there. {PG_SKIP}")
+            pytest.fail(
+                f"{PG_ENV} is not set, and on CI the PostgreSQL tests must run: "
+                f"set {PG_ENV}=postgresql+psycopg://postgres@127.0.0.1:5432/test"
+            )
         pytest.skip(PG_SKIP)
     return url
 

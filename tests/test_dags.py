@@ -21,30 +21,21 @@ DAGS = REPO / "dags"
 
 
 @pytest.fixture(scope="module")
-def airflow_home(tmp_path_factory):
-    """A migrated Airflow metadata DB (SQLite) for this module's DAG runs."""
-    from tracehub.demo import airflow_environment
-
-    home = tmp_path_factory.mktemp("tracehub")
-    env = airflow_environment(home)
-    (home / "airflow").mkdir()
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
-                   env={**os.environ, **env})
-    return home, env
+def airflow_db():
+    """A migrated Airflow metadata DB (SQLite) in the throwaway AIRFLOW_HOME set by conftest."""
+    Path(os.environ["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
 
 
-def _dagbag(monkeypatch, env, sources: Path):
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+def _dagbag(monkeypatch, sources: Path):
     monkeypatch.setenv("TRACEHUB_SOURCES", str(sources))
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(DAGS))
 
 
-def test_dagbag_imports_one_dag_per_configured_source(airflow_home, monkeypatch):
-    _, env = airflow_home
-    bag = _dagbag(monkeypatch, env, REPO / "config" / "sources.yaml")
+def test_dagbag_imports_one_dag_per_configured_source(airflow_db, monkeypatch):
+    bag = _dagbag(monkeypatch, REPO / "config" / "sources.yaml")
     assert bag.import_errors == {}
     config = yaml.safe_load((REPO / "config" / "sources.yaml").read_text())
     assert set(bag.dag_ids) == {f"sync_{s['name']}" for s in config["sources"]}
@@ -70,18 +61,16 @@ def test_dag_file_parses_without_heavy_imports_or_network(tmp_path):
     assert not [m for m in heavy if m not in ("pandas", "requests")], heavy
 
 
-def test_bad_sources_file_is_an_import_error_that_names_the_field(airflow_home, monkeypatch, tmp_path):
-    _, env = airflow_home
+def test_bad_sources_file_is_an_import_error_that_names_the_field(airflow_db, monkeypatch, tmp_path):
     bad = tmp_path / "sources.yaml"
     bad.write_text("sources:\n  - name: shop\n    kind: shopify\n    base_url: ftp://nope\n    entities: [order]\n"
                    "    credentials: {env: X}\n")
-    bag = _dagbag(monkeypatch, env, bad)
+    bag = _dagbag(monkeypatch, bad)
     message = " ".join(bag.import_errors.values())
     assert "source 'shop' field base_url" in message
 
 
-def test_sync_dag_runs_through_airflow(airflow_home, monkeypatch, tmp_path):
-    home, env = airflow_home
+def test_sync_dag_runs_through_airflow(airflow_db, monkeypatch, tmp_path):
     world = generate_world(3, 0.3)
     db_url = f"sqlite:///{tmp_path / 'store.db'}"
     monkeypatch.setenv("TRACEHUB_DB_URL", db_url)
@@ -89,7 +78,7 @@ def test_sync_dag_runs_through_airflow(airflow_home, monkeypatch, tmp_path):
         sources = tmp_path / "sources.yaml"
         sources.write_text(yaml.safe_dump(
             {"sources": [c.model_dump(mode="json", exclude_none=True) for c in platforms.configs.values()]}))
-        bag = _dagbag(monkeypatch, env, sources)
+        bag = _dagbag(monkeypatch, sources)
         assert bag.import_errors == {}
         for dag_id in ("sync_erp", "sync_shop", "sync_warehouse"):
             run = bag.dags[dag_id].test()

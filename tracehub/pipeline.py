@@ -166,6 +166,7 @@ def _prepare(run_id: int, source: SourceConfig, entity: str, raws: list[tuple[Ra
             continue
         batch.loaded += 1
         batch.records.extend(recs)
+        batch.record_raw_ids.extend(raw.external_id for _ in recs)
     return batch
 
 
