@@ -53,10 +53,16 @@ class ReplayConnector:
 
 
 def _config(name: str, kind: str, entity: str) -> SourceConfig:
-    return SourceConfig.model_validate({
-        "name": name, "kind": kind, "base_url": "http://replay.invalid", "entities": [entity],
-        "credentials": {"env": "UNUSED"}, "batch_records": 2000,
-    })
+    return SourceConfig.model_validate(
+        {
+            "name": name,
+            "kind": kind,
+            "base_url": "http://replay.invalid",
+            "entities": [entity],
+            "credentials": {"env": "UNUSED"},
+            "batch_records": 2000,
+        }
+    )
 
 
 def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
@@ -72,16 +78,27 @@ def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task(f"{entity} on {store.engine.dialect.name}", total=records)
                 started = time.perf_counter()
-                summary = sync(config, entity, store, ReplayConnector(name, pages),
-                               on_batch=lambda s, task=task: bar.update(task, completed=s.pulled))
+                summary = sync(
+                    config,
+                    entity,
+                    store,
+                    ReplayConnector(name, pages),
+                    on_batch=lambda s, task=task: bar.update(task, completed=s.pulled),
+                )
                 seconds = time.perf_counter() - started
             results[entity] = {
-                "raw_records": records, "line_records": lines, "seconds": round(seconds, 2),
-                "records_per_s": round(records / seconds), "lines_per_s": round(lines / seconds),
-                "loaded": summary.loaded, "quarantined": summary.quarantined,
+                "raw_records": records,
+                "line_records": lines,
+                "seconds": round(seconds, 2),
+                "records_per_s": round(records / seconds),
+                "lines_per_s": round(lines / seconds),
+                "loaded": summary.loaded,
+                "quarantined": summary.quarantined,
             }
-            console.print(f"  {entity:9} {lines:>8} lines {records:>7} records in {seconds:6.1f} s: "
-                          f"{lines / seconds:>8.0f} lines/s")
+            console.print(
+                f"  {entity:9} {lines:>8} lines {records:>7} records in {seconds:6.1f} s: "
+                f"{lines / seconds:>8.0f} lines/s"
+            )
     finally:
         store.close()
     return results
@@ -99,8 +116,17 @@ def bench_trace(url: str, min_lines: int, queries_n: int = 500) -> dict[str, Any
             task = bar.add_task(f"filling {store.engine.dialect.name}", total=min_lines)
             started = time.perf_counter()
             for chunk, chunk_lots, chunk_lines in shipment_records("bench", min_lines):
-                store.commit_batch(LoadBatch(run_id=run_id, source="bench", entity="shipment", pulled=len(chunk),
-                                             unchanged=0, records=chunk, loaded=len(chunk)))
+                store.commit_batch(
+                    LoadBatch(
+                        run_id=run_id,
+                        source="bench",
+                        entity="shipment",
+                        pulled=len(chunk),
+                        unchanged=0,
+                        records=chunk,
+                        loaded=len(chunk),
+                    )
+                )
                 lots.extend(chunk_lots)
                 loaded += chunk_lines
                 bar.update(task, completed=loaded)
@@ -118,8 +144,10 @@ def bench_trace(url: str, min_lines: int, queries_n: int = 500) -> dict[str, Any
         with store.engine.connect() as conn:
             lines = conn.execute(sa.text("select count(*) from shipment_line")).scalar_one()
         result = {
-            "shipment_lines": lines, "fill_seconds": round(fill_seconds, 1),
-            "load_lines_per_s": round(loaded / fill_seconds), "queries": queries_n,
+            "shipment_lines": lines,
+            "fill_seconds": round(fill_seconds, 1),
+            "load_lines_per_s": round(loaded / fill_seconds),
+            "queries": queries_n,
             "p50_ms": round(statistics.median(timings), 2),
             "p95_ms": round(timings[int(0.95 * len(timings)) - 1], 2),
             "max_ms": round(timings[-1], 2),
@@ -150,16 +178,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000, help="line records for the throughput run")
     parser.add_argument("--trace-lines", type=int, default=1_000_000, help="shipment lines in the trace store")
-    parser.add_argument("--pg", default=os.environ.get("TRACEHUB_BENCH_PG_URL",
-                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--pg", default=os.environ.get("TRACEHUB_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
 
     out_dir = settings.home() / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version(),
-        "cpus": os.cpu_count(), "lines": args.lines, "trace_lines": args.trace_lines, "backends": {},
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "lines": args.lines,
+        "trace_lines": args.trace_lines,
+        "backends": {},
     }
     for backend in args.backends.split(","):
         console.rule(backend)

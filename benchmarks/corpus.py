@@ -56,11 +56,12 @@ def clone_pages(kind: str, min_lines: int, seed: int = 42) -> tuple[list[list[Ra
             records.append(_clone(kind, payload, k))
             lines += _lines(kind, payload)
         k += 1
-    return [records[i:i + PAGE] for i in range(0, len(records), PAGE)], lines
+    return [records[i : i + PAGE] for i in range(0, len(records), PAGE)], lines
 
 
-def shipment_records(source: str, min_lines: int, lines_per_shipment: int = 10,
-                     chunk: int = 2000) -> Iterator[tuple[list[Shipment], list[tuple[str, str]], int]]:
+def shipment_records(
+    source: str, min_lines: int, lines_per_shipment: int = 10, chunk: int = 2000
+) -> Iterator[tuple[list[Shipment], list[tuple[str, str]], int]]:
     """Synthetic canonical shipments, about 50 lines per lot, yielded in load-sized chunks."""
     rng = random.Random(7)
     gtins = [_gtin(i) for i in range(200)]
@@ -77,12 +78,21 @@ def shipment_records(source: str, min_lines: int, lines_per_shipment: int = 10,
             used.extend(picks)
             n += 1
             when = start + timedelta(minutes=n)
-            batch.append(Shipment(
-                source=source, source_updated_at=when, shipment_id=str(n), order_number=str(100000 + n),
-                ship_date=when, ship_to_name=rng.choice(customers), carrier="SF Express",
-                lines=tuple(ShipmentLine(line_no=i + 1, gtin=g, lot=lot, tracking="lot", qty=Decimal(rng.randint(1, 20)))
-                            for i, (g, lot) in enumerate(picks)),
-            ))
+            batch.append(
+                Shipment(
+                    source=source,
+                    source_updated_at=when,
+                    shipment_id=str(n),
+                    order_number=str(100000 + n),
+                    ship_date=when,
+                    ship_to_name=rng.choice(customers),
+                    carrier="SF Express",
+                    lines=tuple(
+                        ShipmentLine(line_no=i + 1, gtin=g, lot=lot, tracking="lot", qty=Decimal(rng.randint(1, 20)))
+                        for i, (g, lot) in enumerate(picks)
+                    ),
+                )
+            )
             made += lines_per_shipment
         yield batch, used, chunk * lines_per_shipment
 

@@ -15,10 +15,11 @@ sources:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -149,14 +150,14 @@ def load_sources(path: str | Path) -> SourcesFile:
         raise ConfigError(f"sources file {path}: {problems}") from None
 
 
-def _describe(err: dict, data: object) -> str:
+def _describe(err: Any, data: object) -> str:
+    """One validation problem, located by source name rather than list index where possible."""
     loc = list(err["loc"])
     where = ".".join(str(p) for p in loc)
     if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int) and isinstance(data, dict):
-        try:
-            where = f"source {data['sources'][loc[1]].get('name', loc[1])!r} field {'.'.join(map(str, loc[2:])) or '(entry)'}"
-        except (KeyError, IndexError, AttributeError, TypeError):
-            pass
+        with contextlib.suppress(KeyError, IndexError, AttributeError, TypeError):
+            name = data["sources"][loc[1]].get("name", loc[1])
+            where = f"source {name!r} field {'.'.join(map(str, loc[2:])) or '(entry)'}"
     return f"{where}: {err['msg']}"
 
 
@@ -177,7 +178,7 @@ def _airflow_secret(source: str, conn_id: str, login: str | None, database: str 
             from airflow.sdk import Connection  # heavy: only when no env var is set
 
             conn_obj = Connection.get(conn_id)
-        except Exception:  # noqa: BLE001 - any lookup failure means the same to the engineer
+        except Exception:
             raise ConfigError(
                 f"source {source!r}: Airflow connection {conn_id!r} not found; "
                 f"set AIRFLOW_CONN_{conn_id.upper()} or add it with 'airflow connections add'"

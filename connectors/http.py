@@ -157,9 +157,7 @@ class HttpClient:
     def auth_error(self, detail: str) -> AuthError:
         """The refusal, naming the source and where its credential comes from."""
         creds = self._config.credentials
-        where = (
-            f"environment variable {creds.env}" if creds.env else f"Airflow connection {creds.airflow_conn!r}"
-        )
+        where = f"environment variable {creds.env}" if creds.env else f"Airflow connection {creds.airflow_conn!r}"
         return AuthError(
             self.source,
             f"source {self.source!r}: the platform refused the credentials ({self.scrub(detail)}); "
@@ -199,8 +197,11 @@ class HttpClient:
             )
         except requests.Timeout:
             raise Transient(f"no answer within {self._timeout:g} s") from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as exc:
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
             raise Transient(f"connection failed: {_describe(exc)}") from None
         status = response.status_code
         if status in RETRY_STATUSES:
@@ -212,8 +213,9 @@ class HttpClient:
         try:
             body = response.json()
         except ValueError:
-            raise Transient(f"HTTP {status} with a truncated or invalid JSON body "
-                            f"({len(response.content)} bytes)") from None
+            raise Transient(
+                f"HTTP {status} with a truncated or invalid JSON body ({len(response.content)} bytes)"
+            ) from None
         if check is not None:
             check(body)
         return Reply(status, response.headers, body)
@@ -235,9 +237,9 @@ class HttpClient:
     def _wait(self, state: RetryCallState) -> float:
         """Exponential backoff with jitter, but never shorter than the platform asked for."""
         policy = self._policy
-        backoff = wait_exponential_jitter(
-            initial=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait
-        )(state)
+        backoff = wait_exponential_jitter(initial=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait)(
+            state
+        )
         error = state.outcome.exception() if state.outcome else None
         asked = error.retry_after if isinstance(error, Transient) and error.retry_after else 0.0
         return max(backoff, asked)
@@ -247,7 +249,12 @@ class HttpClient:
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning(
             "source %s: %s failed (%s), attempt %d of %d; retrying in %.2f s",
-            self.source, label, self.scrub(str(error)), state.attempt_number, self._policy.attempts, wait,
+            self.source,
+            label,
+            self.scrub(str(error)),
+            state.attempt_number,
+            self._policy.attempts,
+            wait,
         )
 
 
@@ -296,7 +303,8 @@ def _describe(exc: BaseException) -> str:
         if type(current).__name__ not in names:
             names.append(type(current).__name__)
         pending.extend(
-            inner for inner in (*current.args, current.__cause__, current.__context__)
+            inner
+            for inner in (*current.args, current.__cause__, current.__context__)
             if isinstance(inner, BaseException)
         )
     return " / ".join(names)

@@ -24,10 +24,21 @@ from connectors.timefmt import odoo_datetime, parse_utc
 
 ENDPOINT = "/jsonrpc"
 
-FINAL_ERRORS = frozenset({
-    "AccessError", "MissingError", "UserError", "ValidationError", "RedirectWarning",
-    "BadRequest", "ValueError", "TypeError", "KeyError", "AttributeError", "IndexError",
-})
+FINAL_ERRORS = frozenset(
+    {
+        "AccessError",
+        "MissingError",
+        "UserError",
+        "ValidationError",
+        "RedirectWarning",
+        "BadRequest",
+        "ValueError",
+        "TypeError",
+        "KeyError",
+        "AttributeError",
+        "IndexError",
+    }
+)
 """Odoo exception names (last dotted part) that mean the request itself is wrong: never retried.
 AccessDenied means bad credentials; any other name (a database hiccup, a worker restart)
 is taken as transient."""
@@ -63,8 +74,19 @@ PRODUCT_CODES = ("barcode", "default_code")
 ENTITIES: dict[str, OdooEntity] = {
     "device": OdooEntity(
         model="product.product",
-        fields=("id", "default_code", "barcode", "name", "x_studio_name_zh", "x_studio_model",
-                "x_studio_registration_no", "x_studio_risk_class", "tracking", "uom_id", "write_date"),
+        fields=(
+            "id",
+            "default_code",
+            "barcode",
+            "name",
+            "x_studio_name_zh",
+            "x_studio_model",
+            "x_studio_registration_no",
+            "x_studio_risk_class",
+            "tracking",
+            "uom_id",
+            "write_date",
+        ),
     ),
     "party": OdooEntity(
         model="res.partner",
@@ -73,35 +95,76 @@ ENTITIES: dict[str, OdooEntity] = {
     ),
     "lot": OdooEntity(
         model="stock.lot",
-        fields=("id", "name", "product_id", "expiration_date", "x_studio_production_date",
-                "x_studio_qc_status", "x_studio_manufacturer", "write_date"),
+        fields=(
+            "id",
+            "name",
+            "product_id",
+            "expiration_date",
+            "x_studio_production_date",
+            "x_studio_qc_status",
+            "x_studio_manufacturer",
+            "write_date",
+        ),
         expand=(Expand("product_id", "product.product", (*PRODUCT_CODES, "name")),),
     ),
     "batch_record": OdooEntity(
         model="mrp.production",
-        fields=("id", "name", "product_id", "lot_producing_id", "product_qty", "qty_produced",
-                "date_finished", "state", "x_studio_qc_decision", "x_studio_inspector", "move_raw_ids",
-                "write_date"),
+        fields=(
+            "id",
+            "name",
+            "product_id",
+            "lot_producing_id",
+            "product_qty",
+            "qty_produced",
+            "date_finished",
+            "state",
+            "x_studio_qc_decision",
+            "x_studio_inspector",
+            "move_raw_ids",
+            "write_date",
+        ),
         domain=(("state", "=", "done"),),
         expand=(
             Expand("product_id", "product.product", PRODUCT_CODES),
             Expand("lot_producing_id", "stock.lot", ("name",)),
-            Expand("move_raw_ids", "stock.move", ("quantity",), to_many=True, expand=(
-                Expand("product_id", "product.product", PRODUCT_CODES),
-                Expand("lot_ids", "stock.lot", ("name",), to_many=True),
-            )),
+            Expand(
+                "move_raw_ids",
+                "stock.move",
+                ("quantity",),
+                to_many=True,
+                expand=(
+                    Expand("product_id", "product.product", PRODUCT_CODES),
+                    Expand("lot_ids", "stock.lot", ("name",), to_many=True),
+                ),
+            ),
         ),
     ),
     "invoice": OdooEntity(
         model="account.move",
-        fields=("id", "name", "move_type", "invoice_origin", "partner_id", "invoice_date", "currency_id",
-                "amount_untaxed", "amount_tax", "amount_total", "state", "invoice_line_ids", "write_date"),
+        fields=(
+            "id",
+            "name",
+            "move_type",
+            "invoice_origin",
+            "partner_id",
+            "invoice_date",
+            "currency_id",
+            "amount_untaxed",
+            "amount_tax",
+            "amount_total",
+            "state",
+            "invoice_line_ids",
+            "write_date",
+        ),
         domain=(("move_type", "=", "out_invoice"), ("state", "=", "posted")),
         expand=(
-            Expand("invoice_line_ids", "account.move.line",
-                   ("name", "quantity", "price_unit", "price_subtotal"), to_many=True, expand=(
-                       Expand("product_id", "product.product", PRODUCT_CODES),
-                   )),
+            Expand(
+                "invoice_line_ids",
+                "account.move.line",
+                ("name", "quantity", "price_unit", "price_subtotal"),
+                to_many=True,
+                expand=(Expand("product_id", "product.product", PRODUCT_CODES),),
+            ),
         ),
     ),
 }
@@ -113,9 +176,12 @@ class OdooConnector:
     kind = "odoo"
 
     def __init__(self, config: SourceConfig, secret: Secret, *, policy: RetryPolicy | None = None) -> None:
-        secret = secret.model_copy(update={
-            "database": secret.database or config.database, "login": secret.login or config.login,
-        })
+        secret = secret.model_copy(
+            update={
+                "database": secret.database or config.database,
+                "login": secret.login or config.login,
+            }
+        )
         if not secret.database or not secret.login:
             raise ConfigError(
                 f"source {config.name!r}: Odoo needs 'database' and 'login' in its config "
@@ -161,9 +227,7 @@ class OdooConnector:
             args = [secret.database, secret.login, secret.token]
             uid = self._call("common", "login", args, "common.login").body["result"]
             if not uid:
-                raise self.http.auth_error(
-                    f"Odoo refused login {secret.login!r} on database {secret.database!r}"
-                )
+                raise self.http.auth_error(f"Odoo refused login {secret.login!r} on database {secret.database!r}")
             self._uid = uid
         return self._uid
 
@@ -171,7 +235,9 @@ class OdooConnector:
         uid = self._login()
         secret = self._secret
         return self._call(
-            "object", "execute_kw", [secret.database, uid, secret.token, model, method, args, kwargs],
+            "object",
+            "execute_kw",
+            [secret.database, uid, secret.token, model, method, args, kwargs],
             f"{model}.{method}",
         )
 
@@ -183,7 +249,10 @@ class OdooConnector:
             "params": {"service": service, "method": method, "args": args},
         }
         return self.http.request(
-            "POST", ENDPOINT, json_body=payload, endpoint=label,
+            "POST",
+            ENDPOINT,
+            json_body=payload,
+            endpoint=label,
             check=lambda body: self._check_body(body, label),
         )
 
@@ -217,8 +286,9 @@ class OdooConnector:
             related: dict[int, dict[str, Any]] = {}
             if ids:
                 fields = list(dict.fromkeys((*rel.fields, *(child.field for child in rel.expand))))
-                found = self._result_list(self._execute(rel.model, "read", [ids], {"fields": fields}),
-                                          f"{rel.model}.read")
+                found = self._result_list(
+                    self._execute(rel.model, "read", [ids], {"fields": fields}), f"{rel.model}.read"
+                )
                 self._expand(found, rel.expand)
                 related = {record["id"]: record for record in found}
             for row in rows:

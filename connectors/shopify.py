@@ -33,5 +33,7 @@ class ShopifyConnector(RestConnector):
         body = reply.body if isinstance(reply.body, dict) else {}
         shop = body.get("shop") or {}
         calls = reply.headers.get("X-Shopify-Shop-Api-Call-Limit", "unknown")
-        return (f"shopify {self.source}: {reply.status} OK, API {API_VERSION}, shop {shop.get('name')!r}, "
-                f"call limit {calls}")
+        return (
+            f"shopify {self.source}: {reply.status} OK, API {API_VERSION}, shop {shop.get('name')!r}, "
+            f"call limit {calls}"
+        )

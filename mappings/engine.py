@@ -129,9 +129,7 @@ class Mapping:
             if isinstance(spec, dict) and "each" in spec:
                 compiled.append((name, self._compile_each(spec, info.annotation, bindings, label)))
             else:
-                required = (
-                    spec.get("required", info.is_required()) if isinstance(spec, dict) else info.is_required()
-                )
+                required = spec.get("required", info.is_required()) if isinstance(spec, dict) else info.is_required()
                 compiled.append((name, self._compile_value(spec, bindings, required, label)))
 
         def build(ctx: Context, failures: Failures) -> dict[str, Any]:
@@ -144,9 +142,7 @@ class Mapping:
 
         return build
 
-    def _compile_each(
-        self, spec: dict[str, Any], annotation: Any, bindings: frozenset[str], where: str
-    ) -> FieldFn:
+    def _compile_each(self, spec: dict[str, Any], annotation: Any, bindings: frozenset[str], where: str) -> FieldFn:
         item_model = _list_item_model(annotation, where)
         iteration = _Iteration(spec["each"], bindings, self._false_is_null)
         build = self._compile_fields(spec["fields"], item_model, bindings | iteration.names, where)

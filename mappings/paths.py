@@ -147,11 +147,7 @@ class Path:
             base = join(ctx[self.binding][1], text)
             if not isinstance(items, list):
                 raise PathError("expected a list", base, items)
-            return [
-                (item, f"{base}[{n}]")
-                for n, item in enumerate(items)
-                if item is not None and item is not False
-            ]
+            return [(item, f"{base}[{n}]") for n, item in enumerate(items) if item is not None and item is not False]
 
         return iterate
 

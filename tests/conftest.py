@@ -27,7 +27,6 @@ from trace_store.batch import LandedRaw, LoadBatch, Quarantined
 from trace_store.jsonable import canonical_json
 from trace_store.schema import metadata
 from trace_store.store import Store
-
 from tracehub.demo import airflow_environment
 
 # Airflow reads its configuration once, at first import: point it at a throwaway home first.
@@ -36,8 +35,7 @@ os.environ.update(airflow_environment(Path(tempfile.mkdtemp(prefix="tracehub-tes
 GTIN = "09506000134352"
 PG_ENV = "TRACEHUB_TEST_PG_URL"
 PG_SKIP = (
-    "PostgreSQL tests skipped: set TRACEHUB_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test "
-    "to run them"
+    "PostgreSQL tests skipped: set TRACEHUB_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run them"
 )
 
 
@@ -195,9 +193,7 @@ class Make:
         for external_id, updated, failures in quarantined:
             raw = cls.raw(external_id, updated, {"id": external_id, "broken": True})
             landed.append(raw)
-            bad.append(
-                Quarantined(external_id, raw.content_hash, raw.payload, [{"id": external_id}], failures)
-            )
+            bad.append(Quarantined(external_id, raw.content_hash, raw.payload, [{"id": external_id}], failures))
         return LoadBatch(
             run_id=run_id,
             source=source,

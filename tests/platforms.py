@@ -50,8 +50,9 @@ def token_env(name: str) -> str:
 
 
 @contextmanager
-def running_platforms(world: Any, monkeypatch: pytest.MonkeyPatch, faults: Faults | None = None,
-                      **overrides: Any) -> Iterator[Platforms]:
+def running_platforms(
+    world: Any, monkeypatch: pytest.MonkeyPatch, faults: Faults | None = None, **overrides: Any
+) -> Iterator[Platforms]:
     """Start all three simulators for `world`; tokens are set in the environment via monkeypatch."""
     with ExitStack() as stack:
         servers, tokens, configs = {}, {}, {}
@@ -63,7 +64,7 @@ def running_platforms(world: Any, monkeypatch: pytest.MonkeyPatch, faults: Fault
         yield Platforms(servers, tokens, configs)
 
 
-def sync_all(platforms: Platforms, store: Any) -> list[dict[str, object]]:
+def sync_all(platforms: Platforms, store: Any, full: bool = False) -> list[dict[str, object]]:
     """Sync every entity of every source, in order, straight through the pipeline."""
     from connectors.registry import build_connector
     from tracehub.pipeline import sync
@@ -73,5 +74,5 @@ def sync_all(platforms: Platforms, store: Any) -> list[dict[str, object]]:
         config = platforms.configs[name]
         connector = build_connector(config)
         for entity in config.entities:
-            results.append(sync(config, entity, store, connector).as_dict())
+            results.append(sync(config, entity, store, connector, full=full).as_dict())
     return results

@@ -18,19 +18,28 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def tracehub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tracehub", *args], cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "tracehub", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        timeout=600,
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("\x1d01069512345000161728022910L2603-A/07",
-         {"gtin": "06951234500016", "lot": "L2603-A/07", "serial": None, "expiry_date": "2028-02-29"}),
-        ("(01)06951234500016(11)260301(17)280300(10)L26-B/3",
-         {"gtin": "06951234500016", "lot": "L26-B/3", "production_date": "2026-03-01", "expiry_date": "2028-03-31"}),
-        ("(01)06951234500016(21)SN000123",
-         {"gtin": "06951234500016", "serial": "SN000123", "lot": None}),
+        (
+            "\x1d01069512345000161728022910L2603-A/07",
+            {"gtin": "06951234500016", "lot": "L2603-A/07", "serial": None, "expiry_date": "2028-02-29"},
+        ),
+        (
+            "(01)06951234500016(11)260301(17)280300(10)L26-B/3",
+            {"gtin": "06951234500016", "lot": "L26-B/3", "production_date": "2026-03-01", "expiry_date": "2028-03-31"},
+        ),
+        ("(01)06951234500016(21)SN000123", {"gtin": "06951234500016", "serial": "SN000123", "lot": None}),
     ],
 )
 def test_udi_parse_json(text, expected):
@@ -52,8 +61,10 @@ def test_udi_parse_rejects_invalid_strings_with_errors(text):
 
 def test_malformed_sources_file_is_one_clear_line(tmp_path):
     bad = tmp_path / "sources.yaml"
-    bad.write_text("sources:\n  - name: shop\n    kind: magento\n    base_url: http://x\n    entities: [order]\n"
-                   "    credentials: {env: X}\n")
+    bad.write_text(
+        "sources:\n  - name: shop\n    kind: magento\n    base_url: http://x\n    entities: [order]\n"
+        "    credentials: {env: X}\n"
+    )
     done = tracehub("check", "shop", "--config", str(bad))
     assert done.returncode == 1
     assert "source 'shop' field kind" in done.stderr
@@ -67,8 +78,11 @@ def test_sync_check_stats_trace_export_quarantine(tmp_path, monkeypatch):
     env = {"TRACEHUB_DB_URL": f"sqlite:///{tmp_path / 'store.db'}", "TRACEHUB_HOME": str(tmp_path)}
     with running_platforms(world, monkeypatch) as platforms:
         sources = tmp_path / "sources.yaml"
-        sources.write_text(yaml.safe_dump(
-            {"sources": [c.model_dump(mode="json", exclude_none=True) for c in platforms.configs.values()]}))
+        sources.write_text(
+            yaml.safe_dump(
+                {"sources": [c.model_dump(mode="json", exclude_none=True) for c in platforms.configs.values()]}
+            )
+        )
         env.update({k: v for k, v in os.environ.items() if k.startswith("TRACEHUB_TEST_")})
         env["TRACEHUB_SOURCES"] = str(sources)
         check = tracehub("check", "shop", env=env)
@@ -100,3 +114,14 @@ def test_sync_check_stats_trace_export_quarantine(tmp_path, monkeypatch):
 
     unknown = tracehub("export", "widgets", env=env)
     assert unknown.returncode != 0 and "unknown entity" in unknown.stderr
+
+
+def test_dictionary_and_db_upgrade(tmp_path):
+    markdown = tracehub("dictionary")
+    assert markdown.returncode == 0
+    assert "| `gtin` | GTIN (UDI-DI) | 产品标识（UDI-DI，GTIN） |" in markdown.stdout
+    assert "| `registration_no` | Registration certificate no. | 注册证编号 |" in markdown.stdout
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    done = tracehub("db", "upgrade", env={"TRACEHUB_DB_URL": url})
+    assert done.returncode == 0 and "up to date" in done.stdout
+    assert (tmp_path / "fresh.db").exists()

@@ -68,8 +68,12 @@ ALL_CASES = (
     Case("odoo", "party", _odoo_model("res.partner", lambda r: bool(r["x_studio_role"])), "write_date"),
     ODOO_LOT,
     ODOO_BATCH,
-    Case("odoo", "invoice", _odoo_model(
-        "account.move", lambda r: r["move_type"] == "out_invoice" and r["state"] == "posted"), "write_date"),
+    Case(
+        "odoo",
+        "invoice",
+        _odoo_model("account.move", lambda r: r["move_type"] == "out_invoice" and r["state"] == "posted"),
+        "write_date",
+    ),
 )
 ONE_PER_KIND = (SHOPIFY, SHIPBOB, ODOO_BATCH)
 
@@ -88,18 +92,31 @@ def platform(world: World, monkeypatch: pytest.MonkeyPatch) -> Iterator[Opener]:
     servers: list[SimServer] = []
 
     def open_platform(
-        kind: str, *, faults: Faults | None = None, token: str = TOKEN, page_size: int = 7,
-        policy: RetryPolicy = FAST, **config: Any,
+        kind: str,
+        *,
+        faults: Faults | None = None,
+        token: str = TOKEN,
+        page_size: int = 7,
+        policy: RetryPolicy = FAST,
+        **config: Any,
     ) -> tuple[SimServer, Connector]:
         server = start(kind, world, token=TOKEN, faults=faults)
         servers.append(server)
         monkeypatch.setenv(ENV, token)
         odoo = {"database": odoo_sim.DATABASE, "login": odoo_sim.LOGIN} if kind == "odoo" else {}
-        source = SourceConfig.model_validate({
-            "name": f"{kind}_test", "kind": kind, "base_url": server.base_url,
-            "entities": list(ENTITIES_BY_KIND[kind]), "credentials": {"env": ENV},
-            "page_size": page_size, "timeout_seconds": TIMEOUT, **odoo, **config,
-        })
+        source = SourceConfig.model_validate(
+            {
+                "name": f"{kind}_test",
+                "kind": kind,
+                "base_url": server.base_url,
+                "entities": list(ENTITIES_BY_KIND[kind]),
+                "credentials": {"env": ENV},
+                "page_size": page_size,
+                "timeout_seconds": TIMEOUT,
+                **odoo,
+                **config,
+            }
+        )
         return server, build_connector(source, policy=policy)
 
     yield open_platform
@@ -260,8 +277,11 @@ def test_the_token_never_leaks(platform: Opener, case: Case, caplog: pytest.LogC
     _pull(connector, case.entity)
     seen.append(repr(connector))
     for policy, faults, token in (
-        (RetryPolicy(attempts=2, initial_wait=0.01), Faults(rate=1.0, kinds=("500", "drop", "slow"), seed=4,
-                                                            slow_seconds=SLOW), TOKEN),
+        (
+            RetryPolicy(attempts=2, initial_wait=0.01),
+            Faults(rate=1.0, kinds=("500", "drop", "slow"), seed=4, slow_seconds=SLOW),
+            TOKEN,
+        ),
         (FAST, None, "wrong-" + TOKEN),
         (RetryPolicy(defer_over=0.01), Faults(rate=1.0, kinds=("429",), seed=2), TOKEN),
     ):
@@ -275,19 +295,20 @@ def test_the_token_never_leaks(platform: Opener, case: Case, caplog: pytest.LogC
 
 
 def test_rate_limit_spaces_requests_per_credential(platform: Opener) -> None:
-    server, connector = platform(
-        "shipbob", page_size=5, rate_limit={"requests": 20, "per_seconds": 1, "burst": 1}
-    )
+    server, connector = platform("shipbob", page_size=5, rate_limit={"requests": 20, "per_seconds": 1, "burst": 1})
     _pull(connector, "shipment")
     moments = sorted(e.at for e in server.requests)
     assert len(moments) >= 5
     assert all(b - a >= 1 / 20 - SLACK for a, b in itertools.pairwise(moments))
 
 
-@pytest.mark.parametrize(("kind", "path", "params", "words"), [
-    ("shopify", "/admin/api/2025-10/orders.json", {"limit": 400}, "must be an integer between 1 and 250"),
-    ("shipbob", "/2026-01/order", {"Limit": 999}, "The value '999' is not valid for Limit"),
-])
+@pytest.mark.parametrize(
+    ("kind", "path", "params", "words"),
+    [
+        ("shopify", "/admin/api/2025-10/orders.json", {"limit": 400}, "must be an integer between 1 and 250"),
+        ("shipbob", "/2026-01/order", {"Limit": 999}, "The value '999' is not valid for Limit"),
+    ],
+)
 def test_other_4xx_fail_at_once_with_the_platform_message(
     platform: Opener, kind: str, path: str, params: dict[str, Any], words: str
 ) -> None:
@@ -319,10 +340,15 @@ def test_odoo_relations_expand_with_one_read_per_relation_per_page(platform: Ope
         source = world.record("odoo", production.external_id)
         payload = production.payload
         product = products[source["product_id"][0]]
-        assert payload["product_id"] == {"id": product["id"], "barcode": product["barcode"],
-                                         "default_code": product["default_code"]}
-        assert payload["lot_producing_id"] == {"id": source["lot_producing_id"][0],
-                                               "name": lots[source["lot_producing_id"][0]]["name"]}
+        assert payload["product_id"] == {
+            "id": product["id"],
+            "barcode": product["barcode"],
+            "default_code": product["default_code"],
+        }
+        assert payload["lot_producing_id"] == {
+            "id": source["lot_producing_id"][0],
+            "name": lots[source["lot_producing_id"][0]]["name"],
+        }
         assert [m["id"] for m in payload["move_raw_ids"]] == sorted(source["move_raw_ids"])
         for move in payload["move_raw_ids"]:
             raw = moves[move["id"]]
@@ -347,6 +373,7 @@ def test_odoo_lots_and_invoices_carry_their_products(platform: Opener, world: Wo
         for line in got:
             raw = lines[line["id"]]
             assert {k: line[k] for k in ("name", "quantity", "price_unit", "price_subtotal")} == {
-                k: raw[k] for k in ("name", "quantity", "price_unit", "price_subtotal")}
+                k: raw[k] for k in ("name", "quantity", "price_unit", "price_subtotal")
+            }
             assert line["product_id"]["barcode"] == products[raw["product_id"][0]]["barcode"]
         assert invoice.payload["partner_id"] == source["partner_id"]

@@ -18,15 +18,26 @@ from connectors.timefmt import iso_z, odoo_datetime, parse_utc
 
 def _config(kind: str, **extra: object) -> SourceConfig:
     entities = {"shopify": ["order"], "shipbob": ["shipment"], "odoo": ["lot"]}[kind]
-    return SourceConfig.model_validate({
-        "name": f"{kind}_unit", "kind": kind, "base_url": "http://127.0.0.1:9", "entities": entities,
-        "credentials": {"env": "TRACEHUB_UNIT_TOKEN"}, **extra,
-    })
+    return SourceConfig.model_validate(
+        {
+            "name": f"{kind}_unit",
+            "kind": kind,
+            "base_url": "http://127.0.0.1:9",
+            "entities": entities,
+            "credentials": {"env": "TRACEHUB_UNIT_TOKEN"},
+            **extra,
+        }
+    )
 
 
-@pytest.mark.parametrize(("kind", "cls"), [
-    ("shopify", ShopifyConnector), ("shipbob", ShipBobConnector), ("odoo", OdooConnector),
-])
+@pytest.mark.parametrize(
+    ("kind", "cls"),
+    [
+        ("shopify", ShopifyConnector),
+        ("shipbob", ShipBobConnector),
+        ("odoo", OdooConnector),
+    ],
+)
 def test_build_connector_resolves_the_secret_from_the_environment(monkeypatch, kind, cls):
     monkeypatch.setenv("TRACEHUB_UNIT_TOKEN", "unit-token-123")
     connector = build_connector(_config(kind, database="db", login="admin"))

@@ -55,16 +55,19 @@ def test_dag_file_parses_without_heavy_imports_or_network(tmp_path):
         "'mappings','quality_checks') if m in sys.modules)))"
     )
     env = {**os.environ, "TRACEHUB_SOURCES": str(REPO / "config" / "sources.yaml"), "AIRFLOW_HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", code, str(DAGS / "sync_sources.py")], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(DAGS / "sync_sources.py")], env=env, check=True, capture_output=True, text=True
+    ).stdout
     heavy = json.loads(out.strip().splitlines()[-1])
     assert not [m for m in heavy if m not in ("pandas", "requests")], heavy
 
 
 def test_bad_sources_file_is_an_import_error_that_names_the_field(airflow_db, monkeypatch, tmp_path):
     bad = tmp_path / "sources.yaml"
-    bad.write_text("sources:\n  - name: shop\n    kind: shopify\n    base_url: ftp://nope\n    entities: [order]\n"
-                   "    credentials: {env: X}\n")
+    bad.write_text(
+        "sources:\n  - name: shop\n    kind: shopify\n    base_url: ftp://nope\n    entities: [order]\n"
+        "    credentials: {env: X}\n"
+    )
     bag = _dagbag(monkeypatch, bad)
     message = " ".join(bag.import_errors.values())
     assert "source 'shop' field base_url" in message
@@ -76,8 +79,11 @@ def test_sync_dag_runs_through_airflow(airflow_db, monkeypatch, tmp_path):
     monkeypatch.setenv("TRACEHUB_DB_URL", db_url)
     with running_platforms(world, monkeypatch) as platforms:
         sources = tmp_path / "sources.yaml"
-        sources.write_text(yaml.safe_dump(
-            {"sources": [c.model_dump(mode="json", exclude_none=True) for c in platforms.configs.values()]}))
+        sources.write_text(
+            yaml.safe_dump(
+                {"sources": [c.model_dump(mode="json", exclude_none=True) for c in platforms.configs.values()]}
+            )
+        )
         bag = _dagbag(monkeypatch, sources)
         assert bag.import_errors == {}
         for dag_id in ("sync_erp", "sync_shop", "sync_warehouse"):

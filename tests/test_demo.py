@@ -19,8 +19,14 @@ REPO = Path(__file__).resolve().parent.parent
 def _demo(home: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "TRACEHUB_"))}
     env.update(TRACEHUB_HOME=str(home), COLUMNS="160")
-    done = subprocess.run([sys.executable, "-m", "tracehub", "demo", "--seed", "3", "--scale", "0.3"], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "tracehub", "demo", "--seed", "3", "--scale", "0.3"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -30,7 +36,7 @@ def test_demo_runs_through_airflow_and_is_idempotent(tmp_path):
     first = _demo(tmp_path)
     for dag_id in ("sync_erp", "sync_shop", "sync_warehouse"):
         assert f"Airflow DAG {dag_id}: success" in first.replace("DagRunState.SUCCESS", "success")
-    assert "open quarantine by rule" in first and "trace of lot" in first
+    assert "open quarantine by rule" in first and "units to" in first
     world = tmp_path / "world"
     assert {p.name for p in world.iterdir()} >= {"world.json", "ground_truth.json", "defect_plan.json"}
 

@@ -234,9 +234,7 @@ def test_account_move_maps_to_invoice() -> None:
             total_tax=Decimal(130),
             total=Decimal(1130),
             lines=(
-                InvoiceLine(
-                    line_no=1, sku="TH-IS-200", gtin=SET_GTIN, qty=Decimal(10), unit_price=Decimal(100)
-                ),
+                InvoiceLine(line_no=1, sku="TH-IS-200", gtin=SET_GTIN, qty=Decimal(10), unit_price=Decimal(100)),
                 InvoiceLine(line_no=2, qty=Decimal(1), unit_price=Decimal("0.1")),
             ),
         )

@@ -28,9 +28,7 @@ def _expand(rows: list[dict[str, Any]], relations: Any, odoo: dict[str, list[dic
         by_id = {record["id"]: record for record in odoo[rel.model]}
         wanted = ("id", *rel.fields, *(child.field for child in rel.expand))
 
-        def related(
-            record_id: int, rel: Any = rel, by_id: dict[int, Any] = by_id, wanted: Any = wanted
-        ) -> Any:
+        def related(record_id: int, rel: Any = rel, by_id: dict[int, Any] = by_id, wanted: Any = wanted) -> Any:
             found = [{name: by_id[record_id][name] for name in wanted if name in by_id[record_id]}]
             _expand(found, rel.expand, odoo)
             return found[0]
@@ -66,9 +64,7 @@ def _payloads(world: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 def test_whole_world_maps_with_only_the_planted_mapping_failures(world: Any) -> None:
     expected_to_fail = {
-        (entry["platform"], entry["external_id"])
-        for entry in world.defect_plan
-        if entry["defect"] == "malformed_date"
+        (entry["platform"], entry["external_id"]) for entry in world.defect_plan if entry["defect"] == "malformed_date"
     }
     failed: set[tuple[str, str]] = set()
     unexpected: list[Any] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from decimal import Decimal
 
@@ -64,13 +65,16 @@ def test_sync_matches_ground_truth_and_defect_plan(store, world, monkeypatch):
         assert delivered(queries.trace_serial(store, gtin, serial)) == delivered(deliveries), key
 
 
-def test_rerun_loads_nothing_and_changes_nothing(store, world, monkeypatch):
+@pytest.mark.parametrize("full", [False, True], ids=["incremental", "full-window"])
+def test_rerun_loads_nothing_and_changes_nothing(store, world, monkeypatch, full):
     with running_platforms(world, monkeypatch) as platforms:
-        sync_all(platforms, store)
+        first = sync_all(platforms, store)
         before = queries.dump(store)
-        again = sync_all(platforms, store)
+        again = sync_all(platforms, store, full=full)
     assert all(r["loaded"] == 0 and r["quarantined"] == 0 for r in again), again
     assert all(r["unchanged"] == r["pulled"] for r in again), again
+    if full:
+        assert [r["pulled"] for r in again] == [r["pulled"] for r in first]
     assert queries.dump(store) == before
 
 
@@ -91,6 +95,6 @@ def test_faulted_platforms_end_with_the_same_store(store, world, monkeypatch, tm
     faulted = [e for entries in logs.values() for e in entries if e.fault]
     assert len(faulted) > 10, "the fault injection ran"
     for name, entries in logs.items():
-        for before, after in zip(entries, entries[1:], strict=False):
+        for before, after in itertools.pairwise(entries):
             if before.retry_after is not None:
                 assert after.at >= before.at + before.retry_after - 0.01, (name, before, after)

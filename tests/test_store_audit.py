@@ -18,9 +18,7 @@ def test_verify_passes_on_an_untouched_chain(store: Store, make) -> None:
     _load_three(store, make)
     with store.connect() as conn:
         result = audit.verify(conn)
-        details = conn.execute(
-            sa.select(schema.audit_log.c.details).where(schema.audit_log.c.seq == 1)
-        ).scalar_one()
+        details = conn.execute(sa.select(schema.audit_log.c.details).where(schema.audit_log.c.seq == 1)).scalar_one()
     assert (result.ok, result.checked, result.broken_seq) == (True, 3, None)
     assert details["counts"]["loaded"] == 1 and len(details["keys_sha256"]) == 64
 

@@ -63,9 +63,7 @@ def test_relanding_the_same_batch_changes_nothing(store: Store, make) -> None:
 def test_newer_wins_and_older_never_overwrites(store: Store, make) -> None:
     t1, t2 = make.T0, make.T0 + timedelta(hours=1)
     run = store.begin_run("shipbob", "shipment")
-    store.commit_batch(
-        make.batch(run, [make.shipment("S1", [make.line(1, lot="NEW")], updated=t2, to="New")])
-    )
+    store.commit_batch(make.batch(run, [make.shipment("S1", [make.line(1, lot="NEW")], updated=t2, to="New")]))
     store.commit_batch(
         make.batch(run, [make.shipment("S1", [make.line(1, lot="OLD"), make.line(2)], updated=t1, to="Old")])
     )
@@ -204,9 +202,7 @@ def test_batch_records_give_produced_from_edges(store: Store, make) -> None:
     store.commit_batch(make.batch(run, [record], source="erpnext", entity="batch_record"))
     e = schema.trace_edge.c
     with store.connect() as conn:
-        edges = conn.execute(
-            sa.select(e.gtin, e.lot, e.qty, e.output_lot, e.confidence).order_by(e.line_no)
-        ).all()
+        edges = conn.execute(sa.select(e.gtin, e.lot, e.qty, e.output_lot, e.confidence).order_by(e.line_no)).all()
     assert [tuple(x) for x in edges] == [
         ("09506000134369", "RAW-9", Decimal("2.5"), "L1", "recorded"),
         ("09506000134376", None, Decimal("1"), "L1", "inferred"),

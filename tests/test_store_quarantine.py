@@ -11,9 +11,7 @@ from trace_store import schema
 from trace_store.queries import quarantine_by_rule, quarantine_rows
 from trace_store.store import Store
 
-GTIN_RULE = RuleFailure(
-    rule="gtin_check_digit", field="lines[0].gtin", value="123", message="bad check digit"
-)
+GTIN_RULE = RuleFailure(rule="gtin_check_digit", field="lines[0].gtin", value="123", message="bad check digit")
 QTY_RULE = RuleFailure(rule="qty_positive", field="lines[0].qty", value=-1, message="qty must be > 0")
 
 
@@ -21,9 +19,7 @@ def _seen(store: Store) -> list[sa.Row]:
     q = schema.quarantine.c
     with store.connect() as conn:
         return conn.execute(
-            sa.select(q.external_id, q.status, q.first_seen_at, q.last_seen_at, q.run_id).order_by(
-                q.external_id
-            )
+            sa.select(q.external_id, q.status, q.first_seen_at, q.last_seen_at, q.run_id).order_by(q.external_id)
         ).all()
 
 
@@ -39,9 +35,7 @@ def test_quarantine_insert_bump_and_supersede(store: Store, make) -> None:
     assert quarantine_by_rule(store) == {"gtin_check_digit": 1, "qty_positive": 2}
     assert [r["external_id"] for r in quarantine_rows(store, rule="gtin_check_digit")] == ["S1"]
     with store.connect() as conn:
-        statuses = dict(
-            conn.execute(sa.select(schema.raw_current.c.external_id, schema.raw_current.c.status)).all()
-        )
+        statuses = dict(conn.execute(sa.select(schema.raw_current.c.external_id, schema.raw_current.c.status)).all())
     assert statuses == {"S1": "quarantined", "S2": "quarantined"}
 
     first = _seen(store)

@@ -17,9 +17,7 @@ def test_stats_count_rows_versions_quarantine_and_latest_runs(store: Store, make
     run = store.begin_run("shipbob", "shipment")
     rule = RuleFailure(rule="r1", field="x", message="bad")
     store.commit_batch(
-        make.batch(
-            run, [make.shipment("S1", [make.line(1)])], quarantined=[("S2", make.T0, [rule])], unchanged=3
-        )
+        make.batch(run, [make.shipment("S1", [make.line(1)])], quarantined=[("S2", make.T0, [rule])], unchanged=3)
     )
     result = stats(store)
     assert result["entities"]["shipment"] == 1 and result["entities"]["device"] == 0
@@ -58,22 +56,16 @@ def test_export_nests_lines_and_is_json_friendly(store: Store, make) -> None:
         currency="CNY",
         lines=(InvoiceLine(line_no=1, lot="L1", qty=Decimal(2), unit_price=Decimal("99.95")),),
     )
-    device = Device(
-        source="erp", source_updated_at=make.T0, gtin="09506000134352", name_en="Catheter", tracking="lot"
-    )
+    device = Device(source="erp", source_updated_at=make.T0, gtin="09506000134352", name_en="Catheter", tracking="lot")
     for source, entity, record in (
         ("shopify", "order", order),
         ("odoo", "invoice", invoice),
         ("erp", "device", device),
     ):
-        store.commit_batch(
-            make.batch(store.begin_run(source, entity), [record], source=source, entity=entity)
-        )
+        store.commit_batch(make.batch(store.begin_run(source, entity), [record], source=source, entity=entity))
 
     (o,) = export(store, "order")
-    assert (
-        o["raw_external_id"] == "450789" and o["total"] == "199.9" and o["order_date"] == make.T0.isoformat()
-    )
+    assert o["raw_external_id"] == "450789" and o["total"] == "199.9" and o["order_date"] == make.T0.isoformat()
     assert o["lines"] == [
         {
             "line_no": 1,

@@ -53,9 +53,7 @@ def test_serials_are_listed_and_traceable(store: Store, make) -> None:
         make.batch(
             run,
             [
-                make.shipment(
-                    "S1", [make.line(2, lot="L1", serial="SN-B"), make.line(1, lot="L1", serial="SN-A")]
-                ),
+                make.shipment("S1", [make.line(2, lot="L1", serial="SN-B"), make.line(1, lot="L1", serial="SN-A")]),
                 make.shipment(
                     "S2",
                     [make.line(1, lot="L1", serial="SN-C")],

@@ -27,9 +27,7 @@ def test_lot_udi_in_every_form(text: str) -> None:
 
 def test_fnc1_separator_ends_a_variable_length_lot_before_a_serial() -> None:
     result = parse_udi(f"{GS}01{GTIN}11260115" + f"10L2601-B/3{GS}21SN000123")
-    assert result == UdiResult(
-        gtin=GTIN, lot="L2601-B/3", serial="SN000123", production_date=date(2026, 1, 15)
-    )
+    assert result == UdiResult(gtin=GTIN, lot="L2601-B/3", serial="SN000123", production_date=date(2026, 1, 15))
     assert result.valid
 
 

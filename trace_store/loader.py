@@ -67,9 +67,7 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[Row]) -> None:
     try:
         with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
             for row in rows:
-                copy.write_row(
-                    [p(row[c.name]) if p else row[c.name] for c, p in zip(columns, processors, strict=True)]
-                )
+                copy.write_row([p(row[c.name]) if p else row[c.name] for c, p in zip(columns, processors, strict=True)])
     except dbapi.Error as err:  # same exception types as every other statement
         raise sa.exc.DBAPIError.instance(sql, None, err, dbapi.Error) from err
 
@@ -131,9 +129,7 @@ def _count_run(conn: Connection, batch: LoadBatch) -> None:
         )
 
 
-def _land_raw(
-    conn: Connection, batch: LoadBatch, quarantined_keys: set[tuple[str, str]], now: datetime
-) -> None:
+def _land_raw(conn: Connection, batch: LoadBatch, quarantined_keys: set[tuple[str, str]], now: datetime) -> None:
     """Append new raw versions (a re-landed version is a no-op) and move raw_current forward."""
     if not batch.landed:
         return
@@ -300,9 +296,7 @@ def _supersede(conn: Connection, source: str, entity: str, loaded_ids: list[str]
     for part in chunks(loaded_ids):
         conn.execute(
             quarantine.update()
-            .where(
-                q.source == source, q.entity == entity, q.status == "open", in_list(conn, q.external_id, part)
-            )
+            .where(q.source == source, q.entity == entity, q.status == "open", in_list(conn, q.external_id, part))
             .values(status="superseded")
         )
 

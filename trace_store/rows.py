@@ -57,9 +57,7 @@ def header_row(tables: EntityTables, record: Record, raw_id: str | None, raw_has
     data["raw_content_hash"] = raw_hash
     key = tuple(data[k] for k in tables.key)
     key_cols = dict(zip(tables.key, key, strict=True))
-    lines = [
-        {**key_cols, "line_no": child.get("line_no", n), **child} for n, child in enumerate(children, start=1)
-    ]
+    lines = [{**key_cols, "line_no": child.get("line_no", n), **child} for n, child in enumerate(children, start=1)]
     return HeaderRow(key, data, lines)
 
 

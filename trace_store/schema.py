@@ -205,9 +205,7 @@ shipment_line = sa.Table(
     sa.Column("production_date", sa.Date()),
     sa.Column("qty", QTY, nullable=False),
     _str("udi_raw"),
-    sa.ForeignKeyConstraint(
-        ["source", "shipment_id"], ["shipment.source", "shipment.shipment_id"], ondelete="CASCADE"
-    ),
+    sa.ForeignKeyConstraint(["source", "shipment_id"], ["shipment.source", "shipment.shipment_id"], ondelete="CASCADE"),
     sa.Index(None, "gtin", "lot"),
     sa.Index(None, "gtin", "serial"),
 )

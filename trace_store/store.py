@@ -83,13 +83,9 @@ class Store:
         """Where the next incremental pull starts (None: never synced)."""
         s = sync_state.c
         with self.connect() as conn:
-            return conn.execute(
-                sa.select(s.cursor).where(s.source == source, s.entity == entity)
-            ).scalar_one_or_none()
+            return conn.execute(sa.select(s.cursor).where(s.source == source, s.entity == entity)).scalar_one_or_none()
 
-    def current_hashes(
-        self, source: str, entity: str, external_ids: Iterable[str]
-    ) -> dict[str, tuple[str, datetime]]:
+    def current_hashes(self, source: str, entity: str, external_ids: Iterable[str]) -> dict[str, tuple[str, datetime]]:
         """external id -> (content hash, source updated_at) of the stored current version."""
         c = raw_current.c
         ids = sorted(set(external_ids))

@@ -6,14 +6,14 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from tracehub import settings
+from tracehub import report, settings
 
 app = typer.Typer(help="Tracehub: medical-device traceability from shop, warehouse and ERP.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Records that failed mapping or validation.", no_args_is_help=True)
@@ -28,15 +28,17 @@ app.add_typer(db_app, name="db")
 console = Console()
 err = Console(stderr=True)
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="Sources file (default: TRACEHUB_SOURCES or config/sources.yaml).")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="Sources file (default: TRACEHUB_SOURCES or config/sources.yaml).")
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 def main() -> None:
     """Entry point that turns known errors into one clear line and exit code 1, not a traceback."""
-    from connectors.config import ConfigError  # noqa: PLC0415
-    from connectors.errors import ConnectorError  # noqa: PLC0415
-    from trace_store.store import ConservationError  # noqa: PLC0415
+    from connectors.config import ConfigError
+    from connectors.errors import ConnectorError
+    from trace_store.store import ConservationError
 
     try:
         code = app(standalone_mode=False)
@@ -51,7 +53,7 @@ def main() -> None:
         err.print("aborted")
         sys.exit(130)
     except Exception as exc:  # click usage errors and the like
-        import click  # noqa: PLC0415
+        import click
 
         if isinstance(exc, click.ClickException):
             exc.show()
@@ -61,7 +63,7 @@ def main() -> None:
 
 @contextmanager
 def _store() -> Iterator[Any]:
-    from trace_store.store import Store  # noqa: PLC0415
+    from trace_store.store import Store
 
     store = Store.open(settings.db_url())
     try:
@@ -71,8 +73,8 @@ def _store() -> Iterator[Any]:
         store.close()
 
 
-def _sources(config: Path | None):  # noqa: ANN202
-    from connectors.config import load_sources  # noqa: PLC0415
+def _sources(config: Path | None):
+    from connectors.config import load_sources
 
     return load_sources(config or settings.sources_path())
 
@@ -81,25 +83,13 @@ def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, justify="right" if column in COUNT_COLUMNS else "left")
-    for row in rows:
-        table.add_row(*["" if v is None else str(v) for v in row])
-    console.print(table)
-
-
-COUNT_COLUMNS = {"pulled", "loaded", "unchanged", "quarantined", "qty", "count", "rows", "open"}
-
-
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="World seed: the same seed gives the same world.")] = 7,
     scale: Annotated[float, typer.Option(help="World size (1 = about 200 orders).")] = 1.0,
 ) -> None:
     """Generate a world, serve it from simulated platforms and sync it through Airflow."""
-    from tracehub.demo import run_demo  # noqa: PLC0415
+    from tracehub.demo import run_demo
 
     run_demo(seed=seed, scale=scale, console=console)
 
@@ -107,14 +97,17 @@ def demo(
 @app.command("sync")
 def sync_cmd(
     source: str,
-    entity: Annotated[list[str] | None, typer.Option("--entity", help="Entity to sync (repeatable; default all).")] = None,
+    entity: Annotated[
+        list[str] | None, typer.Option("--entity", help="Entity to sync (repeatable; default all).")
+    ] = None,
     config: ConfigOption = None,
+    full: Annotated[bool, typer.Option("--full", help="Re-pull everything, ignoring the cursor (a backfill).")] = False,
 ) -> None:
     """Sync a source now, outside the scheduler, with a progress bar per entity."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from connectors.registry import build_connector  # noqa: PLC0415
-    from tracehub.pipeline import sync  # noqa: PLC0415
+    from connectors.registry import build_connector
+    from tracehub.pipeline import sync
 
     cfg = _sources(config).get(source)
     entities = entity or cfg.entities
@@ -123,24 +116,30 @@ def sync_cmd(
         raise LookupError(f"source {source!r} does not sync {unknown}; configured entities: {cfg.entities}")
     connector = build_connector(cfg)
     rows = []
-    with _store() as store, Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+    with (
+        _store() as store,
+        Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar,
+    ):
         for name in entities:
             task = bar.add_task(f"{source}/{name}: pulling")
 
             def update(summary: Any, task: Any = task, name: str = name) -> None:
-                bar.update(task, description=f"{source}/{name}: {summary.pulled} pulled, {summary.loaded} loaded, "
-                           f"{summary.unchanged} unchanged, {summary.quarantined} quarantined")
+                bar.update(
+                    task,
+                    description=f"{source}/{name}: {summary.pulled} pulled, {summary.loaded} loaded, "
+                    f"{summary.unchanged} unchanged, {summary.quarantined} quarantined",
+                )
 
-            summary = sync(cfg, name, store, connector, on_batch=update)
+            summary = sync(cfg, name, store, connector, on_batch=update, full=full)
             update(summary)
             rows.append([source, name, summary.pulled, summary.loaded, summary.unchanged, summary.quarantined])
-    _table("sync", ["source", "entity", "pulled", "loaded", "unchanged", "quarantined"], rows)
+    console.print(report.table("sync", ["source", "entity", *report.RUN_COUNTS], rows, report.RUN_COUNTS))
 
 
 @app.command()
 def check(source: str, config: ConfigOption = None) -> None:
     """Test a source's connection and credentials with one cheap authenticated call."""
-    from connectors.registry import build_connector  # noqa: PLC0415
+    from connectors.registry import build_connector
 
     console.print(f"[green]ok[/] {build_connector(_sources(config).get(source)).check()}")
 
@@ -148,21 +147,16 @@ def check(source: str, config: ConfigOption = None) -> None:
 @app.command()
 def stats(as_json: JsonOption = False) -> None:
     """Row counts per entity and the latest run of every source entity."""
-    from trace_store import queries  # noqa: PLC0415
+    from trace_store import queries
 
     with _store() as store:
         data = queries.stats(store)
     if as_json:
         _print_json(data)
         return
-    _table("store", ["entity", "rows"], [[k, v] for k, v in data["entities"].items()])
-    _table(
-        "latest runs",
-        ["source", "entity", "status", "pulled", "loaded", "unchanged", "quarantined", "finished"],
-        [[r["source"], r["entity"], r["status"], r["pulled"], r["loaded"], r["unchanged"], r["quarantined"], r["finished_at"]]
-         for r in data["runs"]],
-    )
-    _table("open quarantine by rule", ["rule", "count"], [[k, v] for k, v in data["quarantine_by_rule"].items()])
+    console.print(report.table("store", ["entity", "rows"], data["entities"].items(), ["rows"]))
+    console.print(report.runs_table(data["runs"], title="latest runs"))
+    console.print(report.rules_table(data["quarantine_by_rule"]))
 
 
 @app.command()
@@ -172,8 +166,8 @@ def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
 ) -> None:
     """Export canonical records of one entity as JSON lines."""
-    from data_dictionary.models import ENTITY_MODELS  # noqa: PLC0415
-    from trace_store import queries  # noqa: PLC0415
+    from data_dictionary.models import ENTITY_MODELS
+    from trace_store import queries
 
     if fmt != "jsonl":
         raise typer.BadParameter(f"unknown format {fmt!r}; supported: jsonl", param_hint="--format")
@@ -193,17 +187,19 @@ def export(
 @quarantine_app.command("list")
 def quarantine_list(as_json: JsonOption = False) -> None:
     """Open quarantined records with every rule they failed."""
-    from trace_store import queries  # noqa: PLC0415
+    from trace_store import queries
 
     with _store() as store:
         rows = queries.quarantine_rows(store)
     if as_json:
         _print_json(rows)
         return
-    _table(
-        f"open quarantine ({len(rows)})",
-        ["id", "source", "entity", "record", "rules", "first failure"],
-        [[r["id"], r["source"], r["entity"], r["external_id"], r["rules"], _first_failure(r)] for r in rows],
+    console.print(
+        report.table(
+            f"open quarantine ({len(rows)})",
+            ["id", "source", "entity", "record", "rules", "first failure"],
+            ([r["id"], r["source"], r["entity"], r["external_id"], r["rules"], _first_failure(r)] for r in rows),
+        )
     )
 
 
@@ -218,55 +214,41 @@ def _first_failure(row: dict[str, Any]) -> str:
 @trace_app.command("lot")
 def trace_lot(gtin: str, lot: str, as_json: JsonOption = False) -> None:
     """Customers that received a lot: quantities, dates, shipment and order numbers."""
-    from trace_store import queries  # noqa: PLC0415
+    from trace_store import queries
 
     with _store() as store:
-        deliveries = [_plain(d) for d in queries.trace_lot(store, gtin, lot)]
+        deliveries = queries.trace_lot(store, gtin, lot)
     if as_json:
-        _print_json({"gtin": gtin, "lot": lot, "deliveries": deliveries})
+        _print_json({"gtin": gtin, "lot": lot, "deliveries": [asdict(d) for d in deliveries]})
         return
     if not deliveries:
         err.print(f"no shipments of GTIN {gtin} lot {lot!r} in the store")
         raise typer.Exit(1)
-    _table(
-        f"lot {lot} of {gtin}: {sum(float(d['qty']) for d in deliveries):g} units to "
-        f"{len({d['customer'] for d in deliveries})} customers",
-        ["customer", "region", "qty", "ship date", "shipment", "order"],
-        [[d["customer"], d.get("region"), d["qty"], d["ship_date"], d["shipment_id"], d["order_number"]] for d in deliveries],
-    )
-
-
-def _plain(row: Any) -> dict[str, Any]:
-    if isinstance(row, dict):
-        return row
-    if hasattr(row, "_asdict"):
-        return dict(row._asdict())
-    from dataclasses import asdict  # noqa: PLC0415
-
-    return asdict(row)
+    console.print(report.trace_table(gtin, lot, deliveries))
 
 
 @udi_app.command("parse")
 def udi_parse(text: str, as_json: JsonOption = False) -> None:
     """Parse a GS1 element string (FNC1 or bracketed HRI); exit 1 when it is not a valid UDI."""
-    from data_dictionary.udi import parse_udi  # noqa: PLC0415
+    from data_dictionary.udi import parse_udi
 
     result = parse_udi(text)
+    errors = list(result.errors)
     data = {
         "gtin": result.gtin,
         "lot": result.lot,
         "serial": result.serial,
         "expiry_date": result.expiry_date.isoformat() if result.expiry_date else None,
         "production_date": result.production_date.isoformat() if result.production_date else None,
-        "errors": list(result.errors),
+        "errors": errors,
     }
     if as_json:
         _print_json(data)
     else:
-        _table("UDI", ["field", "value"], [[k, v] for k, v in data.items() if k != "errors"])
-        for message in data["errors"]:
+        console.print(report.table("UDI", ["field", "value"], ([k, v] for k, v in data.items() if k != "errors")))
+        for message in errors:
             err.print(f"[red]error:[/] {message}")
-    if data["errors"]:
+    if errors:
         raise typer.Exit(1)
 
 
@@ -279,7 +261,7 @@ def db_upgrade() -> None:
 
 
 def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
 
@@ -287,7 +269,6 @@ def _redact(url: str) -> str:
 @app.command()
 def dictionary() -> None:
     """Print the data dictionary as Markdown."""
-    from data_dictionary.dictionary import render_markdown  # noqa: PLC0415
+    from data_dictionary.dictionary import render_markdown
 
     sys.stdout.write(render_markdown())
-

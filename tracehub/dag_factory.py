@@ -49,7 +49,7 @@ def build_sync_dag(source: SourceConfig) -> DAG:
 @task
 def _sync_task(source_name: str, entity: str) -> dict[str, object]:
     """Run one entity sync; the counts go to XCom (never credentials)."""
-    from tracehub.runner import run_sync  # noqa: PLC0415 - heavy imports stay out of parse time
+    from tracehub.runner import run_sync
 
     return run_sync(source_name, entity)
 

@@ -11,15 +11,15 @@ import os
 import secrets
 import subprocess
 import sys
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import yaml
 from rich.console import Console
-from rich.table import Table
 
-from tracehub import settings
+from tracehub import report, settings
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 
@@ -33,7 +33,7 @@ DEMO_SOURCES: dict[str, dict[str, Any]] = {
 
 def load_or_generate_world(folder: Path, seed: int, scale: float) -> Any:
     """The world for (seed, scale): read from `folder` if it holds that one, else generate it."""
-    from simulators.world import World, generate_world  # noqa: PLC0415
+    from simulators.world import World, generate_world
 
     meta_path = folder / "meta.json"
     meta = {"seed": seed, "scale": scale}
@@ -48,8 +48,8 @@ def load_or_generate_world(folder: Path, seed: int, scale: float) -> Any:
 
 def write_demo_sources(path: Path, base_urls: dict[str, str]) -> None:
     """A sources file pointing at the running simulators; tokens come from the environment."""
-    from connectors.config import ENTITIES_BY_KIND  # noqa: PLC0415
-    from simulators import odoo  # noqa: PLC0415
+    from connectors.config import ENTITIES_BY_KIND
+    from simulators import odoo
 
     sources = []
     for name, spec in DEMO_SOURCES.items():
@@ -92,17 +92,19 @@ def prepare_airflow(home: Path, pools: list[str]) -> None:
     os.environ.update(airflow_environment(home))
     (home / "airflow").mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
-    from airflow.models.pool import Pool  # noqa: PLC0415
+    from airflow.models.pool import Pool
 
     for pool in pools:
-        Pool.create_or_update_pool(name=pool, slots=1, description="one request stream per API credential",
-                                   include_deferred=False)
+        Pool.create_or_update_pool(
+            name=pool, slots=1, description="one request stream per API credential", include_deferred=False
+        )
 
 
 def run_dags(dag_ids: list[str]) -> dict[str, str]:
     """Load the DAG folder through Airflow's DagBag and run each DAG with `dag.test()`."""
-    from airflow.dag_processing.dagbag import DagBag  # noqa: PLC0415
+    from airflow.dag_processing.dagbag import DagBag
 
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # Airflow internals, not ours to fix
     bag = DagBag(dag_folder=str(DAGS_FOLDER))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
@@ -115,9 +117,9 @@ def run_dags(dag_ids: list[str]) -> dict[str, str]:
 
 def run_demo(seed: int, scale: float, console: Console) -> dict[str, str]:
     """Set everything up, sync the three platforms through Airflow and print what landed."""
-    from simulators.server import start  # noqa: PLC0415
-    from simulators.world import expected_trace  # noqa: PLC0415
-    from trace_store.store import Store  # noqa: PLC0415
+    from simulators.server import start
+    from simulators.world import expected_trace
+    from trace_store.store import Store
 
     home = settings.home()
     console.rule(f"Tracehub demo (seed {seed}, scale {scale})")
@@ -155,36 +157,17 @@ def run_demo(seed: int, scale: float, console: Console) -> dict[str, str]:
 
 def print_summary(console: Console, expected: dict[str, Any]) -> None:
     """Counts per source and entity, quarantine by rule, and one lot traced to its customers."""
-    from trace_store import queries  # noqa: PLC0415
-    from trace_store.store import Store  # noqa: PLC0415
+    from trace_store import queries
+    from trace_store.store import Store
 
     store = Store.open(settings.db_url())
     try:
         data = queries.stats(store)
-        table = Table(title="latest sync per source and entity")
-        for col in ("source", "entity", "status", "pulled", "loaded", "unchanged", "quarantined"):
-            table.add_column(col, justify="right" if col in {"pulled", "loaded", "unchanged", "quarantined"} else "left")
-        for r in data["runs"]:
-            table.add_row(r["source"], r["entity"], r["status"],
-                          *(str(r[k]) for k in ("pulled", "loaded", "unchanged", "quarantined")))
-        console.print(table)
-
-        rules = Table(title="open quarantine by rule")
-        rules.add_column("rule")
-        rules.add_column("records", justify="right")
-        for rule, count in data["quarantine_by_rule"].items():
-            rules.add_row(rule, str(count))
-        console.print(rules)
-
+        console.print(report.runs_table(data["runs"]))
+        console.print(report.rules_table(data["quarantine_by_rule"]))
         key = max(expected["lots"], key=lambda k: (len(expected["lots"][k]), k))
         gtin, lot = key.split("|", 1)
-        deliveries = queries.trace_lot(store, gtin, lot)
-        trace = Table(title=f"trace of lot {lot} (GTIN {gtin})")
-        for col in ("customer", "region", "qty", "ship date", "shipment", "order"):
-            trace.add_column(col, justify="right" if col == "qty" else "left")
-        for d in deliveries:
-            trace.add_row(d.customer, d.region or "", str(d.qty), str(d.ship_date), d.shipment_id, d.order_number or "")
-        console.print(trace)
-        console.print(f"try: tracehub trace lot {gtin} '{lot}'   |   tracehub quarantine list   |   tracehub stats")
+        console.print(report.trace_table(gtin, lot, queries.trace_lot(store, gtin, lot)))
+        console.print(f"next: tracehub trace lot {gtin} '{lot}' | tracehub quarantine list | tracehub stats")
     finally:
         store.close()

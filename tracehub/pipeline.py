@@ -62,11 +62,12 @@ def content_hash(payload: dict) -> tuple[str, int]:
     return hashlib.sha256(blob).hexdigest(), len(blob)
 
 
-def sync_window(source: SourceConfig, store: Store, entity: str, now: datetime | None = None) -> tuple[datetime | None, datetime]:
-    """The window to pull: from the cursor minus the lookback, to now minus the safety lag."""
-    now = now or datetime.now(UTC)
-    until = now - timedelta(seconds=source.safety_lag_seconds)
-    cursor = store.cursor(source.name, entity)
+def sync_window(
+    source: SourceConfig, store: Store, entity: str, full: bool = False
+) -> tuple[datetime | None, datetime]:
+    """The window to pull: from the cursor minus the lookback (or the beginning), to now minus the safety lag."""
+    until = datetime.now(UTC) - timedelta(seconds=source.safety_lag_seconds)
+    cursor = None if full else store.cursor(source.name, entity)
     since = cursor - timedelta(minutes=source.lookback_minutes) if cursor else None
     return since, until
 
@@ -77,17 +78,21 @@ def sync(
     store: Store,
     connector: Connector,
     on_batch: Callable[[RunSummary], None] | None = None,
+    full: bool = False,
 ) -> RunSummary:
     """Run one incremental sync of `entity` from `source` into `store` and return its counts.
+
+    `full` re-pulls from the beginning instead of the cursor: a backfill that, thanks to the
+    content hashes, loads only what really changed.
 
     Any error marks the run failed (the cursor stays where the last committed batch left it)
     and is raised again for the scheduler to retry.
     """
-    from mappings import get_mapping  # noqa: PLC0415 - keep DAG parse time light
+    from mappings import get_mapping
 
     mapping = get_mapping(source.kind, entity)
     summary = RunSummary(source.name, entity, store.begin_run(source.name, entity))
-    since, until = sync_window(source, store, entity)
+    since, until = sync_window(source, store, entity, full)
     try:
         for raws in _batches(connector.pull(entity, since, until), source.batch_records):
             batch = _prepare(summary.run_id, source, entity, raws, store, mapping)
@@ -120,9 +125,11 @@ def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[lis
         yield batch
 
 
-def _prepare(run_id: int, source: SourceConfig, entity: str, raws: list[tuple[RawRecord, str, int]], store: Store, mapping) -> LoadBatch:
+def _prepare(
+    run_id: int, source: SourceConfig, entity: str, raws: list[tuple[RawRecord, str, int]], store: Store, mapping
+) -> LoadBatch:
     """Split a batch into unchanged, loaded and quarantined raw records (rules 2 and 3)."""
-    from quality_checks import validate  # noqa: PLC0415 - GX is heavy
+    from quality_checks import validate
 
     batch = LoadBatch(run_id=run_id, source=source.name, entity=entity, pulled=len(raws), unchanged=0)
 
@@ -160,9 +167,8 @@ def _prepare(run_id: int, source: SourceConfig, entity: str, raws: list[tuple[Ra
         failures_by_raw.setdefault(owner[index], []).extend(failures)
 
     for i, (raw, digest, recs) in enumerate(mapped):
-        failures = failures_by_raw.get(i)
-        if failures:
-            batch.quarantined.append(_quarantine(raw, digest, recs, failures))
+        if i in failures_by_raw:
+            batch.quarantined.append(_quarantine(raw, digest, recs, failures_by_raw[i]))
             continue
         batch.loaded += 1
         batch.records.extend(recs)

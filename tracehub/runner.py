@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from connectors.config import load_sources
 from connectors.registry import build_connector
+from trace_store.store import Store
 from tracehub import settings
 from tracehub.pipeline import RunSummary, sync
-from trace_store.store import Store
 
 
 def run_sync(

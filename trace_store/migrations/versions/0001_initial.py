@@ -46,9 +46,7 @@ def upgrade() -> None:
         sa.Column("raw_content_hash", sa.String(), nullable=True),
         sa.PrimaryKeyConstraint("source", "record_id", name=op.f("pk_batch_record")),
     )
-    op.create_index(
-        op.f("ix_batch_record_output_gtin_output_lot"), "batch_record", ["output_gtin", "output_lot"]
-    )
+    op.create_index(op.f("ix_batch_record_output_gtin_output_lot"), "batch_record", ["output_gtin", "output_lot"])
 
     op.create_table(
         "device",
@@ -115,9 +113,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "quarantine",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("source", sa.String(), nullable=False),
         sa.Column("entity", sa.String(), nullable=False),
         sa.Column("external_id", sa.String(), nullable=False),
@@ -155,9 +151,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "raw_version",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("source", sa.String(), nullable=False),
         sa.Column("entity", sa.String(), nullable=False),
         sa.Column("external_id", sa.String(), nullable=False),
@@ -224,9 +218,7 @@ def upgrade() -> None:
         sa.Column("loaded", sa.Integer(), nullable=False),
         sa.Column("quarantined", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('running', 'success', 'failed', 'abandoned')", name="ck_sync_run_status"
-        ),
+        sa.CheckConstraint("status IN ('running', 'success', 'failed', 'abandoned')", name="ck_sync_run_status"),
         sa.PrimaryKeyConstraint("run_id", name=op.f("pk_sync_run")),
     )
     op.create_index(op.f("ix_sync_run_source_entity_status"), "sync_run", ["source", "entity", "status"])
