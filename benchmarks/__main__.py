@@ -60,7 +60,6 @@ def _config(name: str, kind: str, entity: str) -> SourceConfig:
             "base_url": "http://replay.invalid",
             "entities": [entity],
             "credentials": {"env": "UNUSED"},
-            "batch_records": 2000,
         }
     )
 

@@ -86,7 +86,7 @@ class SourceConfig(BaseModel):
     safety_lag_seconds: int = Field(default=0, ge=0)
     timeout_seconds: float = Field(default=30, gt=0)
     page_size: int = Field(default=100, ge=1, le=250)
-    batch_records: int = Field(default=2000, ge=1, le=50_000)
+    batch_records: int = Field(default=5000, ge=1, le=50_000)
     """Records landed per transaction: bounds memory and the work a crash can lose."""
     database: str | None = None
     """Odoo only: the database name."""

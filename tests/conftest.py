@@ -7,7 +7,6 @@ created for this session and dropped at its end. Without that variable they skip
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import uuid
@@ -24,7 +23,6 @@ from sqlalchemy.engine import make_url
 from data_dictionary.failures import RuleFailure
 from data_dictionary.models import Record, Shipment, ShipmentLine
 from trace_store.batch import LandedRaw, LoadBatch, Quarantined
-from trace_store.jsonable import canonical_json
 from trace_store.schema import metadata
 from trace_store.store import Store
 from tracehub.demo import airflow_environment
@@ -173,8 +171,7 @@ class Make:
 
     @staticmethod
     def raw(external_id: str, updated: datetime, payload: dict[str, Any]) -> LandedRaw:
-        digest = hashlib.sha256(canonical_json(payload).encode()).hexdigest()
-        return LandedRaw(external_id=external_id, content_hash=digest, updated_at=updated, payload=payload)
+        return LandedRaw.of(external_id, updated, payload)
 
     @classmethod
     def batch(
@@ -191,9 +188,10 @@ class Make:
         landed = [cls.raw(_record_id(r), r.source_updated_at, r.model_dump(mode="json")) for r in records]
         bad = []
         for external_id, updated, failures in quarantined:
-            raw = cls.raw(external_id, updated, {"id": external_id, "broken": True})
+            payload = {"id": external_id, "broken": True}
+            raw = cls.raw(external_id, updated, payload)
             landed.append(raw)
-            bad.append(Quarantined(external_id, raw.content_hash, raw.payload, [{"id": external_id}], failures))
+            bad.append(Quarantined(external_id, raw.content_hash, payload, [{"id": external_id}], failures))
         return LoadBatch(
             run_id=run_id,
             source=source,

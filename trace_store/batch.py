@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from data_dictionary.failures import RuleFailure
 from data_dictionary.models import Record
+from trace_store.jsonable import canonical_json
 
 
 @dataclass(frozen=True, slots=True)
 class LandedRaw:
-    """A raw record whose content hash differs from the stored one: a new version to land."""
+    """A raw record version: its canonical JSON text (what is stored) and that text's hash."""
 
     external_id: str
     content_hash: str
     updated_at: datetime
-    payload: dict[str, Any]
+    payload_json: str
+
+    @classmethod
+    def of(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
+        """Serialize once: the same text is hashed, measured for batch bounds and stored."""
+        text = canonical_json(payload)
+        return cls(external_id, hashlib.sha256(text.encode()).hexdigest(), updated_at, text)
 
 
 @dataclass(frozen=True, slots=True)

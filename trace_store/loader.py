@@ -9,6 +9,7 @@ those. Rows are sorted by key before writing so concurrent loaders lock rows in 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from data_dictionary.models import ENTITY_MODELS, Record
 from trace_store import audit
 from trace_store.batch import LoadBatch
 from trace_store.errors import StaleRunError
-from trace_store.jsonable import canonical_json, to_jsonable
+from trace_store.jsonable import to_jsonable
 from trace_store.rows import EDGE_BUILDERS, ENTITY_TABLES, EntityTables, HeaderRow, Row, header_row
 from trace_store.schema import quarantine, raw_current, raw_version, sync_run, sync_state, trace_edge
 
@@ -60,7 +61,7 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[Row]) -> None:
         conn.execute(table.insert(), rows)
         return
     columns = [table.c[name] for name in rows[0]]
-    processors = [c.type.bind_processor(conn.dialect) for c in columns]
+    processors = [_copy_processor(conn, c) for c in columns]
     quote = conn.dialect.identifier_preparer.quote
     sql = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
     dbapi = conn.dialect.loaded_dbapi
@@ -70,6 +71,67 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[Row]) -> None:
                 copy.write_row([p(row[c.name]) if p else row[c.name] for c, p in zip(columns, processors, strict=True)])
     except dbapi.Error as err:  # same exception types as every other statement
         raise sa.exc.DBAPIError.instance(sql, None, err, dbapi.Error) from err
+
+
+def _copy_processor(conn: Connection, column: sa.Column[Any]) -> Any:
+    """How a value is written by COPY: JSON as its text (psycopg's adapter does not apply there)."""
+    if isinstance(column.type, sa.JSON):
+        dumps = getattr(conn.dialect, "_json_serializer", None) or json.dumps
+        return lambda value: None if value is None else dumps(value)
+    return column.type.bind_processor(conn.dialect)
+
+
+def upsert(
+    conn: Connection,
+    table: sa.Table,
+    rows: list[Row],
+    key: Sequence[str],
+    update: Sequence[str] = (),
+    newer_only: bool = False,
+    returning: bool = False,
+) -> set[tuple[Any, ...]]:
+    """INSERT ... ON CONFLICT for many rows (keys unique within `rows`).
+
+    `update` names the columns a conflict overwrites (none: do nothing); `newer_only` guards
+    the update with source_updated_at so an older version never overwrites a newer one. On
+    PostgreSQL the rows are COPYed into a session temp table and upserted with one
+    INSERT ... SELECT, instead of a huge multi-row VALUES statement psycopg must parse.
+    Returns the keys written when `returning` is set.
+    """
+    if not rows:
+        return set()
+    names = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        stage = _stage(conn, table)
+        bulk_insert(conn, stage, rows)
+        ins: Any = postgresql.insert(table).from_select(
+            names, sa.select(*(stage.c[n] for n in names)).order_by(*(stage.c[k] for k in key))
+        )
+    else:
+        ins = sqlite.insert(table)
+    if update:
+        guard = ins.excluded.source_updated_at >= table.c.source_updated_at if newer_only else None
+        stmt = ins.on_conflict_do_update(
+            index_elements=list(key), set_={c: ins.excluded[c] for c in update}, where=guard
+        )
+    else:
+        stmt = ins.on_conflict_do_nothing(index_elements=list(key))
+    if returning:
+        stmt = stmt.returning(*(table.c[k] for k in key))
+    result = conn.execute(stmt) if conn.dialect.name == "postgresql" else conn.execute(stmt, rows)
+    return {tuple(r) for r in result} if returning else set()
+
+
+def _stage(conn: Connection, table: sa.Table) -> sa.Table:
+    """An empty session temp table shaped like `table` (no constraints), emptied at commit."""
+    name = f"stage_{table.name}"
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {quote(name)} ON COMMIT DELETE ROWS "
+        f"AS SELECT * FROM {quote(table.name)} WITH NO DATA"
+    )
+    conn.exec_driver_sql(f"TRUNCATE {quote(name)}")
+    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in table.columns))
 
 
 def write_batch(conn: Connection, batch: LoadBatch) -> dict[str, int]:
@@ -140,16 +202,13 @@ def _land_raw(conn: Connection, batch: LoadBatch, quarantined_keys: set[tuple[st
             "external_id": r.external_id,
             "content_hash": r.content_hash,
             "source_updated_at": r.updated_at,
-            "payload": canonical_json(r.payload),
+            "payload": r.payload_json,
             "run_id": batch.run_id,
             "landed_at": now,
         }
         for r in batch.landed
     ]
-    stmt = dialect_insert(conn, raw_version).on_conflict_do_nothing(
-        index_elements=["source", "entity", "external_id", "content_hash"]
-    )
-    conn.execute(stmt, versions)
+    upsert(conn, raw_version, versions, key=("source", "entity", "external_id", "content_hash"))
     current: dict[str, Row] = {}
     for r in batch.landed:
         seen = current.get(r.external_id)
@@ -163,14 +222,13 @@ def _land_raw(conn: Connection, batch: LoadBatch, quarantined_keys: set[tuple[st
                 "source_updated_at": r.updated_at,
                 "status": status,
             }
-    ins = dialect_insert(conn, raw_current)
-    conn.execute(
-        ins.on_conflict_do_update(
-            index_elements=["source", "entity", "external_id"],
-            set_={c: ins.excluded[c] for c in ("content_hash", "source_updated_at", "status")},
-            where=ins.excluded.source_updated_at >= raw_current.c.source_updated_at,
-        ),
+    upsert(
+        conn,
+        raw_current,
         [current[k] for k in sorted(current)],
+        key=("source", "entity", "external_id"),
+        update=("content_hash", "source_updated_at", "status"),
+        newer_only=True,
     )
 
 
@@ -224,13 +282,8 @@ def _upsert_records(conn: Connection, batch: LoadBatch) -> int:
 def _upsert_newer(conn: Connection, tables: EntityTables, rows: list[Row]) -> set[tuple[Any, ...]]:
     """Upsert `rows`; an older source_updated_at never overwrites. Returns the keys written."""
     table = tables.header
-    ins = dialect_insert(conn, table)
-    stmt = ins.on_conflict_do_update(
-        index_elements=list(tables.key),
-        set_={c.name: ins.excluded[c.name] for c in table.columns if c.name not in tables.key},
-        where=ins.excluded.source_updated_at >= table.c.source_updated_at,
-    ).returning(*(table.c[k] for k in tables.key))
-    return {tuple(r) for r in conn.execute(stmt, rows)}
+    update = [c.name for c in table.columns if c.name not in tables.key]
+    return upsert(conn, table, rows, key=tables.key, update=update, newer_only=True, returning=True)
 
 
 def _replace_lines(conn: Connection, tables: EntityTables, winners: list[HeaderRow]) -> None:
@@ -279,14 +332,12 @@ def _write_quarantine(conn: Connection, batch: LoadBatch, now: datetime) -> None
         }
         for q in batch.quarantined
     }
-    ins = dialect_insert(conn, quarantine)
-    refreshed = ("mapped", "failures", "rules", "status", "last_seen_at", "run_id")
-    conn.execute(
-        ins.on_conflict_do_update(
-            index_elements=["source", "entity", "external_id", "content_hash"],
-            set_={c: ins.excluded[c] for c in refreshed},
-        ),
+    upsert(
+        conn,
+        quarantine,
         [rows[k] for k in sorted(rows)],
+        key=("source", "entity", "external_id", "content_hash"),
+        update=("mapped", "failures", "rules", "status", "last_seen_at", "run_id"),
     )
 
 

@@ -7,12 +7,12 @@ a crash re-pulls at most the batch in flight and a re-run of any window changes 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from connectors.base import Connector, RawRecord
 from connectors.config import SourceConfig
@@ -24,6 +24,9 @@ from trace_store.store import Store
 log = logging.getLogger(__name__)
 
 MAX_BATCH_BYTES = 16 * 1024 * 1024
+
+Pulled = tuple[RawRecord, LandedRaw]
+"""A pulled record with its canonical text and content hash."""
 
 
 @dataclass
@@ -54,12 +57,6 @@ class RunSummary:
             "loaded": self.loaded,
             "quarantined": self.quarantined,
         }
-
-
-def content_hash(payload: dict) -> tuple[str, int]:
-    """Hash of the payload's canonical JSON and its size in bytes."""
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
-    return hashlib.sha256(blob).hexdigest(), len(blob)
 
 
 def sync_window(
@@ -94,13 +91,11 @@ def sync(
     summary = RunSummary(source.name, entity, store.begin_run(source.name, entity))
     since, until = sync_window(source, store, entity, full)
     try:
-        for raws in _batches(connector.pull(entity, since, until), source.batch_records):
-            batch = _prepare(summary.run_id, source, entity, raws, store, mapping)
-            batch.cursor = min(max(raw.updated_at for raw, _, _ in raws), until)
-            store.commit_batch(batch)
-            summary.add(batch)
-            if on_batch:
-                on_batch(summary)
+        with _Committer(store, summary, on_batch) as committer:
+            for raws in _batches(connector.pull(entity, since, until), source.batch_records):
+                batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight())
+                batch.cursor = min(max(raw.updated_at for raw, _ in raws), until)
+                committer.submit(batch)
     except BaseException as exc:
         store.finish_run(summary.run_id, error=f"{type(exc).__name__}: {exc}")
         raise
@@ -109,15 +104,62 @@ def sync(
     return summary
 
 
-def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[list[tuple[RawRecord, str, int]]]:
+class _Committer:
+    """Commits batch N in one worker thread while the caller prepares batch N+1.
+
+    Batches still commit one at a time and in order, so cursors only move forward; the database
+    works on another core meanwhile. At most two batches are in memory.
+    """
+
+    def __init__(self, store: Store, summary: RunSummary, on_batch: Callable[[RunSummary], None] | None) -> None:
+        self._store = store
+        self._summary = summary
+        self._on_batch = on_batch
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehub-load")
+        self._pending: tuple[Future[Any], LoadBatch] | None = None
+
+    def in_flight(self) -> dict[str, tuple[str, datetime]]:
+        """Content hashes of the batch being committed: newer than what the store answers yet."""
+        if self._pending is None:
+            return {}
+        return {r.external_id: (r.content_hash, r.updated_at) for r in self._pending[1].landed}
+
+    def submit(self, batch: LoadBatch) -> None:
+        self._drain()
+        self._pending = (self._pool.submit(self._store.commit_batch, batch), batch)
+
+    def _drain(self) -> None:
+        if self._pending is None:
+            return
+        future, batch = self._pending
+        self._pending = None
+        future.result()
+        self._summary.add(batch)
+        if self._on_batch:
+            self._on_batch(self._summary)
+
+    def __enter__(self) -> _Committer:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self._drain()
+            elif self._pending is not None:
+                wait([self._pending[0]])  # the run is closed only after its last transaction ended
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[list[Pulled]]:
     """Group pages into batches bounded by record count and payload bytes."""
-    batch: list[tuple[RawRecord, str, int]] = []
+    batch: list[Pulled] = []
     size = 0
     for page in pages:
         for raw in page:
-            digest, nbytes = content_hash(raw.payload)
-            batch.append((raw, digest, nbytes))
-            size += nbytes
+            version = LandedRaw.of(raw.external_id, raw.updated_at, raw.payload)
+            batch.append((raw, version))
+            size += len(version.payload_json)
         if len(batch) >= max_records or size >= MAX_BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -126,39 +168,45 @@ def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[lis
 
 
 def _prepare(
-    run_id: int, source: SourceConfig, entity: str, raws: list[tuple[RawRecord, str, int]], store: Store, mapping
+    run_id: int,
+    source: SourceConfig,
+    entity: str,
+    pulled: list[Pulled],
+    store: Store,
+    mapping: Any,
+    in_flight: dict[str, tuple[str, datetime]],
 ) -> LoadBatch:
     """Split a batch into unchanged, loaded and quarantined raw records (rules 2 and 3)."""
     from quality_checks import validate
 
-    batch = LoadBatch(run_id=run_id, source=source.name, entity=entity, pulled=len(raws), unchanged=0)
-
-    latest: dict[str, tuple[RawRecord, str]] = {}
-    for raw, digest, _ in raws:
+    batch = LoadBatch(run_id=run_id, source=source.name, entity=entity, pulled=len(pulled), unchanged=0)
+    latest: dict[str, Pulled] = {}
+    for raw, version in pulled:
         seen = latest.get(raw.external_id)
         if seen is not None:
             batch.unchanged += 1  # the same record twice in one window: the later version counts
             if seen[0].updated_at > raw.updated_at:
                 continue
-        latest[raw.external_id] = (raw, digest)
+        latest[raw.external_id] = (raw, version)
 
     stored = store.current_hashes(source.name, entity, list(latest))
-    changed: list[tuple[RawRecord, str]] = []
-    for external_id, (raw, digest) in latest.items():
+    stored.update((key, value) for key, value in in_flight.items() if key in latest)
+    changed: list[Pulled] = []
+    for external_id, (raw, version) in latest.items():
         current = stored.get(external_id)
-        if current is not None and (current[0] == digest or current[1] > raw.updated_at):
+        if current is not None and (current[0] == version.content_hash or current[1] > raw.updated_at):
             batch.unchanged += 1  # same content, or older than what we hold: newer wins
         else:
-            changed.append((raw, digest))
+            changed.append((raw, version))
 
-    batch.landed = [LandedRaw(raw.external_id, digest, raw.updated_at, raw.payload) for raw, digest in changed]
-    mapped: list[tuple[RawRecord, str, list[Record]]] = []
-    for raw, digest in changed:
+    batch.landed = [version for _, version in changed]
+    mapped: list[tuple[RawRecord, LandedRaw, list[Record]]] = []
+    for raw, version in changed:
         result = mapping.map(raw.payload, source.name)
         if result.failures:
-            batch.quarantined.append(_quarantine(raw, digest, result.records, result.failures))
+            batch.quarantined.append(_quarantine(raw, version, result.records, result.failures))
         else:
-            mapped.append((raw, digest, result.records))
+            mapped.append((raw, version, result.records))
 
     records = [record for _, _, recs in mapped for record in recs]
     owner = [i for i, (_, _, recs) in enumerate(mapped) for _ in recs]
@@ -166,9 +214,9 @@ def _prepare(
     for index, failures in validate(entity, records).items():
         failures_by_raw.setdefault(owner[index], []).extend(failures)
 
-    for i, (raw, digest, recs) in enumerate(mapped):
+    for i, (raw, version, recs) in enumerate(mapped):
         if i in failures_by_raw:
-            batch.quarantined.append(_quarantine(raw, digest, recs, failures_by_raw[i]))
+            batch.quarantined.append(_quarantine(raw, version, recs, failures_by_raw[i]))
             continue
         batch.loaded += 1
         batch.records.extend(recs)
@@ -176,6 +224,6 @@ def _prepare(
     return batch
 
 
-def _quarantine(raw: RawRecord, digest: str, records: list[Record], failures: list[RuleFailure]) -> Quarantined:
+def _quarantine(raw: RawRecord, version: LandedRaw, records: list[Record], failures: list[RuleFailure]) -> Quarantined:
     mapped = [r.model_dump(mode="json") for r in records] or None
-    return Quarantined(raw.external_id, digest, raw.payload, mapped, failures)
+    return Quarantined(raw.external_id, version.content_hash, raw.payload, mapped, failures)
