@@ -1,0 +1,75 @@
+"""Commands that look at the store as a whole: stats, exports, the schema, the dictionary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tracehub import report, settings
+from tracehub.cli.common import JsonOption, app, console, db_app, err, open_store, print_json
+
+
+@app.command()
+def stats(as_json: JsonOption = False) -> None:
+    """Row counts per entity and the latest run of every source entity."""
+    from trace_store import queries
+
+    with open_store() as store:
+        data = queries.stats(store)
+    if as_json:
+        print_json(data)
+        return
+    console.print(report.table("store", ["entity", "rows"], data["entities"].items(), ["rows"]))
+    console.print(report.runs_table(data["runs"], title="latest runs"))
+    console.print(report.rules_table(data["quarantine_by_rule"]))
+
+
+@app.command()
+def export(
+    entity: str,
+    fmt: Annotated[str, typer.Option("--format", help="Output format.")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+) -> None:
+    """Export canonical records of one entity as JSON lines."""
+    from data_dictionary.models import ENTITY_MODELS
+    from trace_store import queries
+
+    if fmt != "jsonl":
+        raise typer.BadParameter(f"unknown format {fmt!r}; supported: jsonl", param_hint="--format")
+    if entity not in ENTITY_MODELS:
+        raise typer.BadParameter(f"unknown entity {entity!r}; choose from {sorted(ENTITY_MODELS)}", param_hint="ENTITY")
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    count = 0
+    with open_store() as store:
+        for row in queries.export(store, entity):
+            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            count += 1
+    if output:
+        out.close()
+        err.print(f"wrote {count} {entity} records to {output}")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the trace store schema to the latest revision."""
+    with open_store():
+        pass
+    console.print(f"store at {_redact(settings.db_url())} is up to date")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def dictionary() -> None:
+    """Print the data dictionary as Markdown."""
+    from data_dictionary.dictionary import render_markdown
+
+    sys.stdout.write(render_markdown())
