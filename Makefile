@@ -16,6 +16,9 @@ test: setup
 bench: setup
 	$(UV) run python -m benchmarks
 
+serve: setup
+	$(UV) run tracehub serve
+
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .

@@ -29,8 +29,8 @@ Kind = Literal["shopify", "shipbob", "odoo"]
 
 ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
     "shopify": ("order",),
-    "shipbob": ("shipment",),
-    "odoo": ("device", "party", "lot", "batch_record", "invoice"),
+    "shipbob": ("shipment", "return", "inventory"),
+    "odoo": ("device", "party", "lot", "batch_record", "invoice", "scrap"),
 }
 """Canonical entities each platform kind can deliver, in the order a full sync pulls them."""
 

@@ -1,4 +1,5 @@
-"""ShipBob: orders with their shipments (lots, expiry, serials), paged by page number."""
+"""ShipBob: orders with their shipments (lots, expiry, serials), returns and inventory levels by lot,
+paged by page number."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ class ShipBobConnector(RestConnector):
     """Shipments of one ShipBob account, with a personal access token as bearer.
 
     The raw record of entity `shipment` is the whole ShipBob order: its shipments are only
-    meaningful with the order's reference (our order number) and recipient.
+    meaningful with the order's reference (our order number) and recipient. A `return` is one
+    ShipBob return; an `inventory` record is one inventory item with its lots per location.
     """
 
     kind = "shipbob"
@@ -27,6 +29,23 @@ class ShipBobConnector(RestConnector):
             since_param="LastUpdateStartDate",
             until_param="LastUpdateEndDate",
             static_params={"SortOrder": "Oldest"},
+            cursor_field="last_update_at",
+        ),
+        "return": RestStream(
+            path=f"/{API_VERSION}/return",
+            paginator=PageNumber(),
+            since_param="LastUpdateStartDate",
+            until_param="LastUpdateEndDate",
+            static_params={"SortOrder": "Oldest"},
+            cursor_field="last_update_at",
+        ),
+        "inventory": RestStream(
+            path=f"/{API_VERSION}/inventory-level/lots",
+            paginator=PageNumber(),
+            since_param="LastUpdateStartDate",
+            until_param="LastUpdateEndDate",
+            static_params={"SortOrder": "Oldest"},
+            id_field="inventory_id",
             cursor_field="last_update_at",
         ),
     }

@@ -43,6 +43,7 @@ class Device(Record):
     risk_class: str | None = None
     tracking: Tracking
     unit: str | None = None
+    list_price: Decimal | None = None
 
 
 class Party(Record):
@@ -51,6 +52,8 @@ class Party(Record):
     name: str
     region: str | None = None
     licence_no: str | None = None
+    email: str | None = None
+    phone: str | None = None
 
 
 class Lot(Record):
@@ -159,6 +162,48 @@ class Invoice(Record):
     lines: tuple[InvoiceLine, ...] = ()
 
 
+class InventoryLevel(Record):
+    gtin: str
+    lot: str
+    location: str
+    on_hand: Decimal
+    expiry_date: date | None = None
+
+
+class ReturnLine(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line_no: int
+    gtin: str | None = None
+    sku: str | None = None
+    lot: str | None = None
+    serial: str | None = None
+    qty: Decimal
+
+
+class Return(Record):
+    return_id: str
+    reference: str | None = None
+    order_number: str | None = None
+    original_shipment_id: str | None = None
+    customer_name: str | None = None
+    location: str | None = None
+    return_date: datetime
+    status: str | None = None
+    lines: tuple[ReturnLine, ...] = ()
+
+
+class Scrap(Record):
+    scrap_id: str
+    reference: str | None = None
+    gtin: str
+    lot: str | None = None
+    qty: Decimal
+    scrap_date: datetime
+    location: str | None = None
+    reason: str | None = None
+
+
 ENTITY_MODELS: dict[str, type[Record]] = {
     "device": Device,
     "party": Party,
@@ -167,5 +212,8 @@ ENTITY_MODELS: dict[str, type[Record]] = {
     "order": Order,
     "shipment": Shipment,
     "invoice": Invoice,
+    "inventory": InventoryLevel,
+    "return": Return,
+    "scrap": Scrap,
 }
 """Canonical entity name -> model. Entity names are used in config, mappings and the store."""

@@ -147,6 +147,7 @@ def _devices(odoo_ids: Iterator[int], products: list[dict]) -> list[Device]:
                 "x_studio_risk_class": spec.risk_class,
                 "tracking": spec.tracking,
                 "uom_id": UNITS,
+                "list_price": spec.unit_price_cents / 100,
                 "write_date": odoo_datetime(START + timedelta(minutes=number)),
             }
         )
@@ -170,6 +171,7 @@ def _components(odoo_ids: Iterator[int], products: list[dict]) -> list[int]:
                 "x_studio_risk_class": False,
                 "tracking": "lot",
                 "uom_id": UNITS,
+                "list_price": 1.0,
                 "write_date": odoo_datetime(START + timedelta(minutes=30 + number)),
             }
         )

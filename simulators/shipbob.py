@@ -1,4 +1,5 @@
-"""Simulated ShipBob API: orders with their shipments, numbered pages and a 150/min limit."""
+"""Simulated ShipBob API: orders with their shipments, returns and inventory levels by lot;
+numbered pages and a 150/min limit."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ API_VERSION = "2026-01"
 MAX_LIMIT = 250
 DEFAULT_LIMIT = 50
 REQUESTS_PER_MINUTE = 150
-ROUTE = re.compile(rf"^/{API_VERSION}/(?P<resource>order|channel)(?:/(?P<id>\d+))?/?$")
+ROUTE = re.compile(rf"^/{API_VERSION}/(?P<resource>order|channel|return|inventory-level/lots)(?:/(?P<id>\d+))?/?$")
 UNAUTHORIZED = {"message": "Authorization has been denied for this request."}
 
 
@@ -50,17 +51,22 @@ class ShipBob:
             return Response(404, {"message": f"No HTTP resource was found that matches {request.path}."})
         if route["resource"] == "channel":
             return Response(200, [{"id": 1, "name": "Tracehub Medical Store", "application_name": "Shopify"}])
+        records, id_field, noun = {
+            "order": (self.world.shipbob_orders, "id", "Order"),
+            "return": (self.world.shipbob_returns, "id", "Return"),
+            "inventory-level/lots": (self.world.shipbob_inventory, "inventory_id", "Inventory"),
+        }[route["resource"]]
         if route["id"]:
-            order = next((o for o in self.world.shipbob_orders if o["id"] == int(route["id"])), None)
-            return Response(200, order) if order else Response(404, {"message": "Order not found."})
+            found = next((r for r in records if r[id_field] == int(route["id"])), None)
+            return Response(200, found) if found else Response(404, {"message": f"{noun} not found."})
         try:
-            return self._page(request)
+            return self._page(request, records, id_field)
         except ValueError as error:
             return Response(
                 400, {"title": "One or more validation errors occurred.", "status": 400, "errors": error.args[0]}
             )
 
-    def _page(self, request: Request) -> Response:
+    def _page(self, request: Request, records: list[dict[str, Any]], id_field: str) -> Response:
         query = request.query
         page = _number(query, "Page", 1, None)
         limit = _number(query, "Limit", DEFAULT_LIMIT, MAX_LIMIT)
@@ -68,7 +74,7 @@ class ShipBob:
         order = query.get("SortOrder", "Newest")
         if order not in ("Oldest", "Newest"):
             raise ValueError({"SortOrder": ["SortOrder must be Oldest or Newest."]})
-        keyed = [((moment_or_never(o["last_update_at"]), o["id"]), o) for o in self.world.shipbob_orders]
+        keyed = [((moment_or_never(r["last_update_at"]), r[id_field]), r) for r in records]
         selected = sorted(
             (pair for pair in keyed if in_window(pair[0][0], low, high)),
             key=lambda pair: pair[0],

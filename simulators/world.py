@@ -16,8 +16,11 @@ from typing import Any
 
 from simulators.defects import defects_per_kind, plant_defects, reserve_lots
 from simulators.formats import iso_z, odoo_datetime, shopify_time
+from simulators.genealogy import expected as genealogy_expected
+from simulators.genealogy import plant_unrecorded_lots
 from simulators.master_data import generate_master_data
 from simulators.sales import generate_sales
+from simulators.stock import generate_stock
 
 ODOO_MODELS = (
     "product.product",
@@ -27,6 +30,7 @@ ODOO_MODELS = (
     "stock.move",
     "account.move",
     "account.move.line",
+    "stock.scrap",
 )
 """Odoo models the world holds. Odoo ids are unique across models, so an id names one record."""
 
@@ -40,8 +44,10 @@ class World:
     shopify_orders: list[dict[str, Any]] = field(default_factory=list)
     shipbob_orders: list[dict[str, Any]] = field(default_factory=list)
     odoo: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    ground_truth: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    ground_truth: dict[str, dict[str, Any]] = field(default_factory=dict)
     defect_plan: list[dict[str, Any]] = field(default_factory=list)
+    shipbob_inventory: list[dict[str, Any]] = field(default_factory=list)
+    shipbob_returns: list[dict[str, Any]] = field(default_factory=list)
 
     def write(self, folder: str | Path) -> None:
         """Write world.json, ground_truth.json and defect_plan.json into `folder`."""
@@ -51,7 +57,11 @@ class World:
             "seed": self.seed,
             "scale": self.scale,
             "shopify": {"orders": self.shopify_orders},
-            "shipbob": {"orders": self.shipbob_orders},
+            "shipbob": {
+                "orders": self.shipbob_orders,
+                "inventory": self.shipbob_inventory,
+                "returns": self.shipbob_returns,
+            },
             "odoo": self.odoo,
         }
         for name, content in (
@@ -78,6 +88,8 @@ class World:
             records["odoo"],
             load("ground_truth"),
             load("defect_plan"),
+            records["shipbob"].get("inventory", []),
+            records["shipbob"].get("returns", []),
         )
 
     def to_json(self) -> str:
@@ -91,6 +103,8 @@ class World:
                 "odoo": self.odoo,
                 "ground_truth": self.ground_truth,
                 "defect_plan": self.defect_plan,
+                "shipbob_inventory": self.shipbob_inventory,
+                "shipbob_returns": self.shipbob_returns,
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -102,7 +116,7 @@ class World:
         if platform == "shopify":
             records: Any = self.shopify_orders
         elif platform == "shipbob":
-            records = self.shipbob_orders
+            records = itertools.chain(self.shipbob_orders, self.shipbob_returns)
         elif platform == "odoo":
             records = itertools.chain.from_iterable(self.odoo.values())
         else:
@@ -140,14 +154,23 @@ def generate_world(seed: int, scale: float = 1.0) -> World:
     sales = generate_sales(rng, scale, master, odoo_ids)
     odoo = {**master.odoo, "account.move": sales.invoices, "account.move.line": sales.invoice_lines}
     plan = plant_defects(rng, scale, odoo, sales, reserved)
+    stock = generate_stock(rng, master, sales, odoo, plan, odoo_ids)
+    truth: dict[str, dict[str, Any]] = {
+        **sales.ground_truth,
+        "returns": stock.returns_truth,
+        "mass_balance": stock.mass_balance,
+        "genealogy": plant_unrecorded_lots(seed, odoo),
+    }
     return World(
         seed,
         scale,
         sales.shopify_orders,
         sales.shipbob_orders,
         {m: odoo[m] for m in ODOO_MODELS},
-        sales.ground_truth,
+        truth,
         plan,
+        stock.inventory,
+        stock.returns,
     )
 
 
@@ -165,10 +188,33 @@ def expected_trace(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
         for shipment in order["shipments"]
     }
     expected: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    for kind, entries in world.ground_truth.items():
+    for kind in ("lots", "serials"):
         expected[kind] = {}
-        for key, deliveries in entries.items():
+        for key, deliveries in world.ground_truth[kind].items():
             kept = [d for d in deliveries if d["shipment_id"] not in dropped]
             if kept:
                 expected[kind][key] = kept
     return expected
+
+
+def expected_mass_balance(world: World) -> dict[str, dict[str, int]]:
+    """Ground-truth mass balance per finished lot as the store must show it.
+
+    Units of shipments the defect plan quarantines are not in the store, so there they are
+    unaccounted on top of the planted gap.
+    """
+    kept = expected_trace(world)["lots"]
+    expected = {}
+    for key, balance in world.ground_truth["mass_balance"].items():
+        shipped = sum(d["qty"] for d in kept.get(key, []))
+        missing = balance["shipped"] - shipped
+        expected[key] = {**balance, "shipped": shipped, "unaccounted": balance["unaccounted"] + missing}
+    return expected
+
+
+def expected_genealogy(world: World) -> dict[str, dict[str, Any]]:
+    """Genealogy as the store must answer it: inputs per finished lot, finished lots and customers per component lot.
+
+    See simulators/genealogy.py `expected`; deliveries are `expected_trace`'s.
+    """
+    return genealogy_expected(world, expected_trace(world)["lots"])

@@ -74,6 +74,8 @@ ALL_CASES = (
         _odoo_model("account.move", lambda r: r["move_type"] == "out_invoice" and r["state"] == "posted"),
         "write_date",
     ),
+    Case("shipbob", "return", lambda w: w.shipbob_returns, "last_update_at"),
+    Case("odoo", "scrap", _odoo_model("stock.scrap", lambda r: r["state"] == "done"), "write_date"),
 )
 ONE_PER_KIND = (SHOPIFY, SHIPBOB, ODOO_BATCH)
 

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from platforms import running_platforms
 
+from connectors.config import ENTITIES_BY_KIND
 from simulators.world import generate_world
 from trace_store import queries
 from trace_store.store import Store
@@ -38,7 +39,7 @@ def test_dagbag_imports_one_dag_per_configured_source(airflow_db, monkeypatch):
     bag = _dagbag(monkeypatch, REPO / "config" / "sources.yaml")
     assert bag.import_errors == {}
     config = yaml.safe_load((REPO / "config" / "sources.yaml").read_text())
-    assert set(bag.dag_ids) == {f"sync_{s['name']}" for s in config["sources"]}
+    assert set(bag.dag_ids) == {f"sync_{s['name']}" for s in config["sources"]} | {"trace_maintenance"}
     for source in config["sources"]:
         dag = bag.dags[f"sync_{source['name']}"]
         assert {t.task_id for t in dag.tasks} == {f"sync_{e}" for e in source["entities"]}
@@ -92,5 +93,5 @@ def test_sync_dag_runs_through_airflow(airflow_db, monkeypatch, tmp_path):
     store = Store.open(db_url)
     runs = queries.stats(store)["runs"]
     store.close()
-    assert len(runs) == 7
+    assert len(runs) == sum(len(entities) for entities in ENTITIES_BY_KIND.values())
     assert all(r["status"] == "success" and r["loaded"] > 0 for r in runs), runs

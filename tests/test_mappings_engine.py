@@ -49,6 +49,9 @@ def test_every_platform_entity_has_a_compiled_cached_mapping() -> None:
         ("odoo", "lot"),
         ("odoo", "batch_record"),
         ("odoo", "invoice"),
+        ("odoo", "scrap"),
+        ("shipbob", "return"),
+        ("shipbob", "inventory"),
     }
     assert get_mapping("odoo", "lot") is get_mapping("odoo", "lot")
 

@@ -58,6 +58,10 @@ def _payloads(world: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield "shopify", "order", order
     for order in world.shipbob_orders:
         yield "shipbob", "shipment", order
+    for returned in world.shipbob_returns:
+        yield "shipbob", "return", returned
+    for item in world.shipbob_inventory:
+        yield "shipbob", "inventory", item
     for entity, row in _odoo_payloads(world):
         yield "odoo", entity, row
 
@@ -72,7 +76,7 @@ def test_whole_world_maps_with_only_the_planted_mapping_failures(world: Any) -> 
     for kind, entity, payload in _payloads(world):
         result = get_mapping(kind, entity).map(payload, f"{kind}-test")
         counts[entity] = counts.get(entity, 0) + len(result.records)
-        key = (kind, str(payload["id"]))
+        key = (kind, str(payload.get("id", payload.get("inventory_id"))))
         if result.failures:
             failed.add(key)
             if key not in expected_to_fail:
@@ -82,5 +86,16 @@ def test_whole_world_maps_with_only_the_planted_mapping_failures(world: Any) -> 
     assert failed == expected_to_fail
     shipments = sum(len(order["shipments"]) for order in world.shipbob_orders)
     assert counts["shipment"] == shipments
-    assert set(counts) == {"order", "shipment", "device", "party", "lot", "batch_record", "invoice"}
+    assert set(counts) == {
+        "order",
+        "shipment",
+        "device",
+        "party",
+        "lot",
+        "batch_record",
+        "invoice",
+        "scrap",
+        "return",
+        "inventory",
+    }
     assert all(counts.values())

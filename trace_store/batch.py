@@ -64,3 +64,6 @@ class LoadBatch:
     record_raw_ids: list[str] = field(default_factory=list)
     """External id of the raw record each of `records` was mapped from, same order. Optional: when
     empty the store links a record to the landed raw record with its own `external_id` or id."""
+    kind: str | None = None
+    """Platform kind of the source (`shopify`, `odoo`, ...), kept on quarantine rows so a replay
+    can pick the mapping again without the sources file."""

@@ -20,9 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from data_dictionary.models import ENTITY_MODELS, Record
-from trace_store import audit
+from trace_store import audit, inferred
 from trace_store.batch import LoadBatch
 from trace_store.errors import StaleRunError
+from trace_store.evidence import check as check_edges
 from trace_store.jsonable import to_jsonable
 from trace_store.rows import EDGE_BUILDERS, ENTITY_TABLES, EntityTables, HeaderRow, Row, header_row
 from trace_store.schema import quarantine, raw_current, raw_version, sync_run, sync_state, trace_edge
@@ -256,11 +257,13 @@ def _upsert_records(conn: Connection, batch: LoadBatch) -> int:
         if seen is None or h.row["source_updated_at"] >= seen.row["source_updated_at"]:
             newest[entity][h.key] = h
     written = 0
+    won_keys: dict[str, list[tuple[Any, ...]]] = {}
     for entity, by_key in newest.items():
         tables = ENTITY_TABLES[entity]
         headers = [by_key[k] for k in sorted(by_key)]
         won = _upsert_newer(conn, tables, [h.row for h in headers])
         winners = [h for h in headers if h.key in won]
+        won_keys[entity] = [h.key for h in winners]
         written += len(winners)
         if tables.lines is not None and winners:
             _replace_lines(conn, tables, winners)
@@ -275,7 +278,9 @@ def _upsert_records(conn: Connection, batch: LoadBatch) -> int:
             )
             edges = build(winners)
             if edges:
+                check_edges(edges)
                 bulk_insert(conn, trace_edge, edges)
+    inferred.refresh(conn, won_keys.get("batch_record", []), won_keys.get("lot", []))
     return written
 
 
@@ -329,6 +334,7 @@ def _write_quarantine(conn: Connection, batch: LoadBatch, now: datetime) -> None
             "first_seen_at": now,
             "last_seen_at": now,
             "run_id": batch.run_id,
+            "kind": batch.kind,
         }
         for q in batch.quarantined
     }

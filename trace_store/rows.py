@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,6 +37,9 @@ ENTITY_TABLES: dict[str, EntityTables] = {
     "order": EntityTables(schema.sales_order, ("source", "order_number"), schema.order_line, "lines"),
     "shipment": EntityTables(schema.shipment, ("source", "shipment_id"), schema.shipment_line, "lines"),
     "invoice": EntityTables(schema.invoice, ("source", "invoice_number"), schema.invoice_line, "lines"),
+    "inventory": EntityTables(schema.inventory_level, ("source", "gtin", "lot", "location")),
+    "return": EntityTables(schema.customer_return, ("source", "return_id"), schema.return_line, "lines"),
+    "scrap": EntityTables(schema.scrap, ("source", "scrap_id")),
 }
 
 
@@ -61,9 +64,9 @@ def header_row(tables: EntityTables, record: Record, raw_id: str | None, raw_has
     return HeaderRow(key, data, lines)
 
 
-def edge_id(evidence: str, source: str, doc_id: str, line_no: int) -> str:
-    """Deterministic: rebuilding the edges of a document gives the same ids."""
-    return hashlib.sha256(f"{evidence}|{source}|{doc_id}|{line_no}".encode()).hexdigest()[:32]
+def edge_id(evidence: str, source: str, doc_id: str, line_no: int, *more: str) -> str:
+    """Deterministic: rebuilding the edges of a document gives the same ids (`more`: e.g. a candidate lot)."""
+    return hashlib.sha256("|".join((evidence, source, doc_id, str(line_no), *more)).encode()).hexdigest()[:32]
 
 
 def shipped_edges(headers: Iterable[HeaderRow]) -> list[Row]:
@@ -96,18 +99,29 @@ def shipped_edges(headers: Iterable[HeaderRow]) -> list[Row]:
     return edges
 
 
+def batch_time(record_date: date | None) -> datetime | None:
+    """When a batch record's edges happened: midnight UTC of its record date."""
+    return datetime.combine(record_date, time(), UTC) if record_date else None
+
+
 def produced_edges(headers: Iterable[HeaderRow]) -> list[Row]:
-    """One `produced_from` edge per batch input; `inferred` when the source named no input lot."""
+    """One `produced_from` edge per batch input that names its lot.
+
+    Inputs without a lot get `inferred` edges to every candidate lot, derived in the store by
+    trace_store/inferred.py, because the candidates change as lots load.
+    """
     edges = []
     for h in headers:
         r = h.row
-        when = datetime.combine(r["record_date"], time(), UTC) if r["record_date"] else None
+        when = batch_time(r["record_date"])
         for line in h.lines:
+            if line["lot"] is None:
+                continue
             edges.append(
                 {
                     "edge_id": edge_id("produced_from", r["source"], r["record_id"], line["line_no"]),
                     "evidence": "produced_from",
-                    "confidence": "recorded" if line["lot"] else "inferred",
+                    "confidence": "recorded",
                     "source": r["source"],
                     "doc_id": r["record_id"],
                     "line_no": line["line_no"],
@@ -127,5 +141,39 @@ def produced_edges(headers: Iterable[HeaderRow]) -> list[Row]:
     return edges
 
 
-EDGE_BUILDERS = {"shipment": ("shipped", shipped_edges), "batch_record": ("produced_from", produced_edges)}
+def returned_edges(headers: Iterable[HeaderRow]) -> list[Row]:
+    """One `returned` edge per return line: that lot or serial came back from the customer."""
+    edges = []
+    for h in headers:
+        r = h.row
+        for line in h.lines:
+            edges.append(
+                {
+                    "edge_id": edge_id("returned", r["source"], r["return_id"], line["line_no"]),
+                    "evidence": "returned",
+                    "confidence": "recorded",
+                    "source": r["source"],
+                    "doc_id": r["return_id"],
+                    "line_no": line["line_no"],
+                    "gtin": line["gtin"],
+                    "lot": line["lot"],
+                    "serial": line["serial"],
+                    "qty": line["qty"],
+                    "output_gtin": None,
+                    "output_lot": None,
+                    "from_party": r["customer_name"],
+                    "to_party": r["location"],
+                    "to_region": None,
+                    "event_time": r["return_date"],
+                    "order_number": r["order_number"],
+                }
+            )
+    return edges
+
+
+EDGE_BUILDERS = {
+    "shipment": ("shipped", shipped_edges),
+    "batch_record": ("produced_from", produced_edges),
+    "return": ("returned", returned_edges),
+}
 """Entities whose documents are physical evidence (DESIGN rule 6); orders and invoices are not."""

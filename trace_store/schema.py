@@ -65,7 +65,7 @@ raw_current = sa.Table(
     _str("content_hash", False),
     sa.Column("source_updated_at", UtcDateTime(), nullable=False),
     _str("status", False),
-    sa.CheckConstraint("status IN ('loaded', 'quarantined')", name="ck_raw_current_status"),
+    sa.CheckConstraint("status IN ('loaded', 'quarantined', 'accepted', 'rejected')", name="ck_raw_current_status"),
 )
 
 device = sa.Table(
@@ -81,6 +81,7 @@ device = sa.Table(
     _str("risk_class"),
     _str("tracking", False),
     _str("unit"),
+    sa.Column("list_price", MONEY),
     *_provenance(),
 )
 
@@ -93,6 +94,8 @@ party = sa.Table(
     _str("name", False),
     _str("region"),
     _str("licence_no"),
+    _str("email"),
+    _str("phone"),
     *_provenance(),
 )
 
@@ -263,7 +266,6 @@ trace_edge = sa.Table(
     _str("to_region"),
     sa.Column("event_time", UtcDateTime()),
     _str("order_number"),
-    sa.CheckConstraint("evidence IN ('shipped', 'produced_from')", name="ck_trace_edge_evidence"),
     sa.CheckConstraint("confidence IN ('recorded', 'inferred')", name="ck_trace_edge_confidence"),
     sa.Index(None, "gtin", "lot"),
     sa.Index(None, "gtin", "serial"),
@@ -272,7 +274,9 @@ trace_edge = sa.Table(
 )
 """Physical evidence only (DESIGN rule 6). `shipped`: gtin/lot/serial went to `to_party` in
 shipment `doc_id`. `produced_from`: input gtin/lot (`qty` consumed) went into output_gtin/output_lot
-by batch record `doc_id`; `inferred` when the source did not name the input lot."""
+by batch record `doc_id`. `inferred`: the record did not name the input lot, so every candidate lot
+of that GTIN is linked (trace_store/inferred.py). `evidence` values are registered in
+trace_store/evidence.py, not constrained here, so a new kind needs no migration."""
 
 quarantine = sa.Table(
     "quarantine",
@@ -291,7 +295,13 @@ quarantine = sa.Table(
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
     sa.Column("run_id", sa.Integer(), nullable=False),
     sa.UniqueConstraint("source", "entity", "external_id", "content_hash"),
-    sa.CheckConstraint("status IN ('open', 'superseded')", name="ck_quarantine_status"),
+    _str("kind"),
+    sa.Column("resolved_at", UtcDateTime()),
+    _str("resolved_by"),
+    sa.Column("resolution_reason", sa.Text()),
+    sa.CheckConstraint(
+        "status IN ('open', 'superseded', 'replayed', 'accepted', 'rejected')", name="ck_quarantine_status"
+    ),
     sa.Index(None, "status", "source", "entity"),
 )
 
@@ -337,3 +347,145 @@ audit_log = sa.Table(
 )
 """Hash-chained (DESIGN rule 7): `hash` covers the entry and `prev_hash`, so editing or deleting
 any entry breaks every later link. `seq` is assigned by the writer holding the chain head."""
+
+quarantine_event = sa.Table(
+    "quarantine_event",
+    metadata,
+    sa.Column("id", BIGID, primary_key=True, autoincrement=True),
+    sa.Column("quarantine_id", BIGID, sa.ForeignKey("quarantine.id"), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    _str("actor", False),
+    _str("action", False),
+    _str("from_status"),
+    _str("to_status", False),
+    sa.Column("reason", sa.Text()),
+    sa.Column("run_id", sa.Integer()),
+    sa.Column("details", sa.JSON()),
+    sa.Index(None, "quarantine_id"),
+)
+"""Every steward transition of a quarantined record (replay, accept, reject), oldest first; the
+same transitions are in the audit log, where they are tamper-evident. `kind` on `quarantine` is
+the platform kind whose mapping made the record, so replay needs no sources file."""
+
+app_user = sa.Table(
+    "app_user",
+    metadata,
+    _key("username"),
+    _str("password_hash", False),
+    _str("role", False),
+    sa.Column("disabled", sa.Boolean(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint("role IN ('viewer', 'steward', 'admin')", name="ck_app_user_role"),
+)
+"""Web console users; `password_hash` is an argon2id hash, the password itself is never stored."""
+
+finding = sa.Table(
+    "finding",
+    metadata,
+    sa.Column("id", BIGID, primary_key=True, autoincrement=True),
+    _str("rule", False),
+    _str("key", False),
+    _str("severity", False),
+    sa.Column("details", sa.JSON(), nullable=False),
+    sa.Column("first_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("resolved_at", UtcDateTime()),
+    sa.Column("notified_at", UtcDateTime()),
+    sa.CheckConstraint("severity IN ('critical', 'warning')", name="ck_finding_severity"),
+    sa.Index(None, "rule", "key", "resolved_at"),
+    sa.Index(None, "severity", "notified_at"),
+)
+"""Cross-record findings (trace_store/findings.py). One row per episode: a case (rule, key) that
+holds again after it was resolved opens a new row, so each row's first_seen/resolved times stay true."""
+
+inventory_level = sa.Table(
+    "inventory_level",
+    metadata,
+    _key("source"),
+    _key("gtin"),
+    _key("lot"),
+    _key("location"),
+    sa.Column("on_hand", QTY, nullable=False),
+    sa.Column("expiry_date", sa.Date()),
+    *_provenance(),
+    sa.Index(None, "gtin", "lot"),
+)
+"""Units of a lot on hand per warehouse location, as the warehouse last reported them."""
+
+customer_return = sa.Table(
+    "customer_return",
+    metadata,
+    _key("source"),
+    _key("return_id"),
+    _str("reference"),
+    _str("order_number"),
+    _str("original_shipment_id"),
+    _str("customer_name"),
+    _str("location"),
+    sa.Column("return_date", UtcDateTime(), nullable=False),
+    _str("status"),
+    *_provenance(),
+    sa.Index(None, "order_number"),
+)
+"""Customer returns (canonical entity `return`; the table avoids the SQL keyword)."""
+
+return_line = sa.Table(
+    "return_line",
+    metadata,
+    _key("source"),
+    _key("return_id"),
+    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    _str("gtin"),
+    _str("sku"),
+    _str("lot"),
+    _str("serial"),
+    sa.Column("qty", QTY, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["source", "return_id"], ["customer_return.source", "customer_return.return_id"], ondelete="CASCADE"
+    ),
+    sa.Index(None, "gtin", "lot"),
+)
+
+scrap = sa.Table(
+    "scrap",
+    metadata,
+    _key("source"),
+    _key("scrap_id"),
+    _str("reference"),
+    _str("gtin", False),
+    _str("lot"),
+    sa.Column("qty", QTY, nullable=False),
+    sa.Column("scrap_date", UtcDateTime(), nullable=False),
+    _str("location"),
+    _str("reason"),
+    *_provenance(),
+    sa.Index(None, "gtin", "lot"),
+)
+
+recall = sa.Table(
+    "recall",
+    metadata,
+    sa.Column("recall_id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    _str("created_by", False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    _str("status", False),
+    sa.CheckConstraint("status IN ('open', 'closed')", name="ck_recall_status"),
+)
+"""A recall decision. Its `recall_item` rows are the mark on the recalled lots and serials."""
+
+recall_item = sa.Table(
+    "recall_item",
+    metadata,
+    sa.Column("recall_id", sa.Integer(), sa.ForeignKey("recall.recall_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("item_no", sa.Integer(), primary_key=True, autoincrement=False),
+    _str("gtin", False),
+    _str("lot"),
+    _str("serial"),
+    sa.Index(None, "gtin", "lot"),
+    sa.Index(None, "gtin", "serial"),
+)
+"""What a recall covers: a lot (`serial` empty), one serialised unit, or both named."""
+
+party_name_index = sa.Index("ix_party_name", party.c.name)
+"""Recall reports join shipment consignees (ship_to_name) to parties by name."""

@@ -9,10 +9,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Asset, AssetAny, task
 
 from connectors.config import ENTITIES_BY_KIND, SourceConfig, load_sources
 from tracehub import settings
+
+
+def entity_asset(entity: str) -> Asset:
+    """The store's rows of one canonical entity: every successful sync of it emits an event."""
+    return Asset(f"tracehub://store/{entity}")
+
+
+def store_assets() -> list[Asset]:
+    """One asset per canonical entity any platform kind delivers (static: no I/O)."""
+    return [entity_asset(e) for e in sorted({e for kind in ENTITIES_BY_KIND.values() for e in kind})]
 
 
 def pool_name(source: SourceConfig) -> str:
@@ -39,7 +49,7 @@ def build_sync_dag(source: SourceConfig) -> DAG:
     ) as dag:
         previous = None
         for entity in (e for e in ENTITIES_BY_KIND[source.kind] if e in source.entities):
-            current = _sync_task.override(task_id=f"sync_{entity}")(source.name, entity)
+            current = _sync_task.override(task_id=f"sync_{entity}", outlets=[entity_asset(entity)])(source.name, entity)
             if previous is not None:
                 previous >> current
             previous = current
@@ -57,3 +67,31 @@ def _sync_task(source_name: str, entity: str) -> dict[str, object]:
 def build_all() -> dict[str, DAG]:
     """Every configured source's DAG, keyed by dag_id (for the DAG file's globals)."""
     return {f"sync_{s.name}": build_sync_dag(s) for s in load_sources(settings.sources_path()).sources}
+
+
+MAINTENANCE_DAG_ID = "trace_maintenance"
+
+
+def build_maintenance_dag() -> DAG:
+    """Re-evaluate findings (and notify), then sum up reconciliation, whenever any entity's rows change."""
+    with DAG(
+        dag_id=MAINTENANCE_DAG_ID,
+        description="Refresh findings and reconciliation after any sync updated the store",
+        schedule=AssetAny(*store_assets()),
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        tags=["tracehub", "maintenance"],
+        default_args={"retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True},
+    ) as dag:
+        findings = _maintenance_task.override(task_id="refresh_findings")("findings")
+        findings >> _maintenance_task.override(task_id="reconcile")("reconcile")
+    return dag
+
+
+@task
+def _maintenance_task(step: str) -> dict[str, object]:
+    """One maintenance step on the configured store; its summary goes to XCom."""
+    from tracehub.maintenance import run_step
+
+    return run_step(step)

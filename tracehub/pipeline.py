@@ -177,9 +177,9 @@ def _prepare(
     in_flight: dict[str, tuple[str, datetime]],
 ) -> LoadBatch:
     """Split a batch into unchanged, loaded and quarantined raw records (rules 2 and 3)."""
-    from quality_checks import validate
-
-    batch = LoadBatch(run_id=run_id, source=source.name, entity=entity, pulled=len(pulled), unchanged=0)
+    batch = LoadBatch(
+        run_id=run_id, source=source.name, entity=entity, pulled=len(pulled), unchanged=0, kind=source.kind
+    )
     latest: dict[str, Pulled] = {}
     for raw, version in pulled:
         seen = latest.get(raw.external_id)
@@ -200,30 +200,49 @@ def _prepare(
             changed.append((raw, version))
 
     batch.landed = [version for _, version in changed]
-    mapped: list[tuple[RawRecord, LandedRaw, list[Record]]] = []
-    for raw, version in changed:
-        result = mapping.map(raw.payload, source.name)
+    checked = check_payloads(mapping, source.name, entity, [raw.payload for raw, _ in changed])
+    for (raw, version), result in zip(changed, checked, strict=True):
         if result.failures:
-            batch.quarantined.append(_quarantine(raw, version, result.records, result.failures))
-        else:
-            mapped.append((raw, version, result.records))
-
-    records = [record for _, _, recs in mapped for record in recs]
-    owner = [i for i, (_, _, recs) in enumerate(mapped) for _ in recs]
-    failures_by_raw: dict[int, list[RuleFailure]] = {}
-    for index, failures in validate(entity, records).items():
-        failures_by_raw.setdefault(owner[index], []).extend(failures)
-
-    for i, (raw, version, recs) in enumerate(mapped):
-        if i in failures_by_raw:
-            batch.quarantined.append(_quarantine(raw, version, recs, failures_by_raw[i]))
+            batch.quarantined.append(
+                to_quarantine(raw.external_id, version.content_hash, raw.payload, result.records, result.failures)
+            )
             continue
         batch.loaded += 1
-        batch.records.extend(recs)
-        batch.record_raw_ids.extend(raw.external_id for _ in recs)
+        batch.records.extend(result.records)
+        batch.record_raw_ids.extend(raw.external_id for _ in result.records)
     return batch
 
 
-def _quarantine(raw: RawRecord, version: LandedRaw, records: list[Record], failures: list[RuleFailure]) -> Quarantined:
+@dataclass(slots=True)
+class Checked:
+    """One payload after mapping and validation: its records, and every rule it broke (empty: it loads)."""
+
+    records: list[Record]
+    failures: list[RuleFailure]
+
+
+def check_payloads(mapping: Any, source_name: str, entity: str, payloads: list[dict[str, Any]]) -> list[Checked]:
+    """Map every payload, then validate all mapped records in one GX run; one result per payload.
+
+    The one place a raw payload becomes loadable or quarantined: syncs, steward replays and the
+    `tracehub map` dry run all go through it, so they cannot disagree.
+    """
+    from quality_checks import validate
+
+    results = []
+    for payload in payloads:
+        mapped = mapping.map(payload, source_name)
+        results.append(Checked(list(mapped.records), list(mapped.failures)))
+    records = [record for result in results if not result.failures for record in result.records]
+    owner = [i for i, result in enumerate(results) if not result.failures for _ in result.records]
+    for index, failures in validate(entity, records).items():
+        results[owner[index]].failures.extend(failures)
+    return results
+
+
+def to_quarantine(
+    external_id: str, content_hash: str, payload: dict[str, Any], records: list[Record], failures: list[RuleFailure]
+) -> Quarantined:
+    """A quarantine entry: the raw payload, what it mapped to (if anything) and every failed rule."""
     mapped = [r.model_dump(mode="json") for r in records] or None
-    return Quarantined(raw.external_id, version.content_hash, raw.payload, mapped, failures)
+    return Quarantined(external_id, content_hash, payload, mapped, failures)

@@ -8,6 +8,8 @@ from connectors.config import load_sources
 from connectors.registry import build_connector
 from trace_store.store import Store
 from tracehub import settings
+from tracehub.docs import refresh_data_docs
+from tracehub.maintenance import refresh_after_load
 from tracehub.pipeline import RunSummary, sync
 
 
@@ -16,11 +18,17 @@ def run_sync(
     entity: str,
     on_batch: Callable[[RunSummary], None] | None = None,
 ) -> dict[str, object]:
-    """Sync one entity of a configured source into the configured store; return the counts."""
+    """Sync one entity of a configured source into the configured store; return the counts.
+
+    Findings are refreshed after the sync (outside its batch transactions), under key `findings`.
+    """
     source = load_sources(settings.sources_path()).get(source_name)
     store = Store.open(settings.db_url())
     try:
         store.upgrade()
-        return sync(source, entity, store, build_connector(source), on_batch).as_dict()
+        counts = sync(source, entity, store, build_connector(source), on_batch).as_dict()
+        counts["findings"] = refresh_after_load(store)
+        refresh_data_docs()  # GX results of this run, for stewards: once per run, never per batch
+        return counts
     finally:
         store.close()

@@ -9,7 +9,21 @@ import sys
 
 import typer
 
-from tracehub.cli import data, quarantine, sync, trace, udi  # noqa: F401 - registers the commands
+from tracehub.cli import (  # noqa: F401 - registers the commands
+    audit,
+    data,
+    docs,
+    findings,
+    mapping,
+    quarantine,
+    recall,
+    reconcile,
+    serve,
+    sync,
+    trace,
+    udi,
+    users,
+)
 from tracehub.cli.common import app, err
 
 
@@ -18,12 +32,13 @@ def main() -> None:
     from connectors.config import ConfigError
     from connectors.errors import ConnectorError
     from trace_store.store import ConservationError
+    from tracehub.steward import StewardError
 
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int):
             sys.exit(code)
-    except (ConfigError, ConnectorError, ConservationError, LookupError) as exc:
+    except (ConfigError, ConnectorError, ConservationError, LookupError, StewardError) as exc:
         err.print(f"[red]error:[/] {exc}")
         sys.exit(1)
     except typer.Exit as exc:
@@ -31,10 +46,9 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors: Typer bundles its own click, so match by shape, not class
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise

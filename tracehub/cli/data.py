@@ -33,15 +33,26 @@ def export(
     entity: str,
     fmt: Annotated[str, typer.Option("--format", help="Output format.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+    gtin: Annotated[str | None, typer.Option("--gtin", help="epcis only: events touching this GTIN.")] = None,
+    lot: Annotated[str | None, typer.Option("--lot", help="epcis only: events touching this lot.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="epcis only: events at or after (ISO 8601).")] = None,
 ) -> None:
-    """Export canonical records of one entity as JSON lines."""
+    """Export canonical records of one entity as JSON lines, or `epcis`: an EPCIS 2.0 document (JSON-LD)."""
     from data_dictionary.models import ENTITY_MODELS
     from trace_store import queries
 
+    if entity == "epcis":
+        from tracehub.cli.epcis import export_epcis_command
+
+        export_epcis_command(gtin, lot, since, output)
+        return
+    if gtin or lot or since:
+        raise typer.BadParameter("--gtin, --lot and --since apply to `export epcis` only", param_hint="ENTITY")
     if fmt != "jsonl":
         raise typer.BadParameter(f"unknown format {fmt!r}; supported: jsonl", param_hint="--format")
     if entity not in ENTITY_MODELS:
-        raise typer.BadParameter(f"unknown entity {entity!r}; choose from {sorted(ENTITY_MODELS)}", param_hint="ENTITY")
+        choices = [*sorted(ENTITY_MODELS), "epcis"]
+        raise typer.BadParameter(f"unknown entity {entity!r}; choose from {choices}", param_hint="ENTITY")
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     count = 0
     with open_store() as store:

@@ -1,33 +1,176 @@
-"""Commands for the data steward: what failed validation and why."""
+"""Commands for the data steward: what failed validation and why; replay, accept and reject it."""
 
 from __future__ import annotations
 
-from typing import Any
+import getpass
+import os
+from typing import Annotated, Any
+
+import typer
 
 from tracehub import report
-from tracehub.cli.common import JsonOption, console, open_store, print_json, quarantine_app
+from tracehub.cli.common import JsonOption, console, err, open_store, print_json, quarantine_app
+
+ActorOption = Annotated[
+    str | None,
+    typer.Option("--actor", help="Who is acting, for the audit log (default: TRACEHUB_ACTOR, else the OS user)."),
+]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (plain text, at most 500 characters; audited).")]
+
+
+def actor_name(actor: str | None) -> str:
+    """The acting person: --actor, else env TRACEHUB_ACTOR, else the operating-system user."""
+    return actor or os.environ.get("TRACEHUB_ACTOR") or getpass.getuser()
 
 
 @quarantine_app.command("list")
-def quarantine_list(as_json: JsonOption = False) -> None:
-    """Open quarantined records with every rule they failed."""
-    from trace_store import queries
+def quarantine_list(
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    entity: Annotated[str | None, typer.Option("--entity", help="Only this entity.")] = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only records that broke this rule.")] = None,
+    status: Annotated[
+        str, typer.Option("--status", help="open, replayed, accepted, rejected, superseded or all.")
+    ] = "open",
+    limit: Annotated[int, typer.Option("--limit", help="At most this many rows.")] = 1000,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many rows first.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Quarantined records (open ones by default), newest first, with every rule they failed."""
+    from tracehub.steward import list_quarantine
 
     with open_store() as store:
-        rows = queries.quarantine_rows(store)
+        rows, total = list_quarantine(
+            store,
+            source=source,
+            entity=entity,
+            rule=rule,
+            status=None if status == "all" else status,
+            limit=limit,
+            offset=offset,
+        )
     if as_json:
         print_json(rows)
         return
+    shown = f"{len(rows)} of {total}" if len(rows) < total else str(total)
     console.print(
         report.table(
-            f"open quarantine ({len(rows)})",
-            ["id", "source", "entity", "record", "rules", "first failure"],
-            ([r["id"], r["source"], r["entity"], r["external_id"], r["rules"], _first_failure(r)] for r in rows),
+            f"{status} quarantine ({shown})",
+            ["id", "source", "entity", "record", "status", "rules", "first failure"],
+            (
+                [r["id"], r["source"], r["entity"], r["external_id"], r["status"], ",".join(r["rules"]), _first(r)]
+                for r in rows
+            ),
         )
     )
 
 
-def _first_failure(row: dict[str, Any]) -> str:
+@quarantine_app.command("show")
+def quarantine_show(qid: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOption = False) -> None:
+    """One record in full: raw payload, mapped record, failed rules and its history."""
+    from tracehub.steward import get_quarantine
+
+    with open_store() as store:
+        row = get_quarantine(store, qid)
+    if as_json:
+        print_json(row)
+        return
+    console.print(
+        f"[bold]quarantine {row['id']}[/]: {row['source']}/{row['entity']} record {row['external_id']} "
+        f"is [bold]{row['status']}[/] (raw: {row['raw_status']}"
+        f"{', a newer version exists' if row['newer_version'] else ''})"
+    )
+    if row["resolved_by"]:
+        console.print(f"resolved by {row['resolved_by']} at {row['resolved_at']}: {row['resolution_reason'] or ''}")
+    console.print(
+        report.table(
+            "failed rules",
+            ["rule", "field", "value", "severity", "message"],
+            ([f["rule"], f["field"], f.get("value"), f.get("severity"), f["message"]] for f in row["failures"]),
+        )
+    )
+    console.print_json(data={"payload": row["payload"], "mapped": row["mapped"]})
+    console.print(
+        report.table(
+            "history",
+            ["at", "actor", "action", "from", "to", "reason"],
+            ([h["at"], h["actor"], h["action"], h["from_status"], h["to_status"], h["reason"]] for h in row["history"]),
+        )
+    )
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(
+    ids: Annotated[
+        list[int] | None, typer.Argument(metavar="[ID]...", help="Records to replay (default: all open).")
+    ] = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only open records that broke this rule.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only open records of this source.")] = None,
+    actor: ActorOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-map and re-validate stored payloads with the current mappings and suites; load what passes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from tracehub.steward import replay
+
+    with (
+        open_store() as store,
+        Progress(TextColumn("replaying"), BarColumn(), MofNCompleteColumn(), console=err) as bar,
+    ):
+        task = bar.add_task("replay", total=None)
+        result = replay(
+            store,
+            ids=ids or None,
+            rule=rule,
+            source=source,
+            actor=actor_name(actor),
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        print_json(
+            {
+                "replayed": result.replayed,
+                "loaded": result.loaded,
+                "still_failing": result.still_failing,
+                "loaded_ids": result.loaded_ids,
+                "still_failing_ids": result.still_failing_ids,
+                "superseded_ids": result.superseded_ids,
+                "run_ids": result.run_ids,
+            }
+        )
+        return
+    console.print(
+        f"replayed {result.replayed}: [green]{result.loaded} now pass and loaded[/], "
+        f"[yellow]{result.still_failing} still fail[/]"
+        + (f", {len(result.superseded_ids)} superseded by a newer version" if result.superseded_ids else "")
+    )
+
+
+@quarantine_app.command("accept")
+def quarantine_accept(
+    qid: Annotated[int, typer.Argument(metavar="ID")], reason: ReasonOption, actor: ActorOption = None
+) -> None:
+    """Load a record despite its failed rules, with a justification (audited, marked accepted)."""
+    from tracehub.steward import accept
+
+    with open_store() as store:
+        row = accept(store, qid, reason=reason, actor=actor_name(actor))
+    console.print(f"record {row['id']} ({row['source']}/{row['external_id']}) accepted and loaded")
+
+
+@quarantine_app.command("reject")
+def quarantine_reject(
+    qid: Annotated[int, typer.Argument(metavar="ID")], reason: ReasonOption, actor: ActorOption = None
+) -> None:
+    """Close a record for good with a reason: it never loads (audited)."""
+    from tracehub.steward import reject
+
+    with open_store() as store:
+        row = reject(store, qid, reason=reason, actor=actor_name(actor))
+    console.print(f"record {row['id']} ({row['source']}/{row['external_id']}) rejected")
+
+
+def _first(row: dict[str, Any]) -> str:
     failures = row.get("failures") or []
     if not failures:
         return ""

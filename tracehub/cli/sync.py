@@ -34,6 +34,9 @@ def sync_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from connectors.registry import build_connector
+    from tracehub.cli.findings import print_refresh
+    from tracehub.docs import refresh_data_docs
+    from tracehub.maintenance import refresh_after_load
     from tracehub.pipeline import sync
 
     cfg = sources(config).get(source)
@@ -60,7 +63,12 @@ def sync_cmd(
             summary = sync(cfg, name, store, connector, on_batch=update, full=full)
             update(summary)
             rows.append([source, name, summary.pulled, summary.loaded, summary.unchanged, summary.quarantined])
+        findings = refresh_after_load(store)
     console.print(report.table("sync", ["source", "entity", *report.RUN_COUNTS], rows, report.RUN_COUNTS))
+    index = refresh_data_docs()
+    if index is not None:
+        console.print(f"Data Docs: {index}")
+    print_refresh(findings)
 
 
 @app.command()

@@ -1,0 +1,75 @@
+"""`tracehub users`: console accounts (viewer, steward, admin); passwords are never echoed or logged."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from tracehub import report
+from tracehub.cli.common import JsonOption, app, console, open_store, print_json
+from tracehub.cli.quarantine import ActorOption, actor_name
+
+users_app = typer.Typer(help="Web console users and their roles.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option("--role", help="viewer, steward or admin.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+    actor: ActorOption = None,
+) -> None:
+    """Create a user; the password is asked twice (hidden) unless given on stdin."""
+    from tracehub.steward import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with open_store() as store:
+        add_user(store, username, password, role, actor=actor_name(actor))
+    console.print(f"user {username.strip().lower()} added with role {role}")
+
+
+@users_app.command("list")
+def users_list(as_json: JsonOption = False) -> None:
+    """Every user with role and whether it is disabled."""
+    from tracehub.steward import list_users
+
+    with open_store() as store:
+        rows = list_users(store)
+    if as_json:
+        print_json(rows)
+        return
+    console.print(
+        report.table(
+            f"users ({len(rows)})",
+            ["username", "role", "disabled", "created"],
+            ([u["username"], u["role"], "yes" if u["disabled"] else "", u["created_at"]] for u in rows),
+        )
+    )
+
+
+@users_app.command("disable")
+def users_disable(username: str, actor: ActorOption = None) -> None:
+    """Stop a user from logging in (audited)."""
+    _set_disabled(username, True, actor)
+
+
+@users_app.command("enable")
+def users_enable(username: str, actor: ActorOption = None) -> None:
+    """Let a disabled user log in again (audited)."""
+    _set_disabled(username, False, actor)
+
+
+def _set_disabled(username: str, disabled: bool, actor: str | None) -> None:
+    from tracehub.steward import set_user_disabled
+
+    with open_store() as store:
+        set_user_disabled(store, username, disabled, actor=actor_name(actor))
+    console.print(f"user {username} {'disabled' if disabled else 'enabled'}")

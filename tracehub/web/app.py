@@ -1,0 +1,111 @@
+"""The steward console's application: store, sessions, security headers and error pages."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from tracehub import settings
+from tracehub.docs import data_docs_dir
+from tracehub.web.auth import LoginRequired, PageError
+from tracehub.web.render import redirect, render
+
+SESSION_COOKIE = "tracehub_session"
+SESSION_SECONDS = 8 * 3600
+CSP = (
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def load_secret_key() -> str:
+    """`TRACEHUB_SECRET_KEY`, else a key generated once into `<home>/secret_key` (mode 0600)."""
+    from_env = os.environ.get("TRACEHUB_SECRET_KEY")
+    if from_env:
+        return from_env
+    path = settings.home() / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def create_app(store_url: str | None = None, secret_key: str | None = None) -> FastAPI:
+    """The console over the store at `store_url` (default: settings.db_url()), migrated on open."""
+    from trace_store.store import Store
+    from tracehub.web.routes import ROUTERS
+
+    store = Store.open(store_url or settings.db_url())
+    store.upgrade()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(title="Tracehub console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.store = store
+    app.state.data_docs = data_docs_dir()
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key or load_secret_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=os.environ.get("TRACEHUB_SECURE_COOKIES") == "1",
+    )
+    _add_security_headers(app)
+    _add_error_pages(app)
+    return app
+
+
+def _add_security_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/data-docs/"):  # GX's pages load their own styles and scripts
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect("/login" if request.method != "GET" or target == "/" else f"/login?next={quote(target)}")
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, exc: PageError) -> Response:
+        return render(request, "error.html", exc.status, code=exc.status, message=exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = {404: "There is no such page.", 405: "This address does not accept that kind of request."}
+        text = message.get(exc.status_code, str(exc.detail))
+        return render(request, "error.html", exc.status_code, code=exc.status_code, message=text)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in exc.errors())
+        return render(request, "error.html", 400, code=400, message=f"Invalid input: {problems}. Nothing changed.")

@@ -1,0 +1,127 @@
+"""Who is asking and may they: session users, the role ladder and CSRF tokens.
+
+The session cookie only names the user; the role and the disabled flag are read from the store
+on every request, so disabling a user or changing a role takes effect at their next click.
+Every state-changing form carries the session's CSRF token, compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from tracehub.steward import ROLES  # each role can do everything the roles before it can
+
+CSRF_FIELD = "csrf_token"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    username: str
+    role: str
+
+    def can(self, role: str) -> bool:
+        """Whether this user's role is `role` or above it."""
+        return self.role in ROLES and ROLES.index(self.role) >= ROLES.index(role)
+
+
+class LoginRequired(Exception):
+    """No valid session: answered with a redirect to the login page."""
+
+
+class PageError(Exception):
+    """A refusal shown to the user as a page with `status` and a message saying what to do."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def store_of(request: Request) -> Any:
+    return request.app.state.store
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse the form unless it carries this session's token (nothing is changed on refusal)."""
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    expected = request.session.get("csrf")
+    if not isinstance(sent, str) or not sent:
+        raise PageError(403, "This form has no security token. Reload the page and submit it again; nothing changed.")
+    if not isinstance(expected, str) or not expected:
+        raise PageError(403, "Your session has expired. Reload the page and submit the form again; nothing changed.")
+    if not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise PageError(
+            403, "This form's security token does not match your session. Reload and retry; nothing changed."
+        )
+
+
+def session_user(request: Request) -> User | None:
+    """The signed-in, enabled user of this session, or None (a stale session is cleared)."""
+    from tracehub import steward
+
+    username = request.session.get("user")
+    if not isinstance(username, str):
+        return None
+    for row in steward.list_users(store_of(request)):
+        if row["username"] == username and not row.get("disabled"):
+            return User(username, row["role"])
+    request.session.clear()
+    return None
+
+
+def sign_in(request: Request, user: dict[str, str]) -> None:
+    """Start a fresh session for `user` (new CSRF token, nothing carried over)."""
+    request.session.clear()
+    request.session["user"] = user["username"]
+    csrf_token(request)
+
+
+def need(role: str) -> Callable[[Request], User]:
+    """Dependency: the session user, who must hold `role` or above."""
+
+    def dependency(request: Request) -> User:
+        user = session_user(request)
+        if user is None:
+            raise LoginRequired
+        request.state.user = user
+        if not user.can(role):
+            raise PageError(
+                403, f"This needs the {role} role; you are signed in as {user.username}, who is a {user.role}."
+            )
+        return user
+
+    return dependency
+
+
+def act(role: str) -> Callable[..., Awaitable[User]]:
+    """Dependency for a form POST: signed in, `role` or above, and a valid CSRF token, in that order."""
+    role_dependency = need(role)
+
+    async def dependency(request: Request, user: User = Depends(role_dependency)) -> User:  # noqa: B008
+        await check_csrf(request)
+        return user
+
+    return dependency
+
+
+Viewer = Annotated[User, Depends(need("viewer"))]
+Steward = Annotated[User, Depends(need("steward"))]
+Admin = Annotated[User, Depends(need("admin"))]
+StewardAction = Annotated[User, Depends(act("steward"))]
+AdminAction = Annotated[User, Depends(act("admin"))]
