@@ -26,16 +26,17 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import Progress
 
-from benchmarks.corpus import clone_pages, shipment_records
+from benchmarks.corpus import CUSTOMERS, clone_pages, master_records, shipment_records
 from connectors.base import RawRecord
 from connectors.config import SourceConfig
-from trace_store import genealogy, queries
+from trace_store import genealogy, queries, recall
 from trace_store.batch import LoadBatch
 from trace_store.store import Store
 from tracehub import settings
 from tracehub.pipeline import sync
 
 console = Console()
+TRACE_LINES = {"sqlite": 1_000_000, "postgresql": 5_000_000}
 
 
 class ReplayConnector:
@@ -134,15 +135,19 @@ def bench_trace(url: str, min_lines: int, queries_n: int = 500) -> dict[str, Any
                 bar.update(task, completed=loaded)
             fill_seconds = time.perf_counter() - started
         store.finish_run(run_id)
+        master_seconds = _load_master(store, sorted(set(lots)))
         rng = random.Random(1)
         sample = [rng.choice(lots) for _ in range(queries_n)]
         timings = _timed(lambda gtin, lot: queries.trace_lot(store, gtin, lot), sample)
         forward = _timed(lambda gtin, lot: genealogy.forward(store, gtin, lot=lot).edges, sample)
         with store.engine.connect() as conn:
             lines = conn.execute(sa.text("select count(*) from shipment_line")).scalar_one()
+        recalls = _timed_recalls(store, rng.sample(sorted(set(lots)), 100))
+        component = _timed_component_recalls(store, 10)
         result = {
             "shipment_lines": lines,
             "fill_seconds": round(fill_seconds, 1),
+            "master_data_seconds": round(master_seconds, 1),
             "load_lines_per_s": round(loaded / fill_seconds),
             "queries": queries_n,
             "p50_ms": round(statistics.median(timings), 2),
@@ -151,14 +156,75 @@ def bench_trace(url: str, min_lines: int, queries_n: int = 500) -> dict[str, Any
             "forward_p50_ms": round(statistics.median(forward), 2),
             "forward_p95_ms": round(forward[int(0.95 * len(forward)) - 1], 2),
             "forward_max_ms": round(forward[-1], 2),
+            "recall_lot_p50_ms": round(statistics.median(recalls), 1),
+            "recall_lot_p95_ms": round(recalls[int(0.95 * len(recalls)) - 1], 1),
+            "recall_lot_max_ms": round(recalls[-1], 1),
+            **component,
         }
         console.print(f"  trace lot over {lines} lines: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms")
         console.print(
             f"  forward genealogy trace: p50 {result['forward_p50_ms']} ms, p95 {result['forward_p95_ms']} ms"
         )
+        console.print(
+            f"  recall impact of a lot (create + report): p50 {result['recall_lot_p50_ms']} ms, "
+            f"p95 {result['recall_lot_p95_ms']} ms; of a component lot: max {result['recall_component_max_ms']} ms"
+        )
         return result
     finally:
         store.close()
+
+
+def _load_master(store: Store, lots: list[tuple[str, str]]) -> float:
+    """Devices, parties, lots, batch records (with component inputs) and stock, through the loader."""
+    started = time.perf_counter()
+    run_id = store.begin_run("bench", "master")
+    for records in master_records("bench", lots, CUSTOMERS):
+        store.commit_batch(
+            LoadBatch(
+                run_id=run_id,
+                source="bench",
+                entity="master",
+                pulled=len(records),
+                unchanged=0,
+                records=records,
+                loaded=len(records),
+            )
+        )
+    store.finish_run(run_id)
+    if store.engine.dialect.name == "postgresql":
+        with store.engine.connect() as conn:
+            conn.execute(sa.text("ANALYZE"))  # fresh statistics, as autovacuum keeps them in production
+    return time.perf_counter() - started
+
+
+def _timed_recalls(store: Store, sample: list[tuple[str, str]]) -> list[float]:
+    """Milliseconds to record a recall of one lot and produce its impact report, sorted."""
+    timings = []
+    for gtin, lot in sample:
+        started = time.perf_counter()
+        report = recall.impact(store, recall.create_recall(store, gtin, [lot], reason="benchmark", actor="bench"))
+        timings.append((time.perf_counter() - started) * 1000)
+        assert report.consignees, (gtin, lot)
+    return sorted(timings)
+
+
+def _timed_component_recalls(store: Store, n: int) -> dict[str, Any]:
+    """A supplier lot feeds many finished lots: the widest recall there is."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "select gtin, lot from trace_edge where evidence = 'produced_from' group by gtin, lot "
+                "order by count(*) desc, gtin, lot limit :n"
+            ),
+            {"n": n},
+        ).all()
+    timings, reached = [], 0
+    for gtin, lot in rows:
+        started = time.perf_counter()
+        report = recall.impact(store, recall.create_recall(store, gtin, [lot], reason="benchmark", actor="bench"))
+        timings.append((time.perf_counter() - started) * 1000)
+        reached = max(reached, len(report.consignees))
+    return {"recall_component_max_ms": round(max(timings), 1), "recall_component_consignees": reached}
 
 
 def _timed(trace: Any, sample: list[tuple[str, str]]) -> list[float]:
@@ -204,7 +270,12 @@ def _on_fresh_store(backend: str, sqlite_path: Path, pg_admin: str, bench: Any, 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000, help="line records for the throughput run")
-    parser.add_argument("--trace-lines", type=int, default=1_000_000, help="shipment lines in the trace store")
+    parser.add_argument(
+        "--trace-lines",
+        type=int,
+        default=None,
+        help="shipment lines in the trace store (default 1M on SQLite, 5M on PostgreSQL)",
+    )
     parser.add_argument(
         "--pg", default=os.environ.get("TRACEHUB_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     )
@@ -218,14 +289,16 @@ def main() -> None:
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
         "lines": args.lines,
-        "trace_lines": args.trace_lines,
+        "trace_lines": {b: args.trace_lines or TRACE_LINES[b] for b in args.backends.split(",")},
         "backends": {},
     }
     for backend in args.backends.split(","):
         console.rule(backend)
         report["backends"][backend] = {
             "throughput": _on_fresh_store(backend, out_dir / "bench.db", args.pg, bench_throughput, args.lines),
-            "trace": _on_fresh_store(backend, out_dir / "bench-trace.db", args.pg, bench_trace, args.trace_lines),
+            "trace": _on_fresh_store(
+                backend, out_dir / "bench-trace.db", args.pg, bench_trace, args.trace_lines or TRACE_LINES[backend]
+            ),
         }
     (out_dir / "latest.json").write_text(json.dumps(report, indent=2))
     console.print_json(json.dumps(report))

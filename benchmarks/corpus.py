@@ -14,6 +14,7 @@ from data_dictionary.models import Shipment, ShipmentLine
 
 PAGE = 250
 CLONE_STRIDE = 10_000_000
+CUSTOMERS = [f"Hospital {i:04d}" for i in range(2000)]
 
 
 def _lines(kind: str, payload: dict[str, Any]) -> int:
@@ -66,7 +67,7 @@ def shipment_records(
     rng = random.Random(7)
     gtins = [_gtin(i) for i in range(200)]
     lots = [(rng.choice(gtins), f"L{i:05d}-{i % 7}/{i % 13:02d}") for i in range(max(1, min_lines // 50))]
-    customers = [f"Hospital {i:04d}" for i in range(2000)]
+    customers = CUSTOMERS
     start = datetime(2026, 1, 1, tzinfo=UTC)
     made = 0
     n = 0
@@ -101,3 +102,66 @@ def _gtin(i: int) -> str:
     body = f"0695{1000000 + i:07d}{i % 10:02d}"[:13]
     total = sum(int(d) * (3 if idx % 2 == 0 else 1) for idx, d in enumerate(reversed(body)))
     return body + str((10 - total % 10) % 10)
+
+
+def master_records(
+    source: str, lots: list[tuple[str, str]], customers: list[str], components_per_lot: int = 2
+) -> Iterator[list[Any]]:
+    """ERP and warehouse master data for the synthetic shipments, in load-sized chunks per entity.
+
+    Every finished lot gets a device, a lot row, a batch record consuming `components_per_lot`
+    supplier lots (drawn from a pool of 500, so one component lot feeds many finished lots), and
+    stock on hand; every consignee a party. Loaded through the real loader, this builds the
+    produced-from edges a component recall walks.
+    """
+    from data_dictionary.models import BatchInput, BatchRecord, Device, InventoryLevel, Lot, Party
+
+    rng = random.Random(11)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    components = [(_gtin(900 + i % 20), f"C{i:04d}-S/{i % 9}") for i in range(500)]
+    gtins = sorted({g for g, _ in lots} | {g for g, _ in components})
+    yield [Device(source=source, source_updated_at=when, gtin=g, name_en=f"Device {g}", tracking="lot") for g in gtins]
+    yield [
+        Party(
+            source=source,
+            source_updated_at=when,
+            external_id=str(i),
+            role="hospital",
+            name=name,
+            region="Zhejiang",
+            email=f"purchasing{i}@hospital.example",
+            phone="+86 571 0000 0000",
+        )
+        for i, name in enumerate(customers)
+    ]
+    all_lots = lots + components
+    for start in range(0, len(all_lots), 5000):
+        yield [
+            Lot(source=source, source_updated_at=when, gtin=g, lot=lot, qc_status="released", manufacturer="Supplier A")
+            for g, lot in all_lots[start : start + 5000]
+        ]
+    for start in range(0, len(lots), 5000):
+        chunk = lots[start : start + 5000]
+        yield [
+            BatchRecord(
+                source=source,
+                source_updated_at=when,
+                record_id=f"MO{start + i}",
+                production_order=f"MO{start + i}",
+                output_gtin=g,
+                output_lot=lot,
+                output_qty=Decimal(2000),
+                qc_decision="released",
+                inputs=tuple(
+                    BatchInput(gtin=cg, lot=cl, qty=Decimal(500))
+                    for cg, cl in rng.sample(components, components_per_lot)
+                ),
+            )
+            for i, (g, lot) in enumerate(chunk)
+        ]
+        yield [
+            InventoryLevel(
+                source=source, source_updated_at=when, gtin=g, lot=lot, location="Suzhou DC", on_hand=Decimal(100)
+            )
+            for g, lot in chunk
+        ]

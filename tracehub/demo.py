@@ -104,7 +104,6 @@ def run_dags(dag_ids: list[str]) -> dict[str, str]:
     """Load the DAG folder through Airflow's DagBag and run each DAG with `dag.test()`."""
     from airflow.dag_processing.dagbag import DagBag
 
-    warnings.filterwarnings("ignore", category=DeprecationWarning)  # Airflow internals, not ours to fix
     bag = DagBag(dag_folder=str(DAGS_FOLDER))
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
@@ -121,6 +120,8 @@ def run_demo(seed: int, scale: float, console: Console) -> dict[str, str]:
     from simulators.world import expected_trace
     from trace_store.store import Store
 
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # Airflow internals, not ours to fix
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     home = settings.home()
     console.rule(f"Tracehub demo (seed {seed}, scale {scale})")
     world = load_or_generate_world(home / "world", seed, scale)
@@ -143,7 +144,9 @@ def run_demo(seed: int, scale: float, console: Console) -> dict[str, str]:
         store.close()
         console.print("preparing Airflow (metadata DB, pools) ...")
         prepare_airflow(home, [f"api_{name}" for name in DEMO_SOURCES])
-        dag_ids = [f"sync_{name}" for name in DEMO_SOURCES]
+        from tracehub.dag_factory import MAINTENANCE_DAG_ID
+
+        dag_ids = [*(f"sync_{name}" for name in DEMO_SOURCES), MAINTENANCE_DAG_ID]
         with console.status("running sync DAGs through Airflow (dag.test) ..."):
             states = run_dags(dag_ids)
     for dag_id, state in states.items():
@@ -165,9 +168,29 @@ def print_summary(console: Console, expected: dict[str, Any]) -> None:
         data = queries.stats(store)
         console.print(report.runs_table(data["runs"]))
         console.print(report.rules_table(data["quarantine_by_rule"]))
+        _print_findings_and_reconciliation(console, store)
         key = max(expected["lots"], key=lambda k: (len(expected["lots"][k]), k))
         gtin, lot = key.split("|", 1)
         console.print(report.trace_table(gtin, lot, queries.trace_lot(store, gtin, lot)))
         console.print(f"next: tracehub trace lot {gtin} '{lot}' | tracehub quarantine list | tracehub stats")
     finally:
         store.close()
+
+
+def _print_findings_and_reconciliation(console: Console, store: Any) -> None:
+    """What the trace_maintenance DAG just evaluated: open findings by rule, and the order figures."""
+    from collections import Counter
+
+    from trace_store.findings import list_findings
+    from trace_store.reconcile import reconcile
+
+    by_rule = Counter(f["rule"] for f in list_findings(store))
+    console.print(report.table("open findings by rule", ["rule", "findings"], sorted(by_rule.items()), ["findings"]))
+    result = reconcile(store)
+    figures = result.figures
+    on_time = f"{figures.on_time_rate:.0%}" if figures.on_time_rate is not None else "n/a"
+    console.print(
+        f"reconciliation of {result.checked} order items: "
+        f"{', '.join(f'{k} {v}' for k, v in sorted(result.counts.items()) if v) or 'no discrepancies'}; "
+        f"order-to-ship p50 {figures.p50_hours or 0:.0f} h, on time {on_time} within {figures.sla_days:g} days"
+    )
