@@ -1,7 +1,7 @@
 # The front door: `make demo` and `make test` work on a fresh machine.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: setup demo test test-fast bench lint serve clean
+.PHONY: setup demo test bench lint serve clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv

@@ -274,9 +274,9 @@ def lot_shares(args: list[Any], where: Where) -> Rows:
     """Odoo stock move -> one row per consumed lot, the move's quantity shared evenly.
 
     Args are ``[lot_ids, quantity]``. Odoo's move keeps per-lot quantities on its move lines,
-    which the connector does not expand; an even split keeps the total right, and the trace
-    store marks multi-lot inputs as inferred anyway. A move without lots gives one row with
-    ``lot`` None so the consumed product is still recorded.
+    which the connector does not expand; an even split keeps the total right (each lot's own share
+    is an estimate, while the link itself is recorded). A move without lots gives one row with
+    ``lot`` None, which the trace store links to every candidate lot as `inferred`.
     """
     lots, quantity = args
     if lots is False or lots is None:

@@ -49,6 +49,24 @@ CSV_COLUMNS = (
 BALANCE = ("produced", "shipped", "returned", "on_hand", "scrapped", "unaccounted")
 
 
+DELIVERY_COLUMNS = [
+    "consignee",
+    "role",
+    "region",
+    "contact",
+    "gtin",
+    "lot",
+    "serials",
+    "qty",
+    "ship date",
+    "shipment",
+    "order",
+    "invoices",
+    "confidence",
+]
+"""One delivery row, the same in the terminal table and the HTML report."""
+
+
 def render(report: ImpactReport, fmt: str) -> str:
     """The report as text in `fmt` (one of FORMATS; `table` is the terminal tables as plain text)."""
     if fmt == "json":
@@ -88,21 +106,7 @@ def tables(report: ImpactReport) -> list[Table]:
     t = data["totals"]
     consignees = table(
         f"{t['consignees']} consignees, {t['shipped']} units shipped, {t['returned']} returned",
-        [
-            "consignee",
-            "role",
-            "region",
-            "contact",
-            "gtin",
-            "lot",
-            "serials",
-            "qty",
-            "ship date",
-            "shipment",
-            "order",
-            "invoices",
-            "confidence",
-        ],
+        DELIVERY_COLUMNS,
         _delivery_cells(data),
         ["qty"],
     )
@@ -262,24 +266,10 @@ def to_html(report: ImpactReport) -> str:
         svg(data),
         "<h2>Consignees</h2>",
         _html_table(
-            [
-                "consignee",
-                "role",
-                "region",
-                "contact",
-                "gtin",
-                "lot",
-                "serials",
-                "qty",
-                "ship date",
-                "shipment",
-                "order",
-                "invoices",
-                "confidence",
-            ],
+            DELIVERY_COLUMNS,
             _delivery_cells(data),
-            numeric={7},
-            flag=12,
+            numeric={DELIVERY_COLUMNS.index("qty")},
+            flag=DELIVERY_COLUMNS.index("confidence"),
         ),
         "<h2>Returned by consignees</h2>",
         _html_table(
