@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from trace_store import audit, genealogy
-from trace_store.loader import chunks
+from trace_store.loader import chunks, in_list
 from trace_store.queries import _connection
 from trace_store.schema import (
     batch_record,
@@ -416,7 +416,9 @@ def _parties(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     p = party.c
     for part in chunks(names):
-        query = sa.select(p.name, p.role, p.region, p.email, p.phone).where(p.name.in_(part)).order_by(p.source)
+        query = (
+            sa.select(p.name, p.role, p.region, p.email, p.phone).where(in_list(conn, p.name, part)).order_by(p.source)
+        )
         for row in conn.execute(query):
             found.setdefault(row.name, dict(row._mapping))
     return found
@@ -426,14 +428,22 @@ def _invoices(conn: Connection, order_numbers: list[str]) -> dict[str, list[str]
     found: dict[str, list[str]] = defaultdict(list)
     i = invoice.c
     for part in chunks(order_numbers):
-        query = sa.select(i.order_number, i.invoice_number).where(i.order_number.in_(part)).order_by(i.invoice_number)
+        query = (
+            sa.select(i.order_number, i.invoice_number)
+            .where(in_list(conn, i.order_number, part))
+            .order_by(i.invoice_number)
+        )
         for row in conn.execute(query):
             found[row.order_number].append(row.invoice_number)
     return found
 
 
-def _by_lot(pairs: Iterable[tuple[str, str]], gtin: Any, lot_col: Any) -> sa.ColumnElement[bool]:
-    return sa.or_(*(sa.and_(gtin == g, lot_col == lt) for g, lt in pairs))
+def _by_lot(conn: Connection, pairs: Iterable[tuple[str, str]], gtin: Any, lot_col: Any) -> sa.ColumnElement[bool]:
+    """Rows of any of the (gtin, lot) pairs: one branch per GTIN with its lots as one list, index-backed."""
+    lots_by_gtin: dict[str, list[str]] = defaultdict(list)
+    for g, lt in pairs:
+        lots_by_gtin[g].append(lt)
+    return sa.or_(*(sa.and_(gtin == g, in_list(conn, lot_col, lots)) for g, lots in sorted(lots_by_gtin.items())))
 
 
 def _stock(conn: Connection, pairs: list[tuple[str, str]]) -> list[StockLine]:
@@ -442,7 +452,7 @@ def _stock(conn: Connection, pairs: list[tuple[str, str]]) -> list[StockLine]:
     v = inventory_level.c
     query = (
         sa.select(v.gtin, v.lot, v.location, sa.func.sum(v.on_hand))
-        .where(_by_lot(pairs, v.gtin, v.lot), v.on_hand > 0)
+        .where(_by_lot(conn, pairs, v.gtin, v.lot), v.on_hand > 0)
         .group_by(v.gtin, v.lot, v.location)
         .order_by(v.gtin, v.lot, v.location)
     )
@@ -456,7 +466,7 @@ def _balances(conn: Connection, pairs: list[tuple[str, str]]) -> list[MassBalanc
     e, v, s, b = trace_edge.c, inventory_level.c, scrap.c, batch_record.c
 
     def sums(gtin: Any, lot_col: Any, qty: Any, *where: Any) -> dict[tuple[str, str], Decimal]:
-        query = sa.select(gtin, lot_col, sa.func.sum(qty)).where(_by_lot(pairs, gtin, lot_col), *where)
+        query = sa.select(gtin, lot_col, sa.func.sum(qty)).where(_by_lot(conn, pairs, gtin, lot_col), *where)
         return {(g, lt): Decimal(q) for g, lt, q in conn.execute(query.group_by(gtin, lot_col))}
 
     produced = sums(b.output_gtin, b.output_lot, b.output_qty)
