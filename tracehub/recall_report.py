@@ -66,6 +66,14 @@ DELIVERY_COLUMNS = [
 ]
 """One delivery row, the same in the terminal table and the HTML report."""
 
+BALANCE_KEYS = ("gtin", "lot", "produced", "shipped", "at_customers", "returned", "on_hand", "scrapped", "unaccounted")
+BALANCE_COLUMNS = [key.replace("_", " ") for key in BALANCE_KEYS]
+"""One mass-balance row per lot reached; every column after gtin and lot is a quantity."""
+
+
+def _balance_cells(data: dict[str, Any]) -> Iterator[list[Any]]:
+    return ([m[key] for key in BALANCE_KEYS] for m in data["mass_balance"])
+
 
 def render(report: ImpactReport, fmt: str) -> str:
     """The report as text in `fmt` (one of FORMATS; `table` is the terminal tables as plain text)."""
@@ -118,22 +126,9 @@ def tables(report: ImpactReport) -> list[Table]:
     )
     balance = table(
         "mass balance: produced = at customers + returned + on hand + scrapped + unaccounted",
-        ["gtin", "lot", "produced", "shipped", "at customers", "returned", "on hand", "scrapped", "unaccounted"],
-        (
-            [
-                m["gtin"],
-                m["lot"],
-                m["produced"],
-                m["shipped"],
-                m["at_customers"],
-                m["returned"],
-                m["on_hand"],
-                m["scrapped"],
-                m["unaccounted"],
-            ]
-            for m in data["mass_balance"]
-        ),
-        ["produced", "shipped", "at customers", "returned", "on hand", "scrapped", "unaccounted"],
+        BALANCE_COLUMNS,
+        _balance_cells(data),
+        BALANCE_COLUMNS[2:],
     )
     return [lots, consignees, stock, balance]
 
@@ -299,23 +294,10 @@ def to_html(report: ImpactReport) -> str:
         "<h2>Mass balance</h2>",
         "<p>produced = at customers + returned + on hand + scrapped + unaccounted</p>",
         _html_table(
-            ["gtin", "lot", "produced", "shipped", "at customers", "returned", "on hand", "scrapped", "unaccounted"],
-            (
-                [
-                    m["gtin"],
-                    m["lot"],
-                    m["produced"],
-                    m["shipped"],
-                    m["at_customers"],
-                    m["returned"],
-                    m["on_hand"],
-                    m["scrapped"],
-                    m["unaccounted"],
-                ]
-                for m in data["mass_balance"]
-            ),
-            numeric=set(range(2, 9)),
-            gap=8,
+            BALANCE_COLUMNS,
+            _balance_cells(data),
+            numeric=set(range(2, len(BALANCE_COLUMNS))),
+            gap=BALANCE_COLUMNS.index("unaccounted"),
         ),
         "</body></html>",
     ]
