@@ -3,13 +3,26 @@ paged by page number."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from connectors.http import BEARER
 from connectors.pagination import PageNumber
 from connectors.rest import RestConnector, RestStream
 
 API_VERSION = "2026-01"
+
+
+def _updated_since(resource: str, **extra: Any) -> RestStream:
+    """Every ShipBob list we read pages the same way, oldest first, filtered on its last update."""
+    return RestStream(
+        path=f"/{API_VERSION}/{resource}",
+        paginator=PageNumber(),
+        since_param="LastUpdateStartDate",
+        until_param="LastUpdateEndDate",
+        static_params={"SortOrder": "Oldest"},
+        cursor_field="last_update_at",
+        **extra,
+    )
 
 
 class ShipBobConnector(RestConnector):
@@ -23,31 +36,9 @@ class ShipBobConnector(RestConnector):
     kind = "shipbob"
     auth = BEARER
     streams: ClassVar[dict[str, RestStream]] = {
-        "shipment": RestStream(
-            path=f"/{API_VERSION}/order",
-            paginator=PageNumber(),
-            since_param="LastUpdateStartDate",
-            until_param="LastUpdateEndDate",
-            static_params={"SortOrder": "Oldest"},
-            cursor_field="last_update_at",
-        ),
-        "return": RestStream(
-            path=f"/{API_VERSION}/return",
-            paginator=PageNumber(),
-            since_param="LastUpdateStartDate",
-            until_param="LastUpdateEndDate",
-            static_params={"SortOrder": "Oldest"},
-            cursor_field="last_update_at",
-        ),
-        "inventory": RestStream(
-            path=f"/{API_VERSION}/inventory-level/lots",
-            paginator=PageNumber(),
-            since_param="LastUpdateStartDate",
-            until_param="LastUpdateEndDate",
-            static_params={"SortOrder": "Oldest"},
-            id_field="inventory_id",
-            cursor_field="last_update_at",
-        ),
+        "shipment": _updated_since("order"),
+        "return": _updated_since("return"),
+        "inventory": _updated_since("inventory-level/lots", id_field="inventory_id"),
     }
 
     def check(self) -> str:

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from trace_store import evidence, loader
-from trace_store.rows import Row, batch_time, edge_id
+from trace_store.rows import Row, batch_time, edge_row
 from trace_store.schema import batch_input, batch_record, lot, trace_edge
 
 KIND = "inferred"
@@ -126,25 +126,20 @@ def _candidates(outer: bool) -> sa.Select[Any]:
 def _edges(conn: Connection, query: sa.Select[Any]) -> list[Row]:
     """One inferred edge per (input, candidate), sorted by id so writers lock rows in one order."""
     rows = [
-        {
-            "edge_id": edge_id(KIND, r.source, r.record_id, r.line_no, r.candidate or ""),
-            "evidence": KIND,
-            "confidence": "inferred",
-            "source": r.source,
-            "doc_id": r.record_id,
-            "line_no": r.line_no,
-            "gtin": r.gtin,
-            "lot": r.candidate,
-            "serial": None,
-            "qty": r.qty,
-            "output_gtin": r.output_gtin,
-            "output_lot": r.output_lot,
-            "from_party": None,
-            "to_party": None,
-            "to_region": None,
-            "event_time": batch_time(r.record_date),
-            "order_number": None,
-        }
+        edge_row(
+            KIND,
+            r.source,
+            r.record_id,
+            r.line_no,
+            r.candidate or "",
+            confidence="inferred",
+            gtin=r.gtin,
+            lot=r.candidate,
+            qty=r.qty,
+            output_gtin=r.output_gtin,
+            output_lot=r.output_lot,
+            event_time=batch_time(r.record_date),
+        )
         for r in conn.execute(query)
     ]
     evidence.check(rows)

@@ -6,7 +6,7 @@ Pure functions, no database: the loader decides which headers won and asks here 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -69,34 +69,58 @@ def edge_id(evidence: str, source: str, doc_id: str, line_no: int, *more: str) -
     return hashlib.sha256("|".join((evidence, source, doc_id, str(line_no), *more)).encode()).hexdigest()[:32]
 
 
+def edge_row(
+    evidence: str, source: str, doc_id: str, line_no: int, *more: str, confidence: str = "recorded", **fields: Any
+) -> Row:
+    """One trace_edge row: its deterministic id, its evidence, and the given fields (the rest None)."""
+    return {
+        "edge_id": edge_id(evidence, source, doc_id, line_no, *more),
+        "evidence": evidence,
+        "confidence": confidence,
+        "source": source,
+        "doc_id": doc_id,
+        "line_no": line_no,
+        **dict.fromkeys(EDGE_FIELDS),
+        **fields,
+    }
+
+
+EDGE_FIELDS = (
+    "gtin",
+    "lot",
+    "serial",
+    "qty",
+    "output_gtin",
+    "output_lot",
+    "from_party",
+    "to_party",
+    "to_region",
+    "event_time",
+    "order_number",
+)
+"""The columns of a trace edge beyond its identity; `edge_row` fills the ones not given with None."""
+
+
 def shipped_edges(headers: Iterable[HeaderRow]) -> list[Row]:
     """One `shipped` edge per shipment line: that lot or serial went to the consignee."""
-    edges = []
-    for h in headers:
-        r = h.row
-        for line in h.lines:
-            edges.append(
-                {
-                    "edge_id": edge_id("shipped", r["source"], r["shipment_id"], line["line_no"]),
-                    "evidence": "shipped",
-                    "confidence": "recorded",
-                    "source": r["source"],
-                    "doc_id": r["shipment_id"],
-                    "line_no": line["line_no"],
-                    "gtin": line["gtin"],
-                    "lot": line["lot"],
-                    "serial": line["serial"],
-                    "qty": line["qty"],
-                    "output_gtin": None,
-                    "output_lot": None,
-                    "from_party": r["from_location"],
-                    "to_party": r["ship_to_name"],
-                    "to_region": r["ship_to_region"],
-                    "event_time": r["ship_date"],
-                    "order_number": r["order_number"],
-                }
-            )
-    return edges
+    return [
+        edge_row(
+            "shipped",
+            r["source"],
+            r["shipment_id"],
+            line["line_no"],
+            gtin=line["gtin"],
+            lot=line["lot"],
+            serial=line["serial"],
+            qty=line["qty"],
+            from_party=r["from_location"],
+            to_party=r["ship_to_name"],
+            to_region=r["ship_to_region"],
+            event_time=r["ship_date"],
+            order_number=r["order_number"],
+        )
+        for r, line in _lines(headers)
+    ]
 
 
 def batch_time(record_date: date | None) -> datetime | None:
@@ -110,65 +134,49 @@ def produced_edges(headers: Iterable[HeaderRow]) -> list[Row]:
     Inputs without a lot get `inferred` edges to every candidate lot, derived in the store by
     trace_store/inferred.py, because the candidates change as lots load.
     """
-    edges = []
-    for h in headers:
-        r = h.row
-        when = batch_time(r["record_date"])
-        for line in h.lines:
-            if line["lot"] is None:
-                continue
-            edges.append(
-                {
-                    "edge_id": edge_id("produced_from", r["source"], r["record_id"], line["line_no"]),
-                    "evidence": "produced_from",
-                    "confidence": "recorded",
-                    "source": r["source"],
-                    "doc_id": r["record_id"],
-                    "line_no": line["line_no"],
-                    "gtin": line["gtin"],
-                    "lot": line["lot"],
-                    "serial": None,
-                    "qty": line["qty"],
-                    "output_gtin": r["output_gtin"],
-                    "output_lot": r["output_lot"],
-                    "from_party": None,
-                    "to_party": None,
-                    "to_region": None,
-                    "event_time": when,
-                    "order_number": None,
-                }
-            )
-    return edges
+    return [
+        edge_row(
+            "produced_from",
+            r["source"],
+            r["record_id"],
+            line["line_no"],
+            gtin=line["gtin"],
+            lot=line["lot"],
+            qty=line["qty"],
+            output_gtin=r["output_gtin"],
+            output_lot=r["output_lot"],
+            event_time=batch_time(r["record_date"]),
+        )
+        for r, line in _lines(headers)
+        if line["lot"] is not None
+    ]
 
 
 def returned_edges(headers: Iterable[HeaderRow]) -> list[Row]:
     """One `returned` edge per return line: that lot or serial came back from the customer."""
-    edges = []
+    return [
+        edge_row(
+            "returned",
+            r["source"],
+            r["return_id"],
+            line["line_no"],
+            gtin=line["gtin"],
+            lot=line["lot"],
+            serial=line["serial"],
+            qty=line["qty"],
+            from_party=r["customer_name"],
+            to_party=r["location"],
+            event_time=r["return_date"],
+            order_number=r["order_number"],
+        )
+        for r, line in _lines(headers)
+    ]
+
+
+def _lines(headers: Iterable[HeaderRow]) -> Iterator[tuple[Row, Row]]:
     for h in headers:
-        r = h.row
         for line in h.lines:
-            edges.append(
-                {
-                    "edge_id": edge_id("returned", r["source"], r["return_id"], line["line_no"]),
-                    "evidence": "returned",
-                    "confidence": "recorded",
-                    "source": r["source"],
-                    "doc_id": r["return_id"],
-                    "line_no": line["line_no"],
-                    "gtin": line["gtin"],
-                    "lot": line["lot"],
-                    "serial": line["serial"],
-                    "qty": line["qty"],
-                    "output_gtin": None,
-                    "output_lot": None,
-                    "from_party": r["customer_name"],
-                    "to_party": r["location"],
-                    "to_region": None,
-                    "event_time": r["return_date"],
-                    "order_number": r["order_number"],
-                }
-            )
-    return edges
+            yield h.row, line
 
 
 EDGE_BUILDERS = {

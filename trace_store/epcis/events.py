@@ -178,19 +178,7 @@ class EventBuilder:
                     yield self._finish(event)
 
     def _shipment_lines(self, page: list[Any]) -> dict[tuple[str, str], list[Any]]:
-        ln = shipment_line.c
-        found: dict[tuple[str, str], list[Any]] = {}
-        for source in sorted({r.source for r in page}):
-            ids = [r.shipment_id for r in page if r.source == source]
-            for part in chunks(ids):
-                query = (
-                    sa.select(shipment_line)
-                    .where(ln.source == source, in_list(self.conn, ln.shipment_id, part))
-                    .order_by(ln.shipment_id, ln.line_no)
-                )
-                for line in self.conn.execute(query):
-                    found.setdefault((line.source, line.shipment_id), []).append(line)
-        return found
+        return self._children(shipment_line, "shipment_id", page)
 
     def _invoices(self, order_numbers: set[str]) -> dict[str, list[str]]:
         inv = invoice.c
@@ -264,18 +252,22 @@ class EventBuilder:
                 )
 
     def _batch_inputs(self, page: list[Any]) -> dict[tuple[str, str], list[Any]]:
-        i = batch_input.c
+        return self._children(batch_input, "record_id", page)
+
+    def _children(self, table: sa.Table, doc_column: str, page: list[Any]) -> dict[tuple[str, str], list[Any]]:
+        """Line rows of a page of documents keyed (source, doc id), in line order, a few queries per page."""
+        c = table.c
         found: dict[tuple[str, str], list[Any]] = {}
         for source in sorted({r.source for r in page}):
-            ids = [r.record_id for r in page if r.source == source]
+            ids = [getattr(r, doc_column) for r in page if r.source == source]
             for part in chunks(ids):
                 query = (
-                    sa.select(batch_input)
-                    .where(i.source == source, in_list(self.conn, i.record_id, part))
-                    .order_by(i.record_id, i.line_no)
+                    sa.select(table)
+                    .where(c.source == source, in_list(self.conn, c[doc_column], part))
+                    .order_by(c[doc_column], c.line_no)
                 )
                 for row in self.conn.execute(query):
-                    found.setdefault((row.source, row.record_id), []).append(row)
+                    found.setdefault((row.source, getattr(row, doc_column)), []).append(row)
         return found
 
     def _lots(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Any]:
