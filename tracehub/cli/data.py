@@ -67,8 +67,13 @@ def export(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the trace store schema to the latest revision."""
-    with open_store():
-        pass
+    from trace_store.store import Store
+
+    store = Store.open(settings.db_url())
+    try:
+        store.upgrade()
+    finally:
+        store.close()
     console.print(f"store at {_redact(settings.db_url())} is up to date")
 
 
