@@ -10,6 +10,9 @@ sources:
     schedule: "@hourly"
     rate_limit: {requests: 2, per_seconds: 1, burst: 40}
     lookback_minutes: 10
+    timezone: Asia/Shanghai                    # how the platform's local dates are read
+    field_map:                                 # optional: canonical field -> platform field
+      device: {registration_no: x_studio_registration_no}
 ```
 """
 
@@ -21,6 +24,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -92,6 +96,13 @@ class SourceConfig(BaseModel):
     """Odoo only: the database name."""
     login: str | None = None
     """Odoo only: the user login (the password or API key is the credential)."""
+    timezone: str = "UTC"
+    """IANA time zone of the business: datetimes that stand for a calendar date (an Odoo lot's
+    expiration_date, a production's date_finished) are read as dates in this zone."""
+    field_map: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """Per entity, canonical field -> the platform field that fills it for this source: a
+    customer's custom fields (Odoo Studio `x_studio_*`) or another join field than the vendor's
+    default. Optional: without it the connector reads standard fields only."""
 
     @model_validator(mode="after")
     def _entities_known(self) -> SourceConfig:
@@ -99,7 +110,19 @@ class SourceConfig(BaseModel):
         unknown = [e for e in self.entities if e not in allowed]
         if unknown:
             raise ValueError(f"entities {unknown} are not served by kind {self.kind!r}; choose from {list(allowed)}")
+        mapped = [e for e in self.field_map if e not in allowed]
+        if mapped:
+            raise ValueError(f"field_map names entities {mapped} that kind {self.kind!r} does not serve")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {self.timezone!r} is not an IANA time zone (e.g. Asia/Shanghai, UTC)") from None
         return self
+
+    def custom_fields(self, entity: str) -> list[str]:
+        """Platform fields the field map adds to what the connector reads for `entity` (top level)."""
+        paths = self.field_map.get(entity, {}).values()
+        return sorted({path.removeprefix("$.").split(".", 1)[0].split("[", 1)[0] for path in paths})
 
     def secret(self) -> Secret:
         """Resolve the credential from the environment or an Airflow connection."""

@@ -5,6 +5,10 @@ errors inside HTTP 200 bodies, and relations as bare ids. Each entity therefore 
 its model, fields, fixed domain and the relations to expand; expansion reads each related
 model once per page (never once per record) so one raw record carries everything its
 mapping needs.
+
+Only fields of a standard Odoo 17 (Inventory, MRP, Invoicing) are requested; a customer's
+custom fields (`x_studio_*`) are added only where the source's `field_map` names them. Searches
+pass `active_test: False`: archived products and partners still matter to history.
 """
 
 from __future__ import annotations
@@ -74,20 +78,7 @@ PRODUCT_CODES = ("barcode", "default_code")
 ENTITIES: dict[str, OdooEntity] = {
     "device": OdooEntity(
         model="product.product",
-        fields=(
-            "id",
-            "default_code",
-            "barcode",
-            "name",
-            "x_studio_name_zh",
-            "x_studio_model",
-            "x_studio_registration_no",
-            "x_studio_risk_class",
-            "tracking",
-            "uom_id",
-            "list_price",
-            "write_date",
-        ),
+        fields=("id", "default_code", "barcode", "name", "tracking", "uom_id", "list_price", "active", "write_date"),
     ),
     "party": OdooEntity(
         model="res.partner",
@@ -95,27 +86,20 @@ ENTITIES: dict[str, OdooEntity] = {
             "id",
             "name",
             "ref",
-            "x_studio_role",
+            "is_company",
+            "customer_rank",
+            "supplier_rank",
             "state_id",
-            "x_studio_licence_no",
             "email",
             "phone",
+            "active",
             "write_date",
         ),
-        domain=(("x_studio_role", "!=", False),),
+        domain=(("is_company", "=", True),),
     ),
     "lot": OdooEntity(
         model="stock.lot",
-        fields=(
-            "id",
-            "name",
-            "product_id",
-            "expiration_date",
-            "x_studio_production_date",
-            "x_studio_qc_status",
-            "x_studio_manufacturer",
-            "write_date",
-        ),
+        fields=("id", "name", "product_id", "expiration_date", "write_date"),
         expand=(Expand("product_id", "product.product", (*PRODUCT_CODES, "name")),),
     ),
     "batch_record": OdooEntity(
@@ -129,8 +113,6 @@ ENTITIES: dict[str, OdooEntity] = {
             "qty_produced",
             "date_finished",
             "state",
-            "x_studio_qc_decision",
-            "x_studio_inspector",
             "move_raw_ids",
             "write_date",
         ),
@@ -145,7 +127,13 @@ ENTITIES: dict[str, OdooEntity] = {
                 to_many=True,
                 expand=(
                     Expand("product_id", "product.product", PRODUCT_CODES),
-                    Expand("lot_ids", "stock.lot", ("name",), to_many=True),
+                    Expand(
+                        "move_line_ids",
+                        "stock.move.line",
+                        ("quantity", "lot_name"),
+                        to_many=True,
+                        expand=(Expand("lot_id", "stock.lot", ("name",)),),
+                    ),
                 ),
             ),
         ),
@@ -172,7 +160,7 @@ ENTITIES: dict[str, OdooEntity] = {
             Expand(
                 "invoice_line_ids",
                 "account.move.line",
-                ("name", "quantity", "price_unit", "price_subtotal"),
+                ("name", "display_type", "quantity", "price_unit", "price_subtotal"),
                 to_many=True,
                 expand=(Expand("product_id", "product.product", PRODUCT_CODES),),
             ),
@@ -199,6 +187,10 @@ ENTITIES: dict[str, OdooEntity] = {
         ),
     ),
 }
+"""Standard Odoo 17 fields only (see simulators/contracts/odoo); custom ones come from `field_map`."""
+
+ALL_RECORDS = {"active_test": False}
+"""Search context: archived records are part of history and must sync too."""
 
 
 class OdooConnector:
@@ -242,7 +234,8 @@ class OdooConnector:
         if since is not None:
             domain.append(("write_date", ">=", odoo_datetime(since)))
         domain.append(("write_date", "<=", odoo_datetime(until, up=True)))
-        base = {"fields": list(spec.fields), "order": "write_date asc, id asc"}
+        fields = list(dict.fromkeys((*spec.fields, *self.config.custom_fields(entity))))
+        base = {"fields": fields, "order": "write_date asc, id asc", "context": ALL_RECORDS}
         params: dict[str, Any] | None = self._paginator.first(base, self.config.page_size)
         while params is not None:
             reply = self._execute(spec.model, "search_read", [domain], params)
@@ -318,7 +311,8 @@ class OdooConnector:
             if ids:
                 fields = list(dict.fromkeys((*rel.fields, *(child.field for child in rel.expand))))
                 found = self._result_list(
-                    self._execute(rel.model, "read", [ids], {"fields": fields}), f"{rel.model}.read"
+                    self._execute(rel.model, "read", [ids], {"fields": fields, "context": ALL_RECORDS}),
+                    f"{rel.model}.read",
                 )
                 self._expand(found, rel.expand)
                 related = {record["id"]: record for record in found}

@@ -1,4 +1,4 @@
-"""The three ways our platforms page through results, each a small declarative strategy.
+"""The ways our platforms page through results, each a small declarative strategy.
 
 A paginator turns the first request's parameters into the next request's, given the
 answer and how many records it held; `None` means there is no next page.
@@ -50,19 +50,42 @@ class LinkHeaderCursor:
 
 @dataclass(frozen=True, slots=True)
 class PageNumber:
-    """ShipBob: numbered pages; a `next-page` header is present while more pages follow."""
+    """ShipBob orders: numbered pages of a bare array; a short page is the last one.
+
+    The contract declares no paging headers for this list, so none is relied on.
+    """
 
     page_param: str = "Page"
     limit_param: str = "Limit"
-    more_header: str = "next-page"
 
     def first(self, params: Mapping[str, Any], page_size: int) -> Params:
         return {**params, self.page_param: 1, self.limit_param: page_size}
 
     def next(self, params: Params, reply: Reply, count: int) -> Params | None:
-        if count == 0 or not reply.headers.get(self.more_header):
+        if count < params[self.limit_param]:
             return None
         return {**params, self.page_param: params[self.page_param] + 1}
+
+
+@dataclass(frozen=True, slots=True)
+class CursorEnvelope:
+    """ShipBob returns and inventory lots: the body is `{items, next, ...}`, `next` the URL of the next page.
+
+    Only the query of `next` is taken and sent to our own base URL and path, so the credential
+    never follows a link to another host; a null or missing `next` ends the list.
+    """
+
+    size_param: str
+    next_key: str = "next"
+
+    def first(self, params: Mapping[str, Any], page_size: int) -> Params:
+        return {**params, self.size_param: page_size}
+
+    def next(self, params: Params, reply: Reply, count: int) -> Params | None:
+        link = reply.body.get(self.next_key) if isinstance(reply.body, dict) else None
+        if not link or count == 0:
+            return None
+        return dict(parse_qsl(urlsplit(str(link)).query, keep_blank_values=True))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,49 +1,112 @@
-"""ShipBob: orders with their shipments (lots, expiry, serials), returns and inventory levels by lot,
-paged by page number."""
+"""ShipBob 2026-01: shipments (from orders), returns and inventory levels by lot.
+
+What ShipBob's contract offers, and how each stream stays exactly-once:
+
+- `shipment`: `GET /order`, numbered pages of a bare array, filtered on the order's last update
+  (`LastUpdateStartDate`/`LastUpdateEndDate`). An order has no update field of its own, but
+  each shipment has `last_update_at`; so each shipment is its own raw record (the order as sent,
+  with only that shipment in `shipments`), keyed by shipment id and placed in time by its
+  `last_update_at`. A shipment stands alone: a pending one never holds back a delivered one.
+- `return`: `GET /return`, a cursor envelope with no update filter and no update field: every
+  sync pulls the whole list (oldest first); a return's time is its latest status change, and the
+  content hash skips what did not change.
+- `inventory`: `GET /inventory-level/lots`, a cursor envelope with neither filter nor timestamp:
+  a snapshot, pulled whole every sync and stamped with the time of the pull.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
+from connectors.base import RawRecord
 from connectors.http import BEARER
-from connectors.pagination import PageNumber
+from connectors.pagination import CursorEnvelope, PageNumber
 from connectors.rest import RestConnector, RestStream
+from connectors.timefmt import parse_utc
 
 API_VERSION = "2026-01"
 
 
-def _updated_since(resource: str, **extra: Any) -> RestStream:
-    """Every ShipBob list we read pages the same way, oldest first, filtered on its last update."""
-    return RestStream(
-        path=f"/{API_VERSION}/{resource}",
-        paginator=PageNumber(),
-        since_param="LastUpdateStartDate",
-        until_param="LastUpdateEndDate",
-        static_params={"SortOrder": "Oldest"},
-        cursor_field="last_update_at",
-        **extra,
-    )
+def _moment(text: Any) -> datetime | None:
+    try:
+        return parse_utc(text) if isinstance(text, str) and text else None
+    except ValueError:
+        return None
+
+
+def shipment_records(order: dict[str, Any]) -> list[RawRecord]:
+    """One raw record per shipment: the order as ShipBob sent it, holding only that shipment.
+
+    The payload stays a valid `OrderViewModel`, so the shipment keeps its order's number and
+    recipient. Its time is the shipment's `last_update_at`, else the order's `created_date`.
+    An order without shipments holds nothing to ship yet; one whose `shipments` is not a list of
+    identified shipments is landed whole under `order-<id>`, to be quarantined, never dropped.
+    """
+    shipments = order.get("shipments")
+    if shipments is None or shipments == []:
+        return []
+    if not isinstance(shipments, list) or not all(isinstance(s, dict) and s.get("id") is not None for s in shipments):
+        # Not the vendor's shape: land the order whole, so that mapping quarantines it naming the field.
+        return [RawRecord(f"order-{order.get('id')}", _placed(order, {}), order)]
+    header = {key: value for key, value in order.items() if key != "shipments"}
+    return [RawRecord(str(s["id"]), _placed(order, s), {**header, "shipments": [s]}) for s in shipments]
+
+
+def _placed(order: dict[str, Any], shipment: dict[str, Any]) -> datetime:
+    updated = _moment(shipment.get("last_update_at")) or _moment(order.get("created_date"))
+    if updated is None:
+        raise ValueError(
+            f"ShipBob order {order.get('id')!r} (shipment {shipment.get('id')!r}) has neither last_update_at nor "
+            "created_date; it cannot be placed in a sync window"
+        )
+    return updated
+
+
+def return_records(record: dict[str, Any]) -> list[RawRecord]:
+    """A return, timed by its latest status change (its creation when it has none)."""
+    moments = [_moment(record.get("insert_date"))]
+    moments += [_moment(h.get("timestamp")) for h in record.get("status_history") or [] if isinstance(h, dict)]
+    for name in ("awaiting_arrival_date", "arrived_date", "processing_date", "completed_date", "cancelled_date"):
+        moments.append(_moment(record.get(name)))
+    known = [m for m in moments if m is not None]
+    if record.get("id") is None or not known:
+        raise ValueError(f"ShipBob return {record.get('id')!r} has no id or no date; it cannot be placed in time")
+    return [RawRecord(str(record["id"]), max(known), record)]
 
 
 class ShipBobConnector(RestConnector):
-    """Shipments of one ShipBob account, with a personal access token as bearer.
-
-    The raw record of entity `shipment` is the whole ShipBob order: its shipments are only
-    meaningful with the order's reference (our order number) and recipient. A `return` is one
-    ShipBob return; an `inventory` record is one inventory item with its lots per location.
-    """
+    """Shipments, returns and lot inventory of one ShipBob account, with a personal access token as bearer."""
 
     kind = "shipbob"
     auth = BEARER
     streams: ClassVar[dict[str, RestStream]] = {
-        "shipment": _updated_since("order"),
-        "return": _updated_since("return"),
-        "inventory": _updated_since("inventory-level/lots", id_field="inventory_id"),
+        "shipment": RestStream(
+            path=f"/{API_VERSION}/order",
+            paginator=PageNumber(),
+            since_param="LastUpdateStartDate",
+            until_param="LastUpdateEndDate",
+            static_params={"SortOrder": "Oldest"},
+            split=shipment_records,
+        ),
+        "return": RestStream(
+            path=f"/{API_VERSION}/return",
+            paginator=CursorEnvelope(size_param="Limit"),
+            records_key="items",
+            static_params={"SortOrder": "Asc"},
+            split=return_records,
+        ),
+        "inventory": RestStream(
+            path=f"/{API_VERSION}/inventory-level/lots",
+            paginator=CursorEnvelope(size_param="PageSize"),
+            records_key="items",
+            id_field="inventory_id",
+            cursor_field=None,
+        ),
     }
 
     def check(self) -> str:
         """Fetch one order: proves the token in one cheap call."""
         path = self.streams["shipment"].path
         reply = self.http.request("GET", path, params={"Page": 1, "Limit": 1})
-        total = reply.headers.get("total-count", "unknown")
-        return f"shipbob {self.source}: {reply.status} OK, API {API_VERSION}, {total} orders"
+        return f"shipbob {self.source}: {reply.status} OK, API {API_VERSION}"

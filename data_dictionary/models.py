@@ -18,8 +18,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Tracking = Literal["lot", "serial", "none"]
-PartyRole = Literal["supplier", "manufacturer", "distributor", "hospital", "customer", "carrier", "3pl"]
+PartyRole = Literal["supplier", "manufacturer", "distributor", "hospital", "customer", "carrier", "3pl", "other"]
 QcStatus = Literal["released", "on_hold", "rejected"]
+ShipmentStatus = Literal["shipped", "pending", "cancelled"]
 
 
 class Record(BaseModel):
@@ -128,12 +129,16 @@ class ShipmentLine(BaseModel):
 class Shipment(Record):
     shipment_id: str
     order_number: str | None = None
-    ship_date: datetime
+    status: ShipmentStatus = "shipped"
+    ship_date: datetime | None = None
     carrier: str | None = None
     tracking_no: str | None = None
     from_location: str | None = None
     ship_to_ref: str | None = None
     ship_to_name: str
+    ship_to_contact: str | None = None
+    ship_to_email: str | None = None
+    ship_to_phone: str | None = None
     ship_to_region: str | None = None
     lines: tuple[ShipmentLine, ...] = ()
 
@@ -163,7 +168,9 @@ class Invoice(Record):
 
 
 class InventoryLevel(Record):
-    gtin: str
+    item_ref: str
+    sku: str | None = None
+    gtin: str | None = None
     lot: str
     location: str
     on_hand: Decimal

@@ -6,14 +6,23 @@ import os
 from functools import cache
 from pathlib import Path
 
-from mappings.engine import Mapping, MapResult
+from mappings.engine import DEFAULT_OPTIONS, Mapping, MappingOptions, MapResult
 
 SPECS_DIR = Path(__file__).parent / "specs"
 OVERRIDE_ENV = "TRACEHUB_MAPPINGS_DIR"
 """Optional folder of `<kind>_<entity>.yaml` specs that take precedence over `specs/`: how a
 mapping fix ships before a release (then `tracehub quarantine replay`)."""
 
-__all__ = ["OVERRIDE_ENV", "SPECS_DIR", "MapResult", "Mapping", "available_mappings", "get_mapping", "spec_path"]
+__all__ = [
+    "OVERRIDE_ENV",
+    "SPECS_DIR",
+    "MapResult",
+    "Mapping",
+    "MappingOptions",
+    "available_mappings",
+    "get_mapping",
+    "spec_path",
+]
 
 
 def _spec_dirs() -> list[Path]:
@@ -40,21 +49,22 @@ def spec_path(kind: str, entity: str) -> Path | None:
     return None
 
 
-def get_mapping(kind: str, entity: str) -> Mapping:
-    """The compiled mapping for a platform kind and entity.
+def get_mapping(kind: str, entity: str, options: MappingOptions = DEFAULT_OPTIONS) -> Mapping:
+    """The compiled mapping for a platform kind and entity, as a source with `options` reads it.
 
-    Compiled once per spec file version: an edited or newly overriding spec is picked up on the
-    next call, with no cache to clear. Raises LookupError when no spec exists: that is a
-    configuration error, not a bad record.
+    Compiled once per spec file version and options: an edited or newly overriding spec is
+    picked up on the next call, with no cache to clear. Raises LookupError when no spec exists
+    and ValueError when the options do not fit the spec (an unknown field or time zone): both
+    are configuration errors, not bad records.
     """
     path = spec_path(kind, entity)
     if path is None:
         known = ", ".join(f"{k}/{e}" for k, e in available_mappings())
         raise LookupError(f"no mapping for {kind}/{entity}; known: {known}")
     stat = path.stat()
-    return _compile(path.resolve(), stat.st_mtime_ns, stat.st_size)
+    return _compile(path.resolve(), stat.st_mtime_ns, stat.st_size, options)
 
 
 @cache
-def _compile(path: Path, mtime_ns: int, size: int) -> Mapping:
-    return Mapping.from_file(path)
+def _compile(path: Path, mtime_ns: int, size: int, options: MappingOptions) -> Mapping:
+    return Mapping.from_file(path, options)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -21,15 +23,46 @@ from pydantic import BaseModel, ValidationError
 from data_dictionary.failures import RuleFailure
 from data_dictionary.models import ENTITY_MODELS, Record
 from mappings.paths import CURRENT, ROOT, Context, Path, PathError, compile_path
-from mappings.transforms import EXPANDERS, NONE_AWARE, TRANSFORMS, MappingError, Transform
+from mappings.transforms import EXPANDERS, NONE_AWARE, TRANSFORMS, ZONE_AWARE, MappingError, Transform
 
 RULE = "mapping"
 _VALUE_LIMIT = 200
-_CALLER_FIELDS = frozenset({"source"})
+_CALLER_FIELDS = frozenset({"source", "source_updated_at"})
+_READERS = frozenset({"path", "paths", "const", "index", "first_of"})
 
 Failures = list[RuleFailure]
 FieldFn = Callable[[Context, Failures], Any]
 _MISSING = object()
+
+
+@dataclass(frozen=True, slots=True)
+class MappingOptions:
+    """What one source changes in a spec: its time zone and its field map.
+
+    `fields` maps a canonical field (`registration_no`, or `lines.lot` inside a list field) to
+    the platform path that fills it for this source: a customer's custom field (Odoo Studio's
+    `x_studio_*`) or another join field than the vendor's default. Hashable, so compiled
+    mappings can be cached per source configuration.
+    """
+
+    timezone: str = "UTC"
+    fields: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, timezone: str = "UTC", fields: typing.Mapping[str, str] | None = None) -> MappingOptions:
+        return cls(timezone, tuple(sorted((fields or {}).items())))
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form, kept with quarantined records so a replay maps them as their source does."""
+        return {"timezone": self.timezone, "fields": dict(self.fields)}
+
+    @classmethod
+    def from_dict(cls, data: typing.Mapping[str, Any] | None) -> MappingOptions:
+        data = data or {}
+        return cls.of(data.get("timezone") or "UTC", data.get("fields"))
+
+
+DEFAULT_OPTIONS = MappingOptions()
 
 
 @dataclass(slots=True)
@@ -57,33 +90,53 @@ def _failure(field_path: str, value: Any, message: str) -> RuleFailure:
 
 
 class Mapping:
-    """One compiled spec: `map(payload, source)` gives a `MapResult`."""
+    """One compiled spec: `map(payload, source)` gives a `MapResult`.
 
-    def __init__(self, spec: dict[str, Any], name: str = "<spec>") -> None:
+    Compiled for one `MappingOptions`: fields the source maps elsewhere read from there, and
+    fields marked `custom` (no standard platform field holds them) are filled only when the
+    source's field map names where they live.
+    """
+
+    def __init__(self, spec: dict[str, Any], name: str = "<spec>", options: MappingOptions = DEFAULT_OPTIONS) -> None:
         self.name = name
         self.entity: str = spec["entity"]
         if self.entity not in ENTITY_MODELS:
             raise ValueError(f"{name}: unknown entity {self.entity!r}")
         self.model = ENTITY_MODELS[self.entity]
+        self.options = options
+        try:
+            self._zone = ZoneInfo(options.timezone)
+        except (ValueError, KeyError):
+            raise ValueError(f"{name}: unknown time zone {options.timezone!r}") from None
+        self._overrides = dict(options.fields)
         self._false_is_null = bool(spec.get("false_is_null", False))
         explode = spec.get("explode")
         self._explode = _Iteration(explode, frozenset(), self._false_is_null) if explode else None
         bindings = self._explode.names if self._explode else frozenset()
         self._build = self._compile_fields(spec["fields"], self.model, bindings, name, top=True)
+        if self._overrides:
+            raise ValueError(
+                f"{name}: the field map names {sorted(self._overrides)}, which {self.model.__name__} does not have"
+            )
 
     @classmethod
-    def from_file(cls, path: FilePath) -> Mapping:
+    def from_file(cls, path: FilePath, options: MappingOptions = DEFAULT_OPTIONS) -> Mapping:
         with path.open(encoding="utf-8") as handle:
-            return cls(yaml.safe_load(handle), name=path.name)
+            return cls(yaml.safe_load(handle), name=path.name, options=options)
 
-    def map(self, payload: dict[str, Any], source: str) -> MapResult:
-        """Map one raw payload; never raises."""
+    def map(self, payload: dict[str, Any], source: str, updated_at: datetime | None = None) -> MapResult:
+        """Map one raw payload; never raises.
+
+        `source` names the configured source; `updated_at` is when the platform changed the
+        record as the connector placed it in time, which fills `source_updated_at` where the
+        spec reads no timestamp of its own (vendors whose records carry none).
+        """
         try:
-            return self._map(payload, source)
+            return self._map(payload, source, updated_at)
         except Exception as exc:  # a spec bug must still quarantine the record, not stop the run
             return MapResult(failures=[_failure("", None, f"mapping {self.name} failed: {exc!r}")])
 
-    def _map(self, payload: dict[str, Any], source: str) -> MapResult:
+    def _map(self, payload: dict[str, Any], source: str, updated_at: datetime | None) -> MapResult:
         if not isinstance(payload, dict):
             return MapResult(failures=[_failure("", payload, "expected the payload to be an object")])
         failures: Failures = []
@@ -95,6 +148,8 @@ class Mapping:
         records: list[Record] = []
         for values in built:
             values["source"] = source
+            if updated_at is not None:
+                values.setdefault("source_updated_at", updated_at)
             try:
                 records.append(self.model.model_validate(values))
             except ValidationError as exc:
@@ -110,6 +165,7 @@ class Mapping:
         bindings: frozenset[str],
         where: str,
         top: bool = False,
+        prefix: str = "",
     ) -> Callable[[Context, Failures], dict[str, Any]]:
         model_fields = model.model_fields
         unknown = set(specs) - set(model_fields)
@@ -127,10 +183,15 @@ class Mapping:
             info = model_fields[name]
             label = f"{where}.{name}"
             if isinstance(spec, dict) and "each" in spec:
-                compiled.append((name, self._compile_each(spec, info.annotation, bindings, label)))
-            else:
-                required = spec.get("required", info.is_required()) if isinstance(spec, dict) else info.is_required()
-                compiled.append((name, self._compile_value(spec, bindings, required, label)))
+                iteration = (spec, info.annotation, bindings, label, f"{prefix}{name}.")
+                compiled.append((name, self._compile_each(*iteration)))
+                continue
+            spec = self._for_source(spec, f"{prefix}{name}", label)
+            if spec is None:
+                continue
+            required = spec.get("required", info.is_required()) if isinstance(spec, dict) else info.is_required()
+            required = required and not (top and name in _CALLER_FIELDS)  # the caller may still fill it
+            compiled.append((name, self._compile_value(spec, bindings, required, label)))
 
         def build(ctx: Context, failures: Failures) -> dict[str, Any]:
             values: dict[str, Any] = {}
@@ -142,12 +203,45 @@ class Mapping:
 
         return build
 
-    def _compile_each(self, spec: dict[str, Any], annotation: Any, bindings: frozenset[str], where: str) -> FieldFn:
+    def _for_source(self, spec: Any, canonical: str, where: str) -> Any:
+        """The field's spec as this source reads it: its field map's path, or the spec; None: not mapped.
+
+        A mapped field reads the configured path with the transforms under `custom` (when the
+        spec declares them), else with the spec's own transforms. A `custom`-only field (no
+        standard platform field holds it) is left out unless the source maps it.
+        """
+        custom = spec.get("custom") if isinstance(spec, dict) else None
+        path = self._overrides.pop(canonical, None)
+        if path is None:
+            if isinstance(spec, dict) and "custom" in spec and not set(spec) & _READERS:
+                return None
+            return spec
+        if not isinstance(path, str) or not path.strip():
+            raise ValueError(f"{where}: the field map must give a platform path, got {path!r}")
+        if isinstance(custom, dict) and "transforms" in custom:
+            transforms = custom["transforms"]
+        else:
+            transforms = spec.get("transforms", []) if isinstance(spec, dict) else []
+        return {"path": path, "transforms": transforms}
+
+    def _compile_each(
+        self, spec: dict[str, Any], annotation: Any, bindings: frozenset[str], where: str, prefix: str
+    ) -> FieldFn:
         item_model = _list_item_model(annotation, where)
         iteration = _Iteration(spec["each"], bindings, self._false_is_null)
-        build = self._compile_fields(spec["fields"], item_model, bindings | iteration.names, where)
+        build = self._compile_fields(spec["fields"], item_model, bindings | iteration.names, where, prefix=prefix)
+        collection = iteration.collection if spec.get("required") else None
 
         def each(ctx: Context, failures: Failures) -> Any:
+            if collection is not None:
+                try:
+                    present = collection.get(ctx) is not None
+                except PathError as exc:
+                    failures.append(_failure(exc.path, exc.value, exc.message))
+                    return []
+                if not present:
+                    failures.append(_failure(collection.describe(ctx), None, "this list is required here"))
+                    return []
             return [build(row, failures) for row in iteration.contexts(ctx, failures)]
 
         return each
@@ -155,7 +249,8 @@ class Mapping:
     def _compile_value(self, spec: Any, bindings: frozenset[str], required: bool, where: str) -> FieldFn:
         read, describe = self._compile_reader(spec, bindings, where)
         # A transform sees None only if it gives None a meaning (default, if_present, false_none).
-        transforms = _compile_transforms(spec.get("transforms", []) if isinstance(spec, dict) else [], where)
+        specs = spec.get("transforms", []) if isinstance(spec, dict) else []
+        transforms = _compile_transforms(specs, where, self._zone)
 
         def missing(ctx: Context, failures: Failures, raw: Any) -> Any:
             if required:
@@ -263,6 +358,14 @@ class _Iteration:
             known.add(name)
         self._steps = steps
         self.names = frozenset(name for name, _ in steps if name != CURRENT)
+        first = steps[0][1] if steps else None
+        self.collection: Path | None = None
+        """The list the first binding walks (`line_items` of `line_items[*]`, or an expander's first
+        argument), for `required` blocks."""
+        if isinstance(first, Path) and first.steps and first.steps[-1].kind == "all":
+            self.collection = Path(first.source, first.binding, first.steps[:-1], false_is_null)
+        elif isinstance(first, tuple) and first[1]:
+            self.collection = first[1][0]
 
     def contexts(self, ctx: Context, failures: Failures) -> list[Context]:
         """One context per row, in document order; a shape problem is a failure and no rows."""
@@ -308,10 +411,16 @@ def _split_transform(spec: Any, where: str) -> tuple[str, tuple[Any, ...]]:
     return name, args
 
 
-def _compile_transforms(specs: list[Any], where: str) -> list[tuple[Transform, bool]]:
-    """`[decimal, {lookup: {...}}]` -> (prepared function, whether it is called with None)."""
+def _compile_transforms(specs: list[Any], where: str, zone: ZoneInfo) -> list[tuple[Transform, bool]]:
+    """`[decimal, {lookup: {...}}]` -> (prepared function, whether it is called with None).
+
+    Transforms in `ZONE_AWARE` also get the source's time zone.
+    """
     prepared = (_split_transform(spec, where) for spec in specs)
-    return [(TRANSFORMS[name](*args), name in NONE_AWARE) for name, args in prepared]
+    return [
+        (TRANSFORMS[name](*args, zone=zone) if name in ZONE_AWARE else TRANSFORMS[name](*args), name in NONE_AWARE)
+        for name, args in prepared
+    ]
 
 
 def _list_item_model(annotation: Any, where: str) -> type[BaseModel]:

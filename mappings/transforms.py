@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from data_dictionary.udi import parse_udi
 
@@ -93,6 +94,30 @@ def to_date(value: Any) -> date:
         raise MappingError("expected an ISO 8601 date 'YYYY-MM-DD'") from None
 
 
+def _local_date(zone: ZoneInfo) -> Transform:
+    """A datetime as the calendar date it is in the source's time zone; a plain date stays as it is.
+
+    Platforms store moments in UTC (Odoo's naive `YYYY-MM-DD HH:MM:SS` is UTC by convention): an
+    expiry entered as 2028-02-29 in Asia/Shanghai is stored as 2028-02-28 16:00:00, so taking
+    the date part would put it a day early.
+    """
+
+    def local_date(value: Any) -> date:
+        if not isinstance(value, str):
+            raise MappingError(f"expected an ISO 8601 date or datetime string, got {type(value).__name__}")
+        if len(value) == 10:
+            return to_date(value)
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise MappingError("expected an ISO 8601 date or datetime") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(zone).date()
+
+    return local_date
+
+
 def to_str(value: Any) -> str:
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
@@ -135,11 +160,17 @@ def many2one_id(value: Any) -> Any:
 
 
 def many2one_name(value: Any) -> Any:
-    """Odoo many2one as ``[id, "name"]`` or an expanded record dict -> display name."""
+    """Odoo many2one as ``[id, "name"]`` or an expanded record dict -> display name.
+
+    A plain string passes through: a customer's custom field may be a char field where the
+    standard one is a relation.
+    """
     if isinstance(value, list) and len(value) == 2:
         return value[1]
     if isinstance(value, dict) and "name" in value:
         return value["name"]
+    if isinstance(value, str):
+        return value
     raise MappingError('expected an Odoo many2one [id, "name"]')
 
 
@@ -180,14 +211,22 @@ def _strip_suffix(suffix: str) -> Transform:
 
 
 def _first_flag(labels: list[Any]) -> Transform:
-    """The label of the first true flag in a list of flags, else the last label.
+    """The label of the first set flag in a list of flags, else the last label.
 
-    ``[serial_tracked, lot_tracked]`` with labels ``[serial, lot, none]`` gives the tracking.
+    A flag is set when it is true or a positive number: ``[supplier_rank, customer_rank]``
+    with labels ``[supplier, customer, other]`` gives an Odoo partner's role.
     """
+
+    def is_set(flag: Any) -> bool:
+        if flag is None or isinstance(flag, bool):
+            return bool(flag)
+        if not isinstance(flag, int | float):
+            raise MappingError(f"expected flags (true/false or numbers), got {type(flag).__name__}")
+        return flag > 0
 
     def first_flag(flags: Any) -> Any:
         for flag, label in zip(flags, labels, strict=False):
-            if flag is True:
+            if is_set(flag):
                 return label
         return labels[-1]
 
@@ -230,12 +269,15 @@ TRANSFORMS: dict[str, Callable[..., Transform]] = {
     "strip_suffix": _strip_suffix,
     "first_flag": _first_flag,
     "udi": _udi,
+    "local_date": _local_date,
 }
 """Transform name -> factory taking the spec's arguments (none, one value, or a mapping)."""
 
 
 NONE_AWARE = frozenset({"default", "if_present", "false_none"})
 """Transforms that give None a meaning; the engine skips the others when the value is None."""
+ZONE_AWARE = frozenset({"local_date"})
+"""Transforms whose factory also takes `zone=`, the source's configured time zone."""
 
 Where = Callable[[int], str]
 """Raw payload path of an expander's i-th argument, built on request."""
@@ -244,58 +286,81 @@ Expander = Callable[[list[Any], Where], Rows]
 
 
 def serial_units(args: list[Any], where: Where) -> Rows:
-    """ShipBob inventory item -> one row per serial (qty 1) or one row for the whole lot.
+    """ShipBob inventory item -> one row per serial number (qty 1), else one row for the item.
 
-    Args are ``[serial_tracked, inventory_item]``. Scans pair with serials by position;
-    a lot row takes the first scan.
+    Args are ``[inventory_item]``. Serials are in ``serial_numbers`` only; an item with serials
+    is a serialised item whatever its quantity says. Row keys `serial`, `qty` and `tracking`
+    (``serial`` with serials, ``lot`` with a lot, else None: the device master decides later).
     """
-    serial_tracked, item = args
-    item_path = where(1)
+    (item,) = args
+    item_path = where(0)
     if not isinstance(item, dict):
         raise MappingError("expected an inventory item object", item_path, item)
     serials = item.get("serial_numbers") or []
-    scans = item.get("udi_scans") or []
-    if not isinstance(serials, list) or not isinstance(scans, list):
-        key = "serial_numbers" if not isinstance(serials, list) else "udi_scans"
-        raise MappingError("expected a list", f"{item_path}.{key}", item.get(key))
-    if serial_tracked is True and serials:
-        for index, serial in enumerate(serials):
-            scan = scans[index] if index < len(scans) else None
-            yield {"serial": serial, "qty": _ONE, "scan": scan}, f"{item_path}.serial_numbers[{index}]"
+    if not isinstance(serials, list):
+        raise MappingError("expected a list", f"{item_path}.serial_numbers", serials)
+    present = [(index, serial) for index, serial in enumerate(serials) if serial not in (None, "")]
+    if present:
+        for index, serial in present:
+            yield {"serial": to_str(serial), "qty": _ONE, "tracking": "serial"}, f"{item_path}.serial_numbers[{index}]"
         return
     try:
         qty = to_decimal(item.get("quantity"))
     except MappingError as exc:
         raise MappingError(exc.message, f"{item_path}.quantity", item.get("quantity")) from None
-    yield {"serial": None, "qty": qty, "scan": scans[0] if scans else None}, item_path
+    yield {"serial": None, "qty": qty, "tracking": "lot" if item.get("lot") else None}, item_path
 
 
-def lot_shares(args: list[Any], where: Where) -> Rows:
-    """Odoo stock move -> one row per consumed lot, the move's quantity shared evenly.
+def move_lots(args: list[Any], where: Where) -> Rows:
+    """Odoo stock move -> one row per move line with the lot and quantity that line records.
 
-    Args are ``[lot_ids, quantity]``. Odoo's move keeps per-lot quantities on its move lines,
-    which the connector does not expand; an even split keeps the total right (each lot's own share
-    is an estimate, while the link itself is recorded). A move without lots gives one row with
-    ``lot`` None, which the trace store links to every candidate lot as `inferred`.
+    Args are ``[move_line_ids, quantity]`` (move lines expanded to ``{lot_id, lot_name,
+    quantity}``). Odoo keeps per-lot quantities on `stock.move.line`, so a move that consumed
+    two lots in unequal amounts gives each its own. A line without a lot, or a move without
+    lines (then with the move's quantity), gives a row with ``lot`` None, which the trace
+    store links to every candidate lot as `inferred`. Row keys `lot`, `qty`.
     """
-    lots, quantity = args
-    if lots is False or lots is None:
-        lots = []
-    if not isinstance(lots, list):
-        raise MappingError("expected a list of lots", where(0), lots)
-    try:
-        qty = to_decimal(quantity)
-    except MappingError as exc:
-        raise MappingError(exc.message, where(1), quantity) from None
-    if not lots:
+    lines, quantity = args
+    if lines is False or lines is None:
+        lines = []
+    if not isinstance(lines, list):
+        raise MappingError("expected a list of move lines", where(0), lines)
+    if not lines:
+        try:
+            qty = to_decimal(quantity)
+        except MappingError as exc:
+            raise MappingError(exc.message, where(1), quantity) from None
         yield {"lot": None, "qty": qty}, where(0)
         return
-    share = qty / len(lots)
-    for index, lot in enumerate(lots):
-        if not isinstance(lot, dict):
-            raise MappingError("expected an expanded lot record {id, name}", f"{where(0)}[{index}]", lot)
-        yield {"lot": lot.get("name") or None, "qty": share}, f"{where(0)}[{index}]"
+    for index, line in enumerate(lines):
+        path = f"{where(0)}[{index}]"
+        if not isinstance(line, dict):
+            raise MappingError("expected an expanded move line {lot_id, quantity}", path, line)
+        lot = line.get("lot_id")
+        name = lot.get("name") if isinstance(lot, dict) else many2one_name(lot) if lot else None
+        try:
+            qty = to_decimal(line.get("quantity"))
+        except MappingError as exc:
+            raise MappingError(exc.message, f"{path}.quantity", line.get("quantity")) from None
+        yield {"lot": name or line.get("lot_name") or None, "qty": qty}, path
 
 
-EXPANDERS: dict[str, Expander] = {"serial_units": serial_units, "lot_shares": lot_shares}
+def product_lines(args: list[Any], where: Where) -> Rows:
+    """Odoo invoice lines that bill a product: section and note lines carry no quantity of goods.
+
+    Args are ``[invoice_line_ids]`` (expanded); a line without `display_type` counts as a product line.
+    """
+    (lines,) = args
+    if lines is None or lines is False:
+        return
+    if not isinstance(lines, list):
+        raise MappingError("expected a list of invoice lines", where(0), lines)
+    for index, line in enumerate(lines):
+        if not isinstance(line, dict):
+            raise MappingError("expected an expanded invoice line", f"{where(0)}[{index}]", line)
+        if line.get("display_type") in (None, False, "product"):
+            yield line, f"{where(0)}[{index}]"
+
+
+EXPANDERS: dict[str, Expander] = {"serial_units": serial_units, "move_lots": move_lots, "product_lines": product_lines}
 """Expander name -> function(arg values, arg path namer) yielding (row, raw path) pairs."""

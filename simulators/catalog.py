@@ -10,6 +10,9 @@ from dataclasses import dataclass
 COMPANY_PREFIX = "6951234"
 """GS1 China company prefix of the manufacturer (GTIN-14 `0695...`)."""
 
+STORE_NAME = "Tracehub Medical Store"
+"""The shop, and the merchant ShipBob names on its returns (`customer_name`)."""
+
 MANUFACTURER = ("Tracehub Medical Technology (Hangzhou) Co., Ltd.", "Zhejiang", "浙食药监械生产许20150012号")
 
 

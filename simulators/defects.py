@@ -1,22 +1,25 @@
 """Planted defects: known-bad records whose quarantine (or finding) the pipeline must report.
 
 Each defect kind of the README table is planted on its own record (never two on one record,
-never two on one order number), and listed in the defect plan with the rule it breaks.
+never two on one order number), and listed in the defect plan with the rule it breaks. A ShipBob
+defect is planted on one shipment: shipments stand alone, so only that shipment is quarantined.
+`expiry_before_production` needs the lot's production date, which only a customer's custom field
+holds: it is planted in studio worlds only.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 
 from simulators.formats import midnight_z, odoo_datetime, parse_moment
-from simulators.gs1 import udi_scan, wrong_check_digit
-from simulators.master_data import FinishedLot, MasterData
+from simulators.gs1 import make_gtin14, wrong_check_digit
+from simulators.master_data import START, FinishedLot, MasterData, local_midnight_utc
 from simulators.sales import VAT_RATE, Sales
 
 DEFECTS: dict[str, tuple[str, str, str, str]] = {
-    "invalid_gtin_check_digit": ("shipbob", "shipment", "gtin_check_digit", "quarantine"),
+    "invalid_gtin_check_digit": ("odoo", "device", "gtin_check_digit", "quarantine"),
     "missing_lot": ("shipbob", "shipment", "lot_required", "quarantine"),
     "expired_lot_shipped": ("shipbob", "shipment", "not_expired_at_ship", "quarantine"),
     "expiry_before_production": ("odoo", "lot", "expiry_after_production", "quarantine"),
@@ -27,6 +30,8 @@ DEFECTS: dict[str, tuple[str, str, str, str]] = {
 }
 """defect -> (platform, entity, rule, expect), as in the README table."""
 
+STUDIO_ONLY = frozenset({"expiry_before_production"})
+
 
 def defects_per_kind(scale: float) -> int:
     return max(1, round(2 * scale))
@@ -34,6 +39,8 @@ def defects_per_kind(scale: float) -> int:
 
 def reserve_lots(rng: random.Random, master: MasterData, count: int) -> list[FinishedLot]:
     """Released lots kept out of every shipment, to get an expiry before their production later."""
+    if not master.studio:
+        return []
     candidates = [lot for lots in master.lots.values() for lot in lots[1:] if lot.shippable]
     chosen = rng.sample(candidates, count)
     for lot in chosen:
@@ -42,7 +49,12 @@ def reserve_lots(rng: random.Random, master: MasterData, count: int) -> list[Fin
 
 
 def plant_defects(
-    rng: random.Random, scale: float, odoo: dict[str, list[dict]], sales: Sales, reserved: list[FinishedLot]
+    rng: random.Random,
+    scale: float,
+    odoo: dict[str, list[dict]],
+    sales: Sales,
+    reserved: list[FinishedLot],
+    odoo_ids: Iterator[int],
 ) -> list[dict]:
     """Break the chosen records in place and return the defect plan."""
     count = defects_per_kind(scale)
@@ -65,7 +77,7 @@ def plant_defects(
     rng.shuffle(order_numbers)
     free = iter(order_numbers)
     shopify = {o["order_number"]: o for o in sales.shopify_orders}
-    shipbob = {int(o["reference_id"]): o for o in sales.shipbob_orders}
+    shipbob = {int(o["order_number"]): o for o in sales.shipbob_orders}
     invoices = {int(i["invoice_origin"][1:]): i for i in sales.invoices}
 
     order_breakers: tuple[tuple[str, Callable[[dict], None]], ...] = (
@@ -78,18 +90,20 @@ def plant_defects(
             breaker(shopify[number])
             add(defect, shopify[number]["id"])
     shipment_breakers: tuple[tuple[str, Callable[[random.Random, dict], None]], ...] = (
-        ("invalid_gtin_check_digit", _bad_gtin),
         ("missing_lot", _no_lot),
         ("expired_lot_shipped", _expired),
     )
     for defect, shipment_breaker in shipment_breakers:
-        for number in _take(free, count, lambda n: n in shipbob and _lot_items(shipbob[n])):
-            shipment_breaker(rng, shipbob[number])
-            add(defect, shipbob[number]["id"])
+        for number in _take(free, count, lambda n: n in shipbob and bool(_lot_items(shipbob[n]))):
+            shipment = rng.choice(list({s["id"]: s for s, _, _ in _lot_items(shipbob[number])}.values()))
+            shipment_breaker(rng, shipment)
+            add(defect, shipment["id"])
     lines = {line["id"]: line for line in sales.invoice_lines}
     for number in _take(free, count, lambda n: n in invoices):
         _miscount(rng, invoices[number], lines)
         add("invoice_qty_mismatch", invoices[number]["id"])
+    for index in range(count):
+        add("invalid_gtin_check_digit", _mistyped_product(odoo, odoo_ids, index))
     lots = {lot["id"]: lot for lot in odoo["stock.lot"]}
     for lot in reserved:
         _expire_before_production(rng, lots[lot.odoo_id])
@@ -123,44 +137,45 @@ def _bad_date(order: dict) -> None:
 
 
 def _lot_items(order: dict) -> list[tuple[dict, dict, dict]]:
-    """(shipment, product, item) of every lot-tracked, not serial-tracked item of the order."""
+    """(shipment, product, item) of every shipped lot item without serials of the order."""
     return [
         (shipment, product, item)
         for shipment in order["shipments"]
+        if shipment["status"] == "Completed"
         for product in shipment["products"]
-        if not product["serial_tracked"]
         for item in product["inventory_items"]
+        if not item["serial_numbers"]
     ]
 
 
-def _rescan(item: dict, gtin: str, lot: str | None, expiry: date) -> None:
-    bracketed = item["udi_scans"][0].startswith("(")
-    item["udi_scans"] = [
-        udi_scan(gtin, expiry=expiry, lot=lot, serial=serial, bracketed=bracketed)
-        for serial in item["serial_numbers"] or [None]
-    ]
-
-
-def _bad_gtin(rng: random.Random, order: dict) -> None:
-    shipment = rng.choice(order["shipments"])
-    product = rng.choice(shipment["products"])
-    wrong = wrong_check_digit(product["gtin"])
-    for item in product["inventory_items"]:
-        item["udi_scans"] = [scan.replace(product["gtin"], wrong, 1) for scan in item["udi_scans"]]
-    product["gtin"] = wrong
-
-
-def _no_lot(rng: random.Random, order: dict) -> None:
-    _, product, item = rng.choice(_lot_items(order))
+def _no_lot(rng: random.Random, shipment: dict) -> None:
+    _, _, item = rng.choice(_lot_items({"shipments": [shipment]}))
     item["lot"] = None
-    _rescan(item, product["gtin"], None, parse_moment(item["expiration_date"]).date())
 
 
-def _expired(rng: random.Random, order: dict) -> None:
-    shipment, product, item = rng.choice(_lot_items(order))
+def _expired(rng: random.Random, shipment: dict) -> None:
+    _, _, item = rng.choice(_lot_items({"shipments": [shipment]}))
     expiry = parse_moment(shipment["actual_fulfillment_date"]).date() - timedelta(days=rng.randint(1, 30))
     item["expiration_date"] = midnight_z(expiry)
-    _rescan(item, product["gtin"], item["lot"], expiry)
+
+
+def _mistyped_product(odoo: dict[str, list[dict]], odoo_ids: Iterator[int], index: int) -> int:
+    """A product keyed in with a barcode one digit off: its check digit is wrong."""
+    first = {k: False if k.startswith("x_studio_") else v for k, v in odoo["product.product"][0].items()}
+    product_id = next(odoo_ids)
+    barcode = wrong_check_digit(make_gtin14("6951234", f"9{index:04d}"))
+    odoo["product.product"].append(
+        {
+            **first,
+            "id": product_id,
+            "default_code": f"TH-OLD-{index + 1:02d}",
+            "barcode": barcode,
+            "name": f"Discontinued sample kit {index + 1}",
+            "product_tmpl_id": [product_id + 100000, f"Discontinued sample kit {index + 1}"],
+            "write_date": odoo_datetime(START + timedelta(minutes=50 + index)),
+        }
+    )
+    return product_id
 
 
 def _miscount(rng: random.Random, invoice: dict, lines: dict[int, dict]) -> None:
@@ -174,6 +189,5 @@ def _miscount(rng: random.Random, invoice: dict, lines: dict[int, dict]) -> None
 
 
 def _expire_before_production(rng: random.Random, lot: dict) -> None:
-    produced = date.fromisoformat(lot["x_studio_production_date"])
-    expiry = produced - timedelta(days=rng.randint(30, 400))
-    lot["expiration_date"] = odoo_datetime(parse_moment(expiry.isoformat()))
+    produced = parse_moment(lot["x_studio_production_date"]).date()
+    lot["expiration_date"] = local_midnight_utc(produced - timedelta(days=rng.randint(30, 400)))

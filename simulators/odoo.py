@@ -1,7 +1,11 @@
-"""Simulated Odoo external API over JSON-RPC (`POST /jsonrpc`): login and execute_kw reads.
+"""Simulated Odoo 17 external API over JSON-RPC (`POST /jsonrpc`): login and execute_kw reads.
 
 Like Odoo, every application error (bad password, unknown model or field) comes back as an
 HTTP 200 whose body holds `error` instead of `result`; clients must look inside the body.
+Models and fields are those of a standard Odoo 17 with Inventory, MRP and Invoicing
+(simulators/contracts/odoo), plus the custom fields the world's database declares: a request
+for any other field fails exactly as Odoo fails it. Searches skip archived records (`active`
+false) unless the context says `active_test: False` or the domain names `active`.
 """
 
 from __future__ import annotations
@@ -9,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from simulators.odoo_domain import OdooValueError, check_fields, compile_domain, sort_records
+from simulators.contracts import odoo_fields, odoo_models
+from simulators.odoo_domain import OdooValueError, check_fields, compile_domain, mentions, sort_records
 from simulators.server import Request, Response
 from simulators.world import World
 
@@ -36,6 +41,14 @@ class Odoo:
         self.world = world
         self.password = password
         self.by_id = {model: {r["id"]: r for r in records} for model, records in world.odoo.items()}
+        custom = world.odoo_custom_fields
+        self.types = {
+            model: {
+                **{name: str(spec["type"]).lower() for name, spec in odoo_fields(model).items()},
+                **dict.fromkeys(custom.get(model, ()), "char"),
+            }
+            for model in world.odoo
+        }
 
     def describe(self, request: Request) -> str | None:
         params = _params(request.body)
@@ -112,17 +125,17 @@ class Odoo:
             raise RpcError("psycopg2.OperationalError", f'FATAL:  database "{name}" does not exist')
 
     def _execute(self, model: str, method: str, args: list, kwargs: dict[str, Any]) -> Any:
-        if model not in self.world.odoo:
+        if model not in self.world.odoo or model not in odoo_models():
             raise OdooValueError(f"Object {model} doesn't exist")
         if method not in READ_METHODS:
             raise RpcError("builtins.AttributeError", f"The method '{method}' does not exist on the model '{model}'")
         records = self.world.odoo[model]
-        stored = set(records[0]) if records else {"id"}
+        types = self.types[model]
         if method == "fields_get":
-            return {name: {"string": name, "type": _field_type(name, records[0].get(name))} for name in sorted(stored)}
+            return {name: {"string": name, "type": kind} for name, kind in sorted(types.items())}
         if method == "read":
             ids = _argument(args, kwargs, 0, "ids", [])
-            fields = self._fields(model, stored, _argument(args, kwargs, 1, "fields", None))
+            fields = self._fields(model, _argument(args, kwargs, 1, "fields", None))
             ids = [ids] if isinstance(ids, int) else list(ids)
             missing = [i for i in ids if i not in self.by_id[model]]
             if missing:
@@ -133,34 +146,36 @@ class Odoo:
                 )
             return [self._project(model, self.by_id[model][i], fields) for i in ids]
         domain = _argument(args, kwargs, 0, "domain", [])
-        match = compile_domain(model, stored, domain, records[0] if records else None)
-        selected = [record for record in records if match(record)]
+        match = compile_domain(model, types, domain)
+        context = kwargs.get("context") or {}
+        hide_archived = "active" in types and context.get("active_test", True) and not mentions(domain, "active")
+        selected = [r for r in records if match(r) and not (hide_archived and r.get("active") is False)]
         if method == "search_count":
             return len(selected)
         positions = {"search_read": (2, 3, 4), "search": (1, 2, 3)}[method]
         offset = _argument(args, kwargs, positions[0], "offset", 0) or 0
         limit = _argument(args, kwargs, positions[1], "limit", None) or None
-        ordered = sort_records(model, stored, selected, _argument(args, kwargs, positions[2], "order", None))
+        ordered = sort_records(model, types, selected, _argument(args, kwargs, positions[2], "order", None))
         page = ordered[offset : offset + limit if limit else None]
         if method == "search":
             return [record["id"] for record in page]
-        fields = self._fields(model, stored, _argument(args, kwargs, 1, "fields", None))
+        fields = self._fields(model, _argument(args, kwargs, 1, "fields", None))
         return [self._project(model, record, fields) for record in page]
 
-    @staticmethod
-    def _fields(model: str, stored: set[str], requested: Any) -> list[str] | None:
+    def _fields(self, model: str, requested: Any) -> list[str] | None:
         if not requested:
             return None
-        check_fields(model, stored | {"display_name"}, list(requested))
+        check_fields(model, self.types[model], list(requested))
         return list(requested)
 
     @staticmethod
     def _project(model: str, record: dict[str, Any], fields: list[str] | None) -> dict[str, Any]:
+        """The record as Odoo answers it: requested fields only, False for a field with no value."""
         if fields is None:
             return dict(record)
         values = {"id": record["id"]}
         for name in fields:
-            values[name] = _display_name(model, record) if name == "display_name" else record[name]
+            values[name] = _display_name(model, record) if name == "display_name" else record.get(name, False)
         return values
 
 
@@ -182,14 +197,6 @@ def _display_name(model: str, record: dict[str, Any]) -> str:
     if model == "product.product" and record.get("default_code"):
         return f"[{record['default_code']}] {record['name']}"
     return str(record.get("name") or f"{model},{record['id']}")
-
-
-def _field_type(name: str, value: Any) -> str:
-    if name.endswith("_ids"):
-        return "one2many" if name.endswith(("line_ids", "raw_ids")) else "many2many"
-    if name.endswith("_id"):
-        return "many2one"
-    return {bool: "boolean", int: "integer", float: "float"}.get(type(value), "char")
 
 
 def _error(call_id: Any, name: str, message: str) -> dict[str, Any]:

@@ -1,16 +1,17 @@
 """Odoo search semantics over plain records: domains, `order` clauses and field selection.
 
-Relational values follow Odoo's JSON-RPC shapes: many2one `[id, name]` (fields named `*_id`)
-compare by id; x2many id lists (`*_ids`) match when any id matches. `False` is SQL NULL:
-it equals only False and never compares greater or smaller.
+Domains use Odoo's prefix notation: leaves `[field, operator, value]` joined by an implicit AND,
+or by the operators `&`, `|` and `!` written before their operands. Relational values follow
+Odoo's JSON-RPC shapes: many2one `[id, name]` (fields typed many2one) compare by id; x2many id
+lists match when any id matches. `False` is SQL NULL: it equals only False and never compares
+greater or smaller. A field the model has but a record does not hold reads as False.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from simulators.formats import odoo_datetime, parse_moment
@@ -23,50 +24,73 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
 }
-ODOO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+OPERATORS = frozenset({"&", "|", "!"})
+TO_MANY = frozenset({"one2many", "many2many"})
+
+Predicate = Callable[[dict], bool]
 
 
 class OdooValueError(ValueError):
     """A request Odoo would refuse with `ValueError` (bad field, operator or order clause)."""
 
 
-def check_fields(model: str, known: set[str], names: list[str]) -> None:
+def check_fields(model: str, types: Mapping[str, str], names: list[str]) -> None:
     for name in names:
-        if name not in known:
+        if name not in types:
             raise OdooValueError(f"Invalid field '{name}' on model '{model}'")
 
 
-def compile_domain(model: str, known: set[str], domain: Any, sample: dict[str, Any] | None) -> Callable[[dict], bool]:
-    """A predicate for an AND-only domain (`&` markers are accepted and change nothing)."""
+def mentions(domain: Any, name: str) -> bool:
+    """Whether a domain has a leaf on `name` (Odoo then skips its implicit `active` filter)."""
+    return isinstance(domain, list) and any(isinstance(t, list | tuple) and t and t[0] == name for t in domain)
+
+
+def compile_domain(model: str, types: Mapping[str, str], domain: Any) -> Predicate:
+    """A predicate for a prefix-notation domain; `types` maps each field of the model to its type."""
     if not isinstance(domain, list):
         raise OdooValueError(f"Invalid domain {domain!r}: expected a list")
-    tests = []
-    for term in domain:
-        if term == "&":
+    stack: list[Predicate] = []
+    for term in reversed(domain):
+        if isinstance(term, str) and term in OPERATORS:
+            need = 1 if term == "!" else 2
+            if len(stack) < need:
+                raise OdooValueError(f"Invalid domain {domain!r}: {term!r} lacks operands")
+            stack.append(_negation(stack.pop()) if term == "!" else _junction(term, stack.pop(), stack.pop()))
             continue
         if not isinstance(term, list | tuple) or len(term) != 3:
-            raise OdooValueError(f"Invalid leaf {term!r}: this server supports AND-joined [field, operator, value]")
-        name, op, value = term
-        check_fields(model, known, [name])
-        if op not in COMPARISONS and op not in ("in", "not in"):
-            raise OdooValueError(f"Invalid operator {op!r} in leaf {list(term)!r}")
-        if isinstance(value, str) and sample is not None and ODOO_DATETIME.match(str(sample.get(name, ""))):
-            try:
-                value = odoo_datetime(parse_moment(value))
-            except ValueError:
-                raise OdooValueError(f"Invalid datetime {value!r} for field '{name}'") from None
-        tests.append(_leaf(name, op, value))
-    return lambda record: all(test(record) for test in tests)
+            raise OdooValueError(f"Invalid leaf {term!r}")
+        stack.append(_leaf(model, types, *term))
+    return lambda record: all(test(record) for test in stack)
 
 
-def _leaf(name: str, op: str, value: Any) -> Callable[[dict], bool]:
+def _negation(inner: Predicate) -> Predicate:
+    return lambda record: not inner(record)
+
+
+def _junction(operator_: str, left: Predicate, right: Predicate) -> Predicate:
+    if operator_ == "|":
+        return lambda record: left(record) or right(record)
+    return lambda record: left(record) and right(record)
+
+
+def _leaf(model: str, types: Mapping[str, str], name: Any, op: Any, value: Any) -> Predicate:
+    check_fields(model, types, [name])
+    if op not in COMPARISONS and op not in ("in", "not in"):
+        raise OdooValueError(f"Invalid operator {op!r} in leaf {[name, op, value]!r}")
+    kind = types[name]
+    if kind == "datetime" and isinstance(value, str):
+        try:
+            value = odoo_datetime(parse_moment(value))
+        except ValueError:
+            raise OdooValueError(f"Invalid datetime {value!r} for field '{name}'") from None
+
     def test(record: dict) -> bool:
-        field = record[name]
-        if name.endswith("_ids"):
+        field = record.get(name, False)
+        if kind in TO_MANY:
             wanted = set(value) if isinstance(value, list | tuple) else {value}
-            overlap = bool(wanted & set(field))
+            overlap = bool(wanted & set(field or []))
             return overlap if op in ("=", "in") else not overlap if op in ("!=", "not in") else False
-        if name.endswith("_id") and isinstance(field, list):
+        if kind == "many2one" and isinstance(field, list):
             field = field[0]
         if op in ("in", "not in"):
             inside = field in (value if isinstance(value, list | tuple) else [value])
@@ -83,13 +107,13 @@ def _leaf(name: str, op: str, value: Any) -> Callable[[dict], bool]:
     return test
 
 
-def sort_records(model: str, known: set[str], records: list[dict], order: str | None) -> list[dict]:
+def sort_records(model: str, types: Mapping[str, str], records: list[dict], order: str | None) -> list[dict]:
     """Sort by an Odoo `order` clause such as `write_date asc, id asc` (default: id)."""
     clauses = [c.split() for c in (order or "id").split(",") if c.strip()]
     for clause in clauses:
         if len(clause) > 2 or (len(clause) == 2 and clause[1].lower() not in ("asc", "desc")):
             raise OdooValueError(f"Invalid order clause {' '.join(clause)!r} in {order!r}")
-        check_fields(model, known, [clause[0]])
+        check_fields(model, types, [clause[0]])
     result = list(records)
     for clause in reversed(clauses):
         name, descending = clause[0], len(clause) == 2 and clause[1].lower() == "desc"
@@ -98,7 +122,7 @@ def sort_records(model: str, known: set[str], records: list[dict], order: str | 
 
 
 def _sort_key(name: str, record: dict[str, Any]) -> tuple[bool, Any]:
-    value = record[name]
+    value = record.get(name, False)
     if isinstance(value, list):
         value = value[0] if value else False
     return (value is False, value if value is not False else 0)

@@ -1,10 +1,20 @@
-"""Simulated ShipBob API: orders with their shipments, returns and inventory levels by lot;
-numbered pages and a 150/min limit."""
+"""Simulated ShipBob API 2026-01: orders with their shipments, returns and inventory levels by lot.
+
+Every body follows ShipBob's OpenAPI document (simulators/contracts/shipbob): orders are a bare
+JSON array paged by `Page`/`Limit` with no paging headers (a client stops at a short page),
+filtered on the order's last update (`LastUpdateStartDate`/`LastUpdateEndDate`), which the
+contract does not expose as a field: here it is the latest of the order's creation and its
+shipments' `last_update_at`. Returns and inventory lots are cursor envelopes (`items` plus
+`first`/`prev`/`next`/`last` URLs); neither carries an update time nor offers an update filter.
+150 requests per minute, answered with 429 and `x-retry-after` beyond.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,8 +28,35 @@ API_VERSION = "2026-01"
 MAX_LIMIT = 250
 DEFAULT_LIMIT = 50
 REQUESTS_PER_MINUTE = 150
-ROUTE = re.compile(rf"^/{API_VERSION}/(?P<resource>order|channel|return|inventory-level/lots)(?:/(?P<id>\d+))?/?$")
+ROUTE = re.compile(
+    rf"^/{API_VERSION}/(?:(?P<list>order|return|inventory-level/lots|channel)"
+    r"|order/(?P<order>\d+)(?P<shipments>/shipment)?|shipment/(?P<shipment>\d+)|return/(?P<return>\d+))/?$"
+)
 UNAUTHORIZED = {"message": "Authorization has been denied for this request."}
+
+
+def order_updated(order: dict[str, Any]) -> datetime:
+    """When an order last changed, as ShipBob's LastUpdate filters see it (not a field it serves)."""
+    moments = [moment_or_never(order.get("created_date"))]
+    shipments = order.get("shipments")
+    if isinstance(shipments, list):
+        moments += [moment_or_never(s.get("last_update_at")) for s in shipments if isinstance(s, dict)]
+    return max(moments)
+
+
+def return_updated(record: dict[str, Any]) -> datetime:
+    """When a return last changed: its latest status time (the contract has no update field)."""
+    moments = [moment_or_never(record.get("insert_date"))]
+    moments += [moment_or_never(h.get("timestamp")) for h in record.get("status_history") or []]
+    return max(moments)
+
+
+class BadRequest(ValueError):
+    """A parameter ShipBob refuses with 400; `errors` is the ProblemDetails-style body."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(str(errors))
+        self.errors = errors
 
 
 class ShipBob:
@@ -49,42 +86,109 @@ class ShipBob:
         route = ROUTE.match(request.path)
         if request.method != "GET" or route is None:
             return Response(404, {"message": f"No HTTP resource was found that matches {request.path}."})
-        if route["resource"] == "channel":
-            return Response(200, [{"id": 1, "name": "Tracehub Medical Store", "application_name": "Shopify"}])
-        records, id_field, noun = {
-            "order": (self.world.shipbob_orders, "id", "Order"),
-            "return": (self.world.shipbob_returns, "id", "Return"),
-            "inventory-level/lots": (self.world.shipbob_inventory, "inventory_id", "Inventory"),
-        }[route["resource"]]
-        if route["id"]:
-            found = next((r for r in records if r[id_field] == int(route["id"])), None)
-            return Response(200, found) if found else Response(404, {"message": f"{noun} not found."})
         try:
-            return self._page(request, records, id_field)
-        except ValueError as error:
+            return self._route(route, request)
+        except BadRequest as error:
             return Response(
-                400, {"title": "One or more validation errors occurred.", "status": 400, "errors": error.args[0]}
+                400, {"title": "One or more validation errors occurred.", "status": 400, "errors": error.errors}
             )
 
-    def _page(self, request: Request, records: list[dict[str, Any]], id_field: str) -> Response:
+    def _route(self, route: re.Match[str], request: Request) -> Response:
+        if route["order"]:
+            order = next((o for o in self.world.shipbob_orders if o["id"] == int(route["order"])), None)
+            if order is None:
+                return Response(404, {"message": "Order not found."})
+            return Response(200, order["shipments"] if route["shipments"] else order)
+        if route["shipment"]:
+            wanted = int(route["shipment"])
+            found = next((s for o in self.world.shipbob_orders for s in o["shipments"] if s["id"] == wanted), None)
+            return Response(200, found) if found else Response(404, {"message": "Shipment not found."})
+        if route["return"]:
+            record = next((r for r in self.world.shipbob_returns if r["id"] == int(route["return"])), None)
+            return Response(200, record) if record else Response(404, {"title": "Not Found", "status": 404})
+        return {
+            "order": self._orders,
+            "return": self._returns,
+            "inventory-level/lots": self._lots,
+            "channel": self._channels,
+        }[route["list"]](request)
+
+    def _orders(self, request: Request) -> Response:
+        """A bare array; the contract declares no paging headers, so none are sent."""
         query = request.query
         page = _number(query, "Page", 1, None)
         limit = _number(query, "Limit", DEFAULT_LIMIT, MAX_LIMIT)
-        low, high = (_moment(query, name) for name in ("LastUpdateStartDate", "LastUpdateEndDate"))
+        updated = _window(query, "LastUpdateStartDate", "LastUpdateEndDate")
+        inserted = _window(query, "StartDate", "EndDate")
         order = query.get("SortOrder", "Newest")
         if order not in ("Oldest", "Newest"):
-            raise ValueError({"SortOrder": ["SortOrder must be Oldest or Newest."]})
-        keyed = [((moment_or_never(r["last_update_at"]), r[id_field]), r) for r in records]
-        selected = sorted(
-            (pair for pair in keyed if in_window(pair[0][0], low, high)),
-            key=lambda pair: pair[0],
-            reverse=order == "Newest",
-        )
-        total_pages = math.ceil(len(selected) / limit)
-        headers = {"total-count": str(len(selected)), "page-number": str(page), "total-pages": str(total_pages)}
-        if page < total_pages:
-            headers["next-page"] = f"{request.path}?{urlencode({**query, 'Page': page + 1})}"
-        return Response(200, [o for _, o in selected[(page - 1) * limit : page * limit]], headers)
+            raise BadRequest({"SortOrder": ["SortOrder must be Oldest or Newest."]})
+        references = set(filter(None, query.get("ReferenceIds", "").split(",")))
+        keyed = [
+            ((order_updated(o), o["id"]), o)
+            for o in self.world.shipbob_orders
+            if updated(order_updated(o))
+            and inserted(moment_or_never(o["created_date"]))
+            and (not references or o["reference_id"] in references)
+        ]
+        selected = sorted(keyed, key=lambda pair: pair[0], reverse=order == "Newest")
+        return Response(200, [o for _, o in selected[(page - 1) * limit : page * limit]])
+
+    def _returns(self, request: Request) -> Response:
+        """Page-numbered `Cursor` envelope with the paging headers the contract declares."""
+        query = request.query
+        page = _number(query, "Cursor", 1, None)
+        limit = _number(query, "Limit", DEFAULT_LIMIT, MAX_LIMIT)
+        inserted = _window(query, "StartDate", "EndDate")
+        completed = _window(query, "CompletedStartDate", "CompletedEndDate")
+        order = query.get("SortOrder", "Desc")
+        if order not in ("Asc", "Desc"):
+            raise BadRequest({"SortOrder": ["SortOrder must be Asc or Desc."]})
+        keyed = [
+            ((moment_or_never(r["insert_date"]), r["id"]), r)
+            for r in self.world.shipbob_returns
+            if inserted(moment_or_never(r["insert_date"]))
+            and (completed(moment_or_never(r.get("completed_date"))) or not _any(query, "CompletedStartDate"))
+        ]
+        selected = [r for _, r in sorted(keyed, key=lambda pair: pair[0], reverse=order == "Desc")]
+        pages = max(1, math.ceil(len(selected) / limit))
+        body = _envelope(request, "Cursor", page, pages, selected[(page - 1) * limit : page * limit])
+        headers = {
+            "Page-Number": str(page),
+            "Total-Pages": str(pages),
+            "Total-Count": str(len(selected)),
+            "Page-Size": str(limit),
+        }
+        return Response(200, body, headers)
+
+    def _lots(self, request: Request) -> Response:
+        """Cursor envelope sized by `PageSize`; its `next` URL carries the cursor."""
+        query = request.query
+        size = _number(query, "PageSize", DEFAULT_LIMIT, MAX_LIMIT)
+        page = _number(query, "Cursor", 1, None)
+        items = sorted(self.world.shipbob_inventory, key=lambda item: item["inventory_id"])
+        pages = max(1, math.ceil(len(items) / size))
+        return Response(200, _envelope(request, "Cursor", page, pages, items[(page - 1) * size : page * size]))
+
+    def _channels(self, request: Request) -> Response:
+        channel = {"id": 1, "name": "Tracehub Medical Store", "application_name": "Shopify", "scopes": []}
+        return Response(200, {"items": [channel], "next": None, "prev": None})
+
+
+def _envelope(request: Request, cursor: str, page: int, pages: int, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """`items` and the URLs of the first, previous, next and last pages (null where there is none)."""
+    base = f"http://{request.headers.get('Host', '127.0.0.1')}{request.path}"
+
+    def url(number: int) -> str:
+        return f"{base}?{urlencode({**request.query, cursor: number})}"
+
+    return {
+        "items": items,
+        "first": url(1) if page > 1 else None,
+        "prev": url(page - 1) if page > 1 else None,
+        "next": url(page + 1) if page < pages else None,
+        "last": url(pages) if page < pages else None,
+    }
 
 
 def _too_many() -> dict[str, Any]:
@@ -95,17 +199,26 @@ def _number(query: dict[str, str], name: str, default: int, maximum: int | None)
     text = query.get(name, str(default))
     if not text.isdigit() or int(text) < 1 or (maximum is not None and int(text) > maximum):
         bound = f" and at most {maximum}" if maximum else ""
-        raise ValueError({name: [f"The value '{text}' is not valid for {name}: a positive integer{bound}."]})
+        raise BadRequest({name: [f"The value '{text}' is not valid for {name}: a positive integer{bound}."]})
     return int(text)
 
 
-def _moment(query: dict[str, str], name: str) -> Any:
+def _any(query: dict[str, str], name: str) -> bool:
+    return bool(query.get(name))
+
+
+def _moment(query: dict[str, str], name: str) -> datetime | None:
     if not query.get(name):
         return None
     try:
         return parse_moment(query[name])
     except ValueError:
-        raise ValueError({name: [f"The value '{query[name]}' is not a valid date-time."]}) from None
+        raise BadRequest({name: [f"The value '{query[name]}' is not a valid date-time."]}) from None
+
+
+def _window(query: dict[str, str], low: str, high: str) -> Callable[[datetime], bool]:
+    bounds = (_moment(query, low), _moment(query, high))
+    return lambda moment: in_window(moment, *bounds)
 
 
 def make_platform(world: World, token: str) -> ShipBob:

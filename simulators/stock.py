@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from simulators import catalog
 from simulators.formats import iso_z, midnight_z, odoo_datetime, parse_moment
-from simulators.master_data import FinishedLot, MasterData
+from simulators.master_data import FinishedLot, MasterData, phone
 from simulators.sales import Sales
 
 SNAPSHOT = datetime(2026, 6, 30, 18, 0, tzinfo=UTC)
@@ -47,13 +47,15 @@ def generate_stock(
     odoo_ids: itertools.count,
 ) -> Stock:
     """Add contacts to partners, then returns, scraps and inventory; fills `odoo['stock.scrap']`."""
-    _contacts(rng, master, odoo["res.partner"])
+    _contacts(rng, odoo["res.partner"])
     stock = Stock()
     returned = _returns(rng, master, sales, plan, stock)
     scrapped = _scraps(rng, master, odoo_ids, stock)
     on_hand = {id(lot): lot.remaining - scrapped[id(lot)] for lots in master.lots.values() for lot in lots}
-    gap_lot = rng.choice([lot for lots in master.lots.values() for lot in lots if on_hand[id(lot)] >= 3])
-    gap = rng.randint(1, min(5, on_hand[id(gap_lot)] - 1))
+    gap_lot = rng.choice(
+        [lot for lots in master.lots.values() for lot in lots if on_hand[id(lot)] - lot.committed >= 3]
+    )
+    gap = rng.randint(1, min(5, on_hand[id(gap_lot)] - gap_lot.committed - 1))
     on_hand[id(gap_lot)] -= gap
     _inventory(rng, master, on_hand, stock)
     for lots in master.lots.values():
@@ -71,26 +73,32 @@ def generate_stock(
     return stock
 
 
-def _contacts(rng: random.Random, master: MasterData, partners: list[dict]) -> None:
-    """Email and phone on every partner; customers keep the email they use in the shop."""
-    shop_email = {c.odoo_id: c.shopify["email"] for c in master.customers}
+def _contacts(rng: random.Random, partners: list[dict]) -> None:
+    """Email and phone on the partners that have none yet (manufacturer and suppliers)."""
     for partner in partners:
-        partner["email"] = shop_email.get(partner["id"], f"qa.{partner['ref'].lower()}@partners.example")
-        partner["phone"] = f"+86 {rng.randint(20, 999)} {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"
+        if partner["is_company"] and "email" not in partner:
+            partner["email"] = f"qa.{partner['ref'].lower()}@partners.example"
+            partner["phone"] = phone(rng)
 
 
 def _returns(rng: random.Random, master: MasterData, sales: Sales, plan: list[dict], stock: Stock) -> dict[str, int]:
-    """A few shipments of clean orders come partly back; returns the units returned per lot key."""
+    """A few shipments of clean orders come partly back; returns the units returned per lot key.
+
+    Returns have ShipBob's shape: the item's lot is `lot_information.number`, no GTIN and no
+    serials (the contract has neither); `customer_name` is the merchant, so who sent the units
+    back is the consignee of `original_shipment_id`.
+    """
     defective = {d["external_id"] for d in plan if d["platform"] == "shipbob"}
-    serial_gtins = {d.gtin for d in master.devices if d.spec.tracking == "serial"}
+    gtin_of = {d.spec.sku: d.gtin for d in master.devices}
     returned: dict[str, int] = defaultdict(int)
     ids = itertools.count(90001)
     candidates = [
         (order, shipment)
         for order in sales.shipbob_orders
-        if str(order["id"]) not in defective
         for shipment in order["shipments"]
-        if parse_moment(shipment["actual_fulfillment_date"]) < SNAPSHOT - timedelta(days=25)
+        if str(shipment["id"]) not in defective
+        and shipment["status"] == "Completed"
+        and parse_moment(shipment["actual_fulfillment_date"]) < SNAPSHOT - timedelta(days=25)
     ]
     chosen = [pair for pair in candidates if rng.random() < RETURN_RATE] or candidates[:1]
     for order, shipment in chosen:
@@ -98,57 +106,66 @@ def _returns(rng: random.Random, master: MasterData, sales: Sales, plan: list[di
         item = rng.choice(product["inventory_items"])
         shipped = parse_moment(shipment["actual_fulfillment_date"])
         received = shipped + timedelta(days=rng.randint(3, 20), hours=rng.randint(0, 8))
-        if product["gtin"] in serial_gtins:
+        if item["serial_numbers"]:
             serials = item["serial_numbers"][: rng.randint(1, min(2, len(item["serial_numbers"])))]
-            entries = [_returned_item(product, item, 1, [s]) for s in serials]
             qty = len(serials)
         else:
             serials = []
             qty = rng.randint(1, max(1, item["quantity"] // 4))
-            entries = [_returned_item(product, item, qty, [])]
         return_id = next(ids)
+        arrived = received - timedelta(hours=rng.randint(2, 30))
+        inserted = received - timedelta(days=2)
         stock.returns.append(
             {
                 "id": return_id,
-                "reference_id": f"RMA-{order['reference_id']}-{return_id - 90000}",
+                "reference_id": f"RMA-{order['order_number']}-{return_id - 90000}",
                 "status": "Completed",
                 "return_type": "Regular",
                 "original_shipment_id": shipment["id"],
                 "store_order_id": order["reference_id"],
-                "customer_name": order["recipient"]["name"],
+                "customer_name": catalog.STORE_NAME,
+                "channel": {"id": 1, "name": catalog.STORE_NAME},
                 "fulfillment_center": dict(shipment["location"]),
-                "insert_date": iso_z(received - timedelta(days=2)),
+                "tracking_number": f"RT{rng.randint(10**9, 10**10 - 1)}",
+                "insert_date": iso_z(inserted),
+                "awaiting_arrival_date": iso_z(inserted),
+                "arrived_date": iso_z(arrived),
                 "completed_date": iso_z(received),
-                "last_update_at": iso_z(received + timedelta(minutes=rng.randint(5, 60))),
-                "inventory": entries,
+                "status_history": [
+                    {"status": "AwaitingArrival", "timestamp": iso_z(inserted)},
+                    {"status": "Arrived", "timestamp": iso_z(arrived)},
+                    {"status": "Completed", "timestamp": iso_z(received)},
+                ],
+                "inventory": [
+                    {
+                        "id": item["id"],
+                        "name": product["name"],
+                        "sku": product["sku"],
+                        "quantity": qty,
+                        "lot_information": {
+                            "number": item["lot"],
+                            "expiration": item["expiration_date"],
+                            "minimumShelfLife": None,
+                        },
+                        "action_requested": {"action": "Quarantine", "action_type": "InventoryDefault"},
+                    }
+                ],
             }
         )
-        key = f"{product['gtin']}|{item['lot']}"
+        customer = shipment["recipient"]["address"]["company_name"]
+        key = f"{gtin_of[product['sku']]}|{item['lot']}"
         returned[key] += qty
         stock.returns_truth.setdefault(key, []).append(
             {
-                "customer": order["recipient"]["name"],
+                "customer": customer,
                 "qty": qty,
                 "return_id": str(return_id),
                 "shipment_id": str(shipment["id"]),
-                "order_number": order["reference_id"],
+                "order_number": order["order_number"],
                 "serials": serials,
             }
         )
     return returned
-
-
-def _returned_item(product: dict, item: dict, qty: int, serials: list[str]) -> dict:
-    return {
-        "id": item["id"],
-        "name": product["name"],
-        "sku": product["sku"],
-        "gtin": product["gtin"],
-        "quantity": qty,
-        "lot": item["lot"],
-        "serial_numbers": serials,
-        "action_requested": {"action": "Quarantine"},
-    }
 
 
 def _scraps(rng: random.Random, master: MasterData, odoo_ids: itertools.count, stock: Stock) -> dict[int, int]:
@@ -159,13 +176,13 @@ def _scraps(rng: random.Random, master: MasterData, odoo_ids: itertools.count, s
         if lot.qc == "rejected":
             _scrap(rng, odoo_ids, stock, lot, lot.remaining, lot.produced + timedelta(days=rng.randint(2, 5)), True)
             scrapped[id(lot)] += lot.remaining
-        elif lot.remaining > 0 and rng.random() < DAMAGE_RATE:
-            units = rng.randint(1, min(3, lot.remaining))
+        elif lot.available > 0 and rng.random() < DAMAGE_RATE:
+            units = rng.randint(1, min(3, lot.available))
             span = max(1, int((SNAPSHOT - lot.produced).total_seconds() // 3600) - 48)
             _scrap(rng, odoo_ids, stock, lot, units, lot.produced + timedelta(hours=24 + rng.randrange(span)), False)
             scrapped[id(lot)] += units
     if not stock.scraps:
-        lot = max(lots, key=lambda candidate: candidate.remaining)
+        lot = max(lots, key=lambda candidate: candidate.available)
         _scrap(rng, odoo_ids, stock, lot, 1, SNAPSHOT - timedelta(days=3), False)
         scrapped[id(lot)] += 1
     return scrapped
@@ -201,7 +218,9 @@ def _scrap(
 def _inventory(rng: random.Random, master: MasterData, on_hand: dict[int, int], stock: Stock) -> None:
     """One ShipBob inventory item per device, its lots at one or two fulfilment centres.
 
-    Lots rejected by QC never reached the warehouse; a lot sold out stays listed with zero.
+    ShipBob's lot listing has no GTIN and no timestamp; `lot_date` holds the expiry. Lots rejected
+    by QC never reached the warehouse; a lot sold out stays listed with zero. Units allocated to
+    a shipment still processing are on hand and committed.
     """
     for device in master.devices:
         entries = []
@@ -212,25 +231,30 @@ def _inventory(rng: random.Random, master: MasterData, on_hand: dict[int, int], 
             places = rng.sample(catalog.LOCATIONS, 2 if units >= 4 and rng.random() < 0.3 else 1)
             first = rng.randint(1, units - 1) if len(places) == 2 else units
             shares = [first, units - first][: len(places)]
+            committed = [min(lot.committed, shares[0]), lot.committed - min(lot.committed, shares[0])][: len(places)]
             entries.append(
                 {
                     "lot_number": lot.name,
-                    "expiration_date": midnight_z(lot.expiry),
+                    "lot_date": midnight_z(lot.expiry),
                     "on_hand_quantity": units,
+                    "fulfillable_quantity": units - lot.committed,
+                    "committed_quantity": lot.committed,
+                    "awaiting_quantity": 0,
+                    "internal_transfer_quantity": 0,
                     "locations": [
-                        {"location_id": place_id, "name": name, "on_hand_quantity": share}
-                        for (place_id, name), share in zip(places, shares, strict=True)
+                        {
+                            "location_id": place_id,
+                            "name": name,
+                            "on_hand_quantity": share,
+                            "fulfillable_quantity": share - held,
+                            "committed_quantity": held,
+                            "awaiting_quantity": 0,
+                            "internal_transfer_quantity": 0,
+                        }
+                        for (place_id, name), share, held in zip(places, shares, committed, strict=True)
                     ],
                 }
             )
         stock.inventory.append(
-            {
-                "inventory_id": device.shipbob_id,
-                "sku": device.spec.sku,
-                "name": device.spec.name_en,
-                "gtin": device.gtin,
-                "total_on_hand_quantity": sum(e["on_hand_quantity"] for e in entries),
-                "lots": entries,
-                "last_update_at": iso_z(SNAPSHOT - timedelta(minutes=device.number)),
-            }
+            {"inventory_id": device.shipbob_id, "name": device.spec.name_en, "sku": device.spec.sku, "lots": entries}
         )

@@ -17,10 +17,10 @@ from typing import Any
 from simulators.defects import defects_per_kind, plant_defects, reserve_lots
 from simulators.formats import iso_z, odoo_datetime, shopify_time
 from simulators.genealogy import expected as genealogy_expected
-from simulators.genealogy import plant_unrecorded_lots
-from simulators.master_data import generate_master_data
+from simulators.genealogy import plant_vague_moves
+from simulators.master_data import STUDIO_FIELDS, generate_master_data
 from simulators.sales import generate_sales
-from simulators.stock import generate_stock
+from simulators.stock import SNAPSHOT, generate_stock
 
 ODOO_MODELS = (
     "product.product",
@@ -28,6 +28,7 @@ ODOO_MODELS = (
     "stock.lot",
     "mrp.production",
     "stock.move",
+    "stock.move.line",
     "account.move",
     "account.move.line",
     "stock.scrap",
@@ -37,7 +38,11 @@ ODOO_MODELS = (
 
 @dataclass
 class World:
-    """Plain records per platform, exactly as the simulators serve them."""
+    """Plain records per platform, exactly as the simulators serve them.
+
+    `studio` says whether the customer's Odoo has the Studio fields of `odoo_custom_fields`
+    (Chinese name, registration number, QC status, ...); without them it is a standard install.
+    """
 
     seed: int
     scale: float
@@ -48,6 +53,20 @@ class World:
     defect_plan: list[dict[str, Any]] = field(default_factory=list)
     shipbob_inventory: list[dict[str, Any]] = field(default_factory=list)
     shipbob_returns: list[dict[str, Any]] = field(default_factory=list)
+    studio: bool = True
+
+    @property
+    def odoo_custom_fields(self) -> dict[str, tuple[str, ...]]:
+        """The custom fields this Odoo database has, per model (none on a standard install)."""
+        return dict(STUDIO_FIELDS) if self.studio else {}
+
+    def shipbob_order_of(self, shipment_id: str | int) -> dict[str, Any]:
+        """The ShipBob order a shipment belongs to."""
+        wanted = int(shipment_id)
+        for order in self.shipbob_orders:
+            if any(s["id"] == wanted for s in order["shipments"]):
+                return order
+        raise KeyError(f"no ShipBob shipment {shipment_id}")
 
     def write(self, folder: str | Path) -> None:
         """Write world.json, ground_truth.json and defect_plan.json into `folder`."""
@@ -56,6 +75,7 @@ class World:
         records = {
             "seed": self.seed,
             "scale": self.scale,
+            "studio": self.studio,
             "shopify": {"orders": self.shopify_orders},
             "shipbob": {
                 "orders": self.shipbob_orders,
@@ -90,6 +110,7 @@ class World:
             load("defect_plan"),
             records["shipbob"].get("inventory", []),
             records["shipbob"].get("returns", []),
+            records.get("studio", True),
         )
 
     def to_json(self) -> str:
@@ -105,6 +126,7 @@ class World:
                 "defect_plan": self.defect_plan,
                 "shipbob_inventory": self.shipbob_inventory,
                 "shipbob_returns": self.shipbob_returns,
+                "studio": self.studio,
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -116,7 +138,8 @@ class World:
         if platform == "shopify":
             records: Any = self.shopify_orders
         elif platform == "shipbob":
-            records = itertools.chain(self.shipbob_orders, self.shipbob_returns)
+            shipments = (s for o in self.shipbob_orders for s in o["shipments"])
+            records = itertools.chain(self.shipbob_orders, shipments, self.shipbob_returns)
         elif platform == "odoo":
             records = itertools.chain.from_iterable(self.odoo.values())
         else:
@@ -129,13 +152,20 @@ class World:
     def touch(self, platform: str, external_id: str | int, changes: dict[str, Any], at: datetime) -> dict[str, Any]:
         """Change a record in place and stamp its update time `at`, as the platform would.
 
-        Servers read the world live, so the next request sees the new version. Odoo models
-        without a write_date in the contract (stock.move, account.move.line) only change.
+        Servers read the world live, so the next request sees the new version. A ShipBob order
+        has no update time of its own: its shipments' `last_update_at` move; a return records the
+        change in its `status_history`. Odoo records the generator gives no write_date
+        (stock.move, account.move.line) only change.
         """
         record = self.record(platform, external_id)
         record.update(changes)
         if platform == "shopify":
             record["updated_at"] = shopify_time(at)
+        elif platform == "shipbob" and isinstance(record.get("shipments"), list):
+            for shipment in record["shipments"]:
+                shipment["last_update_at"] = iso_z(at)
+        elif platform == "shipbob" and "status_history" in record:
+            record["status_history"].append({"status": record["status"], "timestamp": iso_z(at)})
         elif platform == "shipbob":
             record["last_update_at"] = iso_z(at)
         elif "write_date" in record:
@@ -143,23 +173,27 @@ class World:
         return record
 
 
-def generate_world(seed: int, scale: float = 1.0) -> World:
-    """The world for (seed, scale); sizes grow about linearly with `scale`."""
+def generate_world(seed: int, scale: float = 1.0, studio: bool = True) -> World:
+    """The world for (seed, scale); sizes grow about linearly with `scale`.
+
+    `studio=False` gives a standard Odoo install: no custom fields anywhere.
+    """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     rng = random.Random(seed)
     odoo_ids = itertools.count(1)
-    master = generate_master_data(rng, scale, odoo_ids)
+    master = generate_master_data(rng, scale, odoo_ids, studio)
     reserved = reserve_lots(rng, master, defects_per_kind(scale))
     sales = generate_sales(rng, scale, master, odoo_ids)
     odoo = {**master.odoo, "account.move": sales.invoices, "account.move.line": sales.invoice_lines}
-    plan = plant_defects(rng, scale, odoo, sales, reserved)
+    plan = plant_defects(rng, scale, odoo, sales, reserved, odoo_ids)
     stock = generate_stock(rng, master, sales, odoo, plan, odoo_ids)
+    _archive(odoo, sales.ground_truth)
     truth: dict[str, dict[str, Any]] = {
         **sales.ground_truth,
         "returns": stock.returns_truth,
         "mass_balance": stock.mass_balance,
-        "genealogy": plant_unrecorded_lots(seed, odoo),
+        "genealogy": plant_vague_moves(seed, odoo, master.makers, odoo_ids),
     }
     return World(
         seed,
@@ -171,30 +205,77 @@ def generate_world(seed: int, scale: float = 1.0) -> World:
         plan,
         stock.inventory,
         stock.returns,
+        studio,
     )
 
 
-def expected_trace(world: World) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """Ground truth minus deliveries of shipments the defect plan quarantines: what the store must answer."""
-    quarantined_orders = {
+def _archive(odoo: dict[str, list[dict[str, Any]]], truth: dict[str, dict[str, list[dict]]]) -> None:
+    """Archive one shipped device and one hospital that received goods, as a business does later.
+
+    Archived records still matter to history: their shipments must trace, their contacts show in
+    recalls. Odoo hides them from searches unless the client asks with `active_test: False`.
+    """
+    archived_at = odoo_datetime(SNAPSHOT)
+    shipped = sorted({key.split("|", 1)[0] for key in truth["lots"]})
+    device = next(p for p in odoo["product.product"] if p["barcode"] == shipped[-1])
+    receivers = {d["customer"] for deliveries in truth["lots"].values() for d in deliveries}
+    hospital = next(p for p in odoo["res.partner"] if p["is_company"] and p["customer_rank"] and p["name"] in receivers)
+    for record in (device, hospital):
+        record.update(active=False, write_date=archived_at)
+
+
+NEEDS_MASTER = frozenset({"missing_lot"})
+"""Shipment defects only the device master reveals (is the device lot-tracked?): a shipment that
+loads before its device is no quarantine but a finding (`lot_missing`) once the device arrives."""
+
+
+def quarantined_shipments(world: World, master_first: bool = True) -> set[str]:
+    """Shipment ids the defect plan quarantines; with the ERP synced after the warehouse, fewer."""
+    return {
         entry["external_id"]
         for entry in world.defect_plan
-        if entry["platform"] == "shipbob" and entry["expect"] == "quarantine"
+        if entry["platform"] == "shipbob"
+        and entry["expect"] == "quarantine"
+        and (master_first or entry["defect"] not in NEEDS_MASTER)
     }
-    dropped = {
-        str(shipment["id"])
-        for order in world.shipbob_orders
-        if str(order["id"]) in quarantined_orders
-        for shipment in order["shipments"]
-    }
+
+
+def expected_trace(world: World, master_first: bool = True) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """Ground truth minus deliveries of shipments the defect plan quarantines: what the store must answer.
+
+    `master_first`: the ERP's device master synced before the warehouse (see `NEEDS_MASTER`).
+    """
+    dropped = quarantined_shipments(world, master_first)
+    lost = _lots_the_payload_lost(world, quarantined_shipments(world) - dropped)
     expected: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for kind in ("lots", "serials"):
         expected[kind] = {}
         for key, deliveries in world.ground_truth[kind].items():
-            kept = [d for d in deliveries if d["shipment_id"] not in dropped]
+            kept = [
+                d
+                for d in deliveries
+                if d["shipment_id"] not in dropped and (d["shipment_id"], key.split("|", 1)[1]) not in lost
+            ]
             if kept:
                 expected[kind][key] = kept
     return expected
+
+
+def _lots_the_payload_lost(world: World, loaded: set[str]) -> set[tuple[str, str]]:
+    """(shipment id, lot) of deliveries of loaded defective shipments whose payload no longer names the lot."""
+    lost: set[tuple[str, str]] = set()
+    for order in world.shipbob_orders:
+        for shipment in order["shipments"]:
+            if str(shipment["id"]) not in loaded:
+                continue
+            named = {i["lot"] for p in shipment["products"] for i in p["inventory_items"]}
+            lost.update(
+                (str(shipment["id"]), d_lot)
+                for key, deliveries in world.ground_truth["lots"].items()
+                for d in deliveries
+                if d["shipment_id"] == str(shipment["id"]) and (d_lot := key.split("|", 1)[1]) not in named
+            )
+    return lost
 
 
 def expected_mass_balance(world: World) -> dict[str, dict[str, int]]:
@@ -212,9 +293,9 @@ def expected_mass_balance(world: World) -> dict[str, dict[str, int]]:
     return expected
 
 
-def expected_genealogy(world: World) -> dict[str, dict[str, Any]]:
+def expected_genealogy(world: World, master_first: bool = True) -> dict[str, dict[str, Any]]:
     """Genealogy as the store must answer it: inputs per finished lot, finished lots and customers per component lot.
 
     See simulators/genealogy.py `expected`; deliveries are `expected_trace`'s.
     """
-    return genealogy_expected(world, expected_trace(world)["lots"])
+    return genealogy_expected(world, expected_trace(world, master_first)["lots"])

@@ -13,6 +13,7 @@ import pytest
 from connectors.config import ENTITIES_BY_KIND, SourceConfig
 from simulators import odoo
 from simulators.server import Faults, start
+from tracehub.demo import COMPANY_TIMEZONE, ERP_STUDIO_FIELDS, WAREHOUSE_FIELDS
 
 SOURCES = {"erp": "odoo", "shop": "shopify", "warehouse": "shipbob"}
 """Source name -> platform kind, in sync order (ERP master data first)."""
@@ -27,7 +28,8 @@ class Platforms:
     configs: dict[str, SourceConfig]
 
 
-def source_config(name: str, base_url: str, **overrides: Any) -> SourceConfig:
+def source_config(name: str, base_url: str, studio: bool = True, **overrides: Any) -> SourceConfig:
+    """A test source for a simulator; `studio` maps the demo customer's custom fields (Odoo and ShipBob)."""
     kind = SOURCES[name]
     data: dict[str, Any] = {
         "name": name,
@@ -40,7 +42,11 @@ def source_config(name: str, base_url: str, **overrides: Any) -> SourceConfig:
         "lookback_minutes": 10,
     }
     if kind == "odoo":
-        data.update(database=odoo.DATABASE, login=odoo.LOGIN)
+        data.update(database=odoo.DATABASE, login=odoo.LOGIN, timezone=COMPANY_TIMEZONE)
+        if studio:
+            data["field_map"] = ERP_STUDIO_FIELDS
+    if kind == "shipbob":
+        data["field_map"] = WAREHOUSE_FIELDS
     data.update(overrides)
     return SourceConfig.model_validate(data)
 
@@ -60,7 +66,7 @@ def running_platforms(
             tokens[name] = f"tok-{secrets.token_hex(12)}"
             monkeypatch.setenv(token_env(name), tokens[name])
             servers[name] = stack.enter_context(start(kind, world, token=tokens[name], faults=faults or Faults()))
-            configs[name] = source_config(name, servers[name].base_url, **overrides)
+            configs[name] = source_config(name, servers[name].base_url, world.studio, **overrides)
         yield Platforms(servers, tokens, configs)
 
 
@@ -76,3 +82,17 @@ def sync_all(platforms: Platforms, store: Any, full: bool = False) -> list[dict[
         for entity in config.entities:
             results.append(sync(config, entity, store, connector, full=full).as_dict())
     return results
+
+
+SNAPSHOTS = frozenset({"inventory"})
+"""Entities the vendor lists with no update time: each pull is stamped with the time it was made."""
+
+
+def comparable(dump: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """A store dump without the pull times of snapshots, which differ between two stores loaded apart."""
+
+    def clean(table: str, row: dict[str, Any]) -> dict[str, Any]:
+        snapshot = table == "inventory_level" or row.get("entity") in SNAPSHOTS
+        return {**row, "source_updated_at": None} if snapshot and "source_updated_at" in row else row
+
+    return {table: [clean(table, row) for row in rows] for table, rows in dump.items()}

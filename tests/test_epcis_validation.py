@@ -12,7 +12,9 @@ from trace_store.epcis import SchemaMissingError, SchemaValidator, epcis_check
 from trace_store.epcis.schema_check import load_schema, schema_path
 from trace_store.epcis.vocabulary import BIZ_STEP, BIZ_TRANSACTION_TYPE, DISPOSITION, SOURCE_DESTINATION_TYPE
 
-EXAMPLES = sorted((schema_path().parent / "examples").glob("*.jsonld"))
+STANDARD = Path(__file__).resolve().parents[1] / "trace_store" / "epcis" / "standard"
+"""GS1's schema and example documents, copied verbatim into the repository (see SOURCE.txt there)."""
+EXAMPLES = sorted((STANDARD / "examples").glob("*.jsonld"))
 VOCABULARY_REJECTS = {
     "Example-TransactionEvents-2020_07_03y.jsonld": [
         "event 0: bizStep 'http://epcis.example.org/hc/bizstep/summarising_discharge' is not a CBV 2.0 bizStep",
@@ -60,8 +62,15 @@ def _events(document):
     return document["epcisBody"]["eventList"]
 
 
-def test_the_shared_standards_folder_has_the_examples():
-    assert len(EXAMPLES) == 7, schema_path().parent
+def test_the_repository_carries_the_schema_and_the_examples():
+    assert len(EXAMPLES) == 7, STANDARD
+    assert (STANDARD / "SOURCE.txt").is_file()
+
+
+def test_the_default_schema_is_the_copy_in_the_repository(monkeypatch):
+    monkeypatch.delenv("TRACEHUB_EPCIS_SCHEMA", raising=False)
+    assert schema_path().resolve() == (STANDARD / "EPCIS-JSON-Schema.json").resolve()
+    assert schema_path().is_file()
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)

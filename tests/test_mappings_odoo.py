@@ -1,4 +1,9 @@
-"""Odoo records (relations expanded by the connector) -> Device, Party, Lot, BatchRecord, Invoice."""
+"""Odoo 17 records (relations expanded by the connector) -> Device, Party, Lot, BatchRecord, Invoice.
+
+Standard fields by default; the customer's Studio fields (`x_studio_*`) only through the source's
+field map (the demo customer's, tracehub.demo.ERP_STUDIO_FIELDS). Dates stored as UTC datetimes
+are read in the source's time zone.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +14,35 @@ from typing import Any
 import pytest
 
 from data_dictionary.models import BatchInput, BatchRecord, Device, Invoice, InvoiceLine, Lot, Party
-from mappings import get_mapping
+from mappings import MappingOptions, get_mapping
+from simulators.contracts import odoo_unknown_fields
+from simulators.master_data import STUDIO_FIELDS
+from tracehub.demo import ERP_STUDIO_FIELDS
 
 SOURCE = "erp"
 WRITTEN = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)
 SET_GTIN = "06951234500016"
 TUBE_GTIN = "06951234500047"
 NEEDLE_GTIN = "06951234500054"
+SHANGHAI = "Asia/Shanghai"
+MODELS = {
+    "device": "product.product",
+    "party": "res.partner",
+    "lot": "stock.lot",
+    "batch_record": "mrp.production",
+    "invoice": "account.move",
+}
 
 
-def map_odoo(entity: str, payload: dict[str, Any]):
-    return get_mapping("odoo", entity).map(payload, SOURCE)
+def map_odoo(entity: str, payload: dict[str, Any], studio: bool = True, timezone: str = SHANGHAI):
+    """Map as the demo customer's source does (`studio`), or as a standard install's source."""
+    fields = ERP_STUDIO_FIELDS.get(entity) if studio else None
+    return get_mapping("odoo", entity, MappingOptions.of(timezone, fields)).map(payload, SOURCE)
+
+
+def standard(payload: dict[str, Any]) -> dict[str, Any]:
+    """The record as a database without the customer's Studio fields holds it."""
+    return {k: v for k, v in payload.items() if not k.startswith("x_")}
 
 
 def product() -> dict[str, Any]:
@@ -34,6 +57,7 @@ def product() -> dict[str, Any]:
         "x_studio_risk_class": "III",
         "tracking": "lot",
         "uom_id": [1, "Units"],
+        "active": True,
         "write_date": "2026-03-02 10:15:00",
     }
 
@@ -43,9 +67,13 @@ def partner() -> dict[str, Any]:
         "id": 7,
         "name": "Zhejiang Provincial People's Hospital",
         "ref": "C-0007",
+        "is_company": True,
+        "customer_rank": 3,
+        "supplier_rank": 0,
         "x_studio_role": "hospital",
         "state_id": [13, "Zhejiang (CN)"],
         "x_studio_licence_no": False,
+        "active": True,
         "write_date": "2026-03-02 10:15:00",
     }
 
@@ -60,7 +88,7 @@ def stock_lot() -> dict[str, Any]:
             "default_code": "TH-IS-200",
             "name": "Infusion set IS-200",
         },
-        "expiration_date": "2028-02-29 00:00:00",
+        "expiration_date": "2028-02-28 16:00:00",
         "x_studio_production_date": "2026-03-01",
         "x_studio_qc_status": "released",
         "x_studio_manufacturer": [19, "Tracehub Medical (Suzhou) Co., Ltd."],
@@ -76,7 +104,7 @@ def production() -> dict[str, Any]:
         "lot_producing_id": {"id": 501, "name": "L2603-A/07"},
         "product_qty": 1000.0,
         "qty_produced": 1000.0,
-        "date_finished": "2026-03-01 09:30:00",
+        "date_finished": "2026-02-28 17:30:00",
         "state": "done",
         "x_studio_qc_decision": "released",
         "x_studio_inspector": "Wang Fang",
@@ -85,19 +113,28 @@ def production() -> dict[str, Any]:
                 "id": 9001,
                 "product_id": {"id": 44, "barcode": TUBE_GTIN, "default_code": "RM-TUBE"},
                 "quantity": 1000.0,
-                "lot_ids": [{"id": 601, "name": "T-2602/11"}],
+                "move_line_ids": [{"id": 71, "lot_id": {"id": 601, "name": "T-2602/11"}, "quantity": 1000.0}],
             },
             {
                 "id": 9002,
                 "product_id": {"id": 45, "barcode": NEEDLE_GTIN, "default_code": "RM-NEEDLE"},
                 "quantity": 1000.0,
-                "lot_ids": [{"id": 602, "name": "N-2601-A"}, {"id": 603, "name": "N-2601-B"}],
+                "move_line_ids": [
+                    {"id": 72, "lot_id": {"id": 602, "name": "N-2601-A"}, "quantity": 700.0, "lot_name": False},
+                    {"id": 73, "lot_id": {"id": 603, "name": "N-2601-B"}, "quantity": 300.0, "lot_name": False},
+                ],
             },
             {
                 "id": 9003,
                 "product_id": {"id": 46, "barcode": False, "default_code": "RM-GLUE"},
                 "quantity": 2.5,
-                "lot_ids": [],
+                "move_line_ids": [],
+            },
+            {
+                "id": 9004,
+                "product_id": {"id": 47, "barcode": TUBE_GTIN, "default_code": "RM-TUBE"},
+                "quantity": 4.0,
+                "move_line_ids": [{"id": 74, "lot_id": False, "quantity": 4.0, "lot_name": False}],
             },
         ],
         "write_date": "2026-03-02 10:15:00",
@@ -122,6 +159,7 @@ def invoice() -> dict[str, Any]:
                 "id": 880,
                 "product_id": {"id": 41, "barcode": SET_GTIN, "default_code": "TH-IS-200"},
                 "name": "[TH-IS-200] Infusion set IS-200",
+                "display_type": "product",
                 "quantity": 10.0,
                 "price_unit": 100.0,
                 "price_subtotal": 1000.0,
@@ -130,13 +168,29 @@ def invoice() -> dict[str, Any]:
                 "id": 881,
                 "product_id": False,
                 "name": "Freight",
+                "display_type": "product",
                 "quantity": 1.0,
                 "price_unit": 0.1,
                 "price_subtotal": 0.1,
             },
+            {"id": 882, "product_id": False, "name": "Delivered in two parcels", "display_type": "line_note"},
         ],
         "write_date": "2026-03-05 02:00:00",
     }
+
+
+def test_the_fixtures_hold_standard_fields_and_the_declared_studio_fields_only() -> None:
+    for entity, payload in (
+        ("device", product()),
+        ("party", partner()),
+        ("lot", stock_lot()),
+        ("batch_record", production()),
+        ("invoice", invoice()),
+    ):
+        model = MODELS[entity]
+        top = {k: v for k, v in payload.items()}
+        assert odoo_unknown_fields(model, top, STUDIO_FIELDS.get(model, ())) == [], entity
+        assert odoo_unknown_fields(model, standard(top)) == [], entity
 
 
 def test_product_maps_to_device() -> None:
@@ -155,6 +209,19 @@ def test_product_maps_to_device() -> None:
             unit="Units",
         )
     ]
+
+
+def test_a_standard_product_maps_with_standard_fields_only() -> None:
+    [device] = map_odoo("device", standard(product()), studio=False).records
+    assert (device.gtin, device.sku, device.tracking, device.name_zh, device.registration_no) == (
+        SET_GTIN,
+        "TH-IS-200",
+        "lot",
+        None,
+        None,
+    )
+    # the Studio values are not read unless the source maps them, even when the database has them
+    assert map_odoo("device", product(), studio=False).records == [device]
 
 
 def test_odoo_false_means_empty_and_gtin_is_padded() -> None:
@@ -181,6 +248,22 @@ def test_party_roles_are_normalised(raw: str, role: str) -> None:
     assert map_odoo("party", partner() | {"x_studio_role": raw}).records[0].role == role
 
 
+@pytest.mark.parametrize(
+    ("customer_rank", "supplier_rank", "role"),
+    [(3, 0, "customer"), (0, 2, "supplier"), (1, 1, "supplier"), (0, 0, "other")],
+)
+def test_a_standard_partners_role_comes_from_its_ranks(customer_rank: int, supplier_rank: int, role: str) -> None:
+    payload = standard(partner()) | {"customer_rank": customer_rank, "supplier_rank": supplier_rank}
+    assert map_odoo("party", payload, studio=False).records[0].role == role
+
+
+def test_a_rank_that_is_no_number_is_a_mapping_failure() -> None:
+    result = map_odoo("party", standard(partner()) | {"customer_rank": "many"}, studio=False)
+    assert [(f.rule, f.field, f.value) for f in result.failures] == [
+        ("mapping", "supplier_rank, customer_rank", "[0, 'many']")
+    ]
+
+
 def test_stock_lot_maps_to_lot() -> None:
     assert map_odoo("lot", stock_lot()).records == [
         Lot(
@@ -196,7 +279,21 @@ def test_stock_lot_maps_to_lot() -> None:
     ]
 
 
-def test_production_order_maps_to_batch_record_with_one_input_per_move_and_lot() -> None:
+def test_lot_expiry_is_read_in_the_sources_time_zone() -> None:
+    """`expiration_date` is a UTC datetime: 2028-02-28 16:00 UTC is 2028-02-29 in Asia/Shanghai."""
+    assert map_odoo("lot", stock_lot()).records[0].expiry_date == date(2028, 2, 29)
+    assert map_odoo("lot", stock_lot(), timezone="UTC").records[0].expiry_date == date(2028, 2, 28)
+    [lot] = map_odoo("lot", standard(stock_lot()), studio=False).records
+    assert (lot.expiry_date, lot.production_date, lot.qc_status, lot.manufacturer) == (
+        date(2028, 2, 29),
+        None,
+        None,
+        None,
+    )
+
+
+def test_production_order_maps_to_batch_record_with_one_input_per_move_line() -> None:
+    """Per-lot quantities come from stock.move.line (700 + 300), never an even split."""
     assert map_odoo("batch_record", production()).records == [
         BatchRecord(
             source=SOURCE,
@@ -211,12 +308,16 @@ def test_production_order_maps_to_batch_record_with_one_input_per_move_and_lot()
             record_date=date(2026, 3, 1),
             inputs=(
                 BatchInput(gtin=TUBE_GTIN, lot="T-2602/11", qty=Decimal(1000)),
-                BatchInput(gtin=NEEDLE_GTIN, lot="N-2601-A", qty=Decimal(500)),
-                BatchInput(gtin=NEEDLE_GTIN, lot="N-2601-B", qty=Decimal(500)),
+                BatchInput(gtin=NEEDLE_GTIN, lot="N-2601-A", qty=Decimal(700)),
+                BatchInput(gtin=NEEDLE_GTIN, lot="N-2601-B", qty=Decimal(300)),
                 BatchInput(gtin=None, lot=None, qty=Decimal("2.5")),
+                BatchInput(gtin=TUBE_GTIN, lot=None, qty=Decimal(4)),
             ),
         )
     ]
+    [standard_record] = map_odoo("batch_record", standard(production()), studio=False).records
+    assert (standard_record.qc_decision, standard_record.inspector) == (None, None)
+    assert standard_record.inputs == map_odoo("batch_record", production()).records[0].inputs
 
 
 def test_account_move_maps_to_invoice() -> None:
@@ -253,7 +354,7 @@ def test_invoice_without_origin_has_no_order_number() -> None:
         ("device", product() | {"barcode": False}, "barcode", None),
         ("device", product() | {"tracking": "batch"}, "tracking", "batch"),
         ("device", product() | {"write_date": "02/03/2026"}, "write_date", "02/03/2026"),
-        ("device", product() | {"uom_id": "Units"}, "uom_id", "Units"),
+        ("device", product() | {"uom_id": 5}, "uom_id", 5),
         ("party", partner() | {"x_studio_role": "patient"}, "x_studio_role", "patient"),
         ("party", partner() | {"name": False}, "name", None),
         ("lot", stock_lot() | {"product_id": False}, "product_id.barcode", None),
@@ -268,9 +369,15 @@ def test_invoice_without_origin_has_no_order_number() -> None:
         ("batch_record", production() | {"qty_produced": "many"}, "qty_produced", "many"),
         (
             "batch_record",
-            production() | {"move_raw_ids": [{"quantity": 1.0, "lot_ids": 5}]},
-            "move_raw_ids[0].lot_ids",
+            production() | {"move_raw_ids": [{"quantity": 1.0, "move_line_ids": 5}]},
+            "move_raw_ids[0].move_line_ids",
             5,
+        ),
+        (
+            "batch_record",
+            production() | {"move_raw_ids": [{"quantity": 1.0, "move_line_ids": [{"lot_id": False, "quantity": "x"}]}]},
+            "move_raw_ids[0].move_line_ids[0].quantity",
+            "x",
         ),
         (
             "batch_record",
@@ -287,6 +394,7 @@ def test_invoice_without_origin_has_no_order_number() -> None:
             "invoice_line_ids[0].price_unit",
             True,
         ),
+        ("invoice", {k: v for k, v in invoice().items() if k != "invoice_line_ids"}, "invoice_line_ids", None),
     ],
 )
 def test_malformed_record_is_a_mapping_failure_naming_the_raw_field(

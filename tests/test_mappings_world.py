@@ -1,15 +1,18 @@
-"""Every record of a generated world maps; only the planted malformed dates fail mapping."""
+"""Every record of a generated world maps, studio or standard; only the planted malformed dates fail mapping."""
 
 from __future__ import annotations
 
 import copy
 import operator
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from mappings import get_mapping
+from connectors.shipbob import return_records, shipment_records
+from mappings import MappingOptions, get_mapping
+from tracehub.demo import ERP_STUDIO_FIELDS, WAREHOUSE_FIELDS
 
 world_module = pytest.importorskip("simulators.world")
 odoo_connector = pytest.importorskip("connectors.odoo")
@@ -17,9 +20,15 @@ odoo_connector = pytest.importorskip("connectors.odoo")
 _OPS = {"=": operator.eq, "!=": operator.ne}
 
 
-@pytest.fixture(scope="module")
-def world() -> Any:
-    return world_module.generate_world(seed=7, scale=1)
+@pytest.fixture(scope="module", params=[True, False], ids=["studio", "standard"])
+def world(request: pytest.FixtureRequest) -> Any:
+    return world_module.generate_world(seed=7, scale=1, studio=request.param)
+
+
+def _options(world: Any, kind: str, entity: str) -> MappingOptions:
+    """How the demo configures its sources: the Studio field map only where the ERP has those fields."""
+    fields = {"odoo": ERP_STUDIO_FIELDS if world.studio else {}, "shipbob": WAREHOUSE_FIELDS}.get(kind, {})
+    return MappingOptions.of("Asia/Shanghai" if kind == "odoo" else "UTC", fields.get(entity))
 
 
 def _expand(rows: list[dict[str, Any]], relations: Any, odoo: dict[str, list[dict[str, Any]]]) -> None:
@@ -43,8 +52,9 @@ def _expand(rows: list[dict[str, Any]], relations: Any, odoo: dict[str, list[dic
 
 def _odoo_payloads(world: Any) -> Iterator[tuple[str, dict[str, Any]]]:
     for entity, spec in odoo_connector.ENTITIES.items():
+        custom = list(ERP_STUDIO_FIELDS.get(entity, {}).values()) if world.studio else []
         rows = [
-            {name: record[name] for name in spec.fields if name in record}
+            {name: record[name] for name in (*spec.fields, *custom) if name in record}
             for record in copy.deepcopy(world.odoo[spec.model])
             if all(_OPS[op](record.get(name), value) for name, op, value in spec.domain)
         ]
@@ -53,17 +63,23 @@ def _odoo_payloads(world: Any) -> Iterator[tuple[str, dict[str, Any]]]:
             yield entity, row
 
 
-def _payloads(world: Any) -> Iterator[tuple[str, str, dict[str, Any]]]:
+PULLED = datetime(2026, 7, 1, tzinfo=UTC)
+
+
+def _payloads(world: Any) -> Iterator[tuple[str, str, dict[str, Any], datetime]]:
+    """Every raw record as the connectors land it, with the time they place it at."""
     for order in world.shopify_orders:
-        yield "shopify", "order", order
+        yield "shopify", "order", order, PULLED
     for order in world.shipbob_orders:
-        yield "shipbob", "shipment", order
+        for raw in shipment_records(order):
+            yield "shipbob", "shipment", raw.payload, raw.updated_at
     for returned in world.shipbob_returns:
-        yield "shipbob", "return", returned
+        for raw in return_records(returned):
+            yield "shipbob", "return", raw.payload, raw.updated_at
     for item in world.shipbob_inventory:
-        yield "shipbob", "inventory", item
+        yield "shipbob", "inventory", item, PULLED
     for entity, row in _odoo_payloads(world):
-        yield "odoo", entity, row
+        yield "odoo", entity, row, PULLED
 
 
 def test_whole_world_maps_with_only_the_planted_mapping_failures(world: Any) -> None:
@@ -73,8 +89,8 @@ def test_whole_world_maps_with_only_the_planted_mapping_failures(world: Any) -> 
     failed: set[tuple[str, str]] = set()
     unexpected: list[Any] = []
     counts: dict[str, int] = {}
-    for kind, entity, payload in _payloads(world):
-        result = get_mapping(kind, entity).map(payload, f"{kind}-test")
+    for kind, entity, payload, updated_at in _payloads(world):
+        result = get_mapping(kind, entity, _options(world, kind, entity)).map(payload, f"{kind}-test", updated_at)
         counts[entity] = counts.get(entity, 0) + len(result.records)
         key = (kind, str(payload.get("id", payload.get("inventory_id"))))
         if result.failures:

@@ -24,7 +24,7 @@ def _export(store, entity: str, key: str, value: str) -> dict:
 def test_changed_records_load_once_and_newer_wins(store, monkeypatch):
     world = generate_world(31, 0.3)
     order = next(o for o in world.shopify_orders if o["currency"] == "CNY" and o["created_at"] != "not-a-date")
-    lot = next(r for r in world.odoo["stock.lot"] if r["x_studio_qc_status"] == "released")
+    lot = next(r for r in world.odoo["stock.lot"] if r["x_studio_qc_status"] == "released")  # a Studio field
     with running_platforms(world, monkeypatch) as platforms:
         sync_all(platforms, store)
         cursor_before = store.cursor("shop", "order")
@@ -51,16 +51,44 @@ def test_changed_records_load_once_and_newer_wins(store, monkeypatch):
 def test_wrong_shape_payload_is_quarantined_naming_the_field(store, monkeypatch):
     world = generate_world(32, 0.3)
     defective = {d["external_id"] for d in world.defect_plan}
-    victim = next(o for o in world.shipbob_orders if str(o["id"]) not in defective)
-    shipment_ids = {str(s["id"]) for s in victim["shipments"]}
+    victim = next(s for o in world.shipbob_orders for s in o["shipments"] if str(s["id"]) not in defective)
     with running_platforms(world, monkeypatch) as platforms:
         sync_all(platforms, store)
-        world.touch("shipbob", victim["id"], {"shipments": "not a list"}, datetime.now(UTC) - timedelta(minutes=1))
+        world.touch("shipbob", victim["id"], {"products": "not a list"}, datetime.now(UTC) - timedelta(minutes=1))
         result = _sync(platforms, store, "warehouse", "shipment")
 
     assert (result["loaded"], result["quarantined"]) == (0, 1), result
     row = next(r for r in queries.quarantine_rows(store) if r["external_id"] == str(victim["id"]))
-    assert row["payload"]["shipments"] == "not a list", "the raw payload is kept"
-    assert [(f["rule"], f["field"]) for f in row["failures"]] == [("mapping", "shipments")]
+    assert row["payload"]["shipments"][0]["products"] == "not a list", "the raw payload is kept"
+    assert [(f["rule"], f["field"]) for f in row["failures"]] == [("mapping", "shipments[0].products")]
     shipments = {r["shipment_id"] for r in queries.export(store, "shipment")}
-    assert shipment_ids <= shipments, "the older good version stays loaded"
+    assert str(victim["id"]) in shipments, "the older good version stays loaded"
+
+
+def test_a_shipbob_order_not_in_the_vendors_shape_is_quarantined_whole() -> None:
+    from connectors.shipbob import shipment_records
+
+    order = generate_world(32, 0.3).shipbob_orders[0] | {"shipments": "not a list"}
+    (raw,) = shipment_records(order)
+    assert raw.external_id == f"order-{order['id']}" and raw.payload is order
+    from mappings import get_mapping
+
+    failures = get_mapping("shipbob", "shipment").map(raw.payload, "warehouse", raw.updated_at).failures
+    assert [(f.rule, f.field) for f in failures] == [("mapping", "shipments")]
+
+
+def test_lists_without_update_filters_load_a_change_once(store, monkeypatch):
+    """ShipBob returns and lot inventory are pulled whole every sync: only what changed loads."""
+    world = generate_world(33, 0.3)
+    with running_platforms(world, monkeypatch) as platforms:
+        sync_all(platforms, store)
+        again = [_sync(platforms, store, "warehouse", entity) for entity in ("return", "inventory")]
+        returned = world.shipbob_returns[0]
+        world.touch("shipbob", returned["id"], {"status": "Completed"}, datetime.now(UTC) - timedelta(minutes=1))
+        world.shipbob_inventory[0]["lots"][0]["locations"][0]["on_hand_quantity"] += 1
+        world.shipbob_inventory[0]["lots"][0]["on_hand_quantity"] += 1
+        changed = [_sync(platforms, store, "warehouse", entity) for entity in ("return", "inventory")]
+    for run, total in zip(again, (len(world.shipbob_returns), len(world.shipbob_inventory)), strict=True):
+        assert (run["pulled"], run["unchanged"], run["loaded"]) == (total, total, 0), run
+    for run in changed:
+        assert (run["loaded"], run["quarantined"], run["pulled"] - run["unchanged"]) == (1, 0, 1), run

@@ -15,6 +15,7 @@ import requests
 from simulators import odoo
 from simulators.formats import parse_moment
 from simulators.server import Faults, SimServer, start
+from simulators.shipbob import order_updated
 from simulators.world import World, generate_world
 
 SHOPIFY_ORDERS = "/admin/api/2025-10/orders.json"
@@ -139,32 +140,44 @@ def shipbob_get(server: SimServer, path: str, token: str = "bob-secret", **param
     return requests.get(server.base_url + path, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=5)
 
 
-def test_shipbob_pages_by_number_with_headers(shipbob: SimServer, world: World) -> None:
-    reply = shipbob_get(shipbob, SHIPBOB_ORDERS, Page=1, Limit=40, SortOrder="Oldest")
-    assert reply.headers["total-count"] == str(len(world.shipbob_orders))
-    assert reply.headers["total-pages"] == str(-(-len(world.shipbob_orders) // 40))
-    orders = []
+def test_shipbob_pages_orders_by_number_without_paging_headers(shipbob: SimServer, world: World) -> None:
+    """The contract declares no response headers for GET /order: a client stops at a short page."""
+    orders, page = [], 1
     while True:
-        assert reply.status_code == 200
+        reply = shipbob_get(shipbob, SHIPBOB_ORDERS, Page=page, Limit=40, SortOrder="Oldest")
+        assert reply.status_code == 200 and "total-count" not in reply.headers
         orders += reply.json()
-        if "next-page" not in reply.headers:
+        if len(reply.json()) < 40:
             break
-        reply = requests.get(
-            shipbob.base_url + reply.headers["next-page"], headers={"Authorization": "Bearer bob-secret"}, timeout=5
-        )
+        page += 1
     assert sorted(o["id"] for o in orders) == sorted(o["id"] for o in world.shipbob_orders)
-    keys = [(parse_moment(o["last_update_at"]), o["id"]) for o in orders]
+    keys = [(order_updated(o), o["id"]) for o in orders]
     assert keys == sorted(keys)
+
+
+def test_shipbob_returns_and_lots_page_by_cursor_envelopes(shipbob: SimServer, world: World) -> None:
+    for path, params, total in (
+        ("/2026-01/return", {"Limit": 2, "SortOrder": "Asc"}, len(world.shipbob_returns)),
+        ("/2026-01/inventory-level/lots", {"PageSize": 5}, len(world.shipbob_inventory)),
+    ):
+        reply = shipbob_get(shipbob, path, **params)
+        items = []
+        while True:
+            body = reply.json()
+            assert set(body) == {"items", "first", "prev", "next", "last"}
+            items += body["items"]
+            if not body["next"]:
+                break
+            reply = requests.get(body["next"], headers={"Authorization": "Bearer bob-secret"}, timeout=5)
+        assert len(items) == total == len({json.dumps(i, sort_keys=True) for i in items}), path
+    first = shipbob_get(shipbob, "/2026-01/return", Limit=2)
+    assert first.headers["Total-Count"] == str(len(world.shipbob_returns))
 
 
 def test_shipbob_filters_and_refuses(shipbob: SimServer, world: World) -> None:
     low, high = "2026-02-01T00:00:00Z", "2026-02-28T00:00:00+08:00"
     got = shipbob_get(shipbob, SHIPBOB_ORDERS, LastUpdateStartDate=low, LastUpdateEndDate=high, Limit=250).json()
-    wanted = {
-        o["id"]
-        for o in world.shipbob_orders
-        if parse_moment(low) <= parse_moment(o["last_update_at"]) <= parse_moment(high)
-    }
+    wanted = {o["id"] for o in world.shipbob_orders if parse_moment(low) <= order_updated(o) <= parse_moment(high)}
     assert {o["id"] for o in got} == wanted and wanted
     assert shipbob_get(shipbob, SHIPBOB_ORDERS, Limit=251).status_code == 400
     denied = shipbob_get(shipbob, SHIPBOB_ORDERS, token="wrong")

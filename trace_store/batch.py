@@ -67,3 +67,6 @@ class LoadBatch:
     kind: str | None = None
     """Platform kind of the source (`shopify`, `odoo`, ...), kept on quarantine rows so a replay
     can pick the mapping again without the sources file."""
+    mapping_options: dict[str, Any] | None = None
+    """The source's time zone and field map the records were mapped with, kept on quarantine rows
+    for the same reason."""

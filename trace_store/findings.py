@@ -119,11 +119,17 @@ class RefreshSummary:
     """Rules not evaluated because a table they read does not exist yet."""
 
 
+SHIPPED = "shipped"
+"""Shipment status of goods that left the warehouse; pending shipments are no evidence yet."""
+
+
 def _shipped(*extra: Any) -> sa.Select[Any]:
-    """Shipment lines with their shipment header: the base of every shipping rule."""
+    """Lines of shipments that left, with their shipment header: the base of every shipping rule."""
     s, sl = shipment.c, shipment_line.c
-    return sa.select(s.source, s.shipment_id, s.order_number, s.ship_date, sl.gtin, sl.lot, *extra).select_from(
-        shipment_line.join(shipment, sa.and_(s.source == sl.source, s.shipment_id == sl.shipment_id))
+    return (
+        sa.select(s.source, s.shipment_id, s.order_number, s.ship_date, sl.gtin, sl.lot, *extra)
+        .select_from(shipment_line.join(shipment, sa.and_(s.source == sl.source, s.shipment_id == sl.shipment_id)))
+        .where(s.status == SHIPPED)
     )
 
 
@@ -238,7 +244,7 @@ def serial_shipped_twice(conn: Connection, _cfg: FindingConfig, _now: datetime) 
             .join(b, sa.and_(b.c.gtin == a.c.gtin, b.c.serial == a.c.serial))
             .join(sb, sa.and_(sb.c.source == b.c.source, sb.c.shipment_id == b.c.shipment_id))
         )
-        .where(a.c.serial.isnot(None), earlier)
+        .where(a.c.serial.isnot(None), earlier, sa_.c.status == SHIPPED, sb.c.status == SHIPPED)
         .distinct()
     )
     if _has(conn, *RETURN_TABLES):
@@ -294,12 +300,48 @@ def lot_unknown_to_erp(conn: Connection, cfg: FindingConfig, now: datetime) -> I
                 sa.and_(first_loaded.c.source == s.source, first_loaded.c.external_id == s.raw_external_id),
             )
         )
-        .where(sl.lot.isnot(None), ~known)
+        .where(sl.lot.isnot(None), ~known, s.status == SHIPPED)
         .group_by(sl.gtin, sl.lot)
         .having(sa.func.min(first_loaded.c.loaded_at) <= sa.literal(now - cfg.erp_grace, first_loaded.c.loaded_at.type))
     )
     for r in conn.execute(query):
         yield Case(f"{r.gtin}|{r.lot}", dict(r._mapping))
+
+
+def item_unresolved(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
+    """A shipped line names a SKU the device master does not resolve to one GTIN (unknown or ambiguous).
+
+    Until the master has it, the line cannot be traced by GTIN; it resolves by itself when the
+    device loads (trace_store/resolve.py), and so does this finding.
+    """
+    sl = shipment_line.c
+    query = (
+        _shipped(sl.sku, sa.func.sum(sl.qty).label("qty"), sa.func.count().label("lines"))
+        .where(sl.gtin.is_(None), sl.sku.isnot(None))
+        .group_by(shipment.c.source, shipment.c.shipment_id, shipment.c.order_number, shipment.c.ship_date)
+        .group_by(sl.gtin, sl.lot, sl.sku)
+    )
+    for r in conn.execute(query):
+        details = {**_shipment_details(r), "sku": r.sku, "lines": r.lines}
+        yield Case(f"{r.source}|{r.shipment_id}|{r.sku}|{r.lot or ''}", details)
+
+
+def lot_missing(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
+    """A shipped line of a lot-tracked device names no lot: a recall of that lot would miss it.
+
+    A sync quarantines such a line when the device master already knows the device; this finds
+    the lines that loaded before their device did and resolved later.
+    """
+    sl, d = shipment_line.c, device.c
+    query = (
+        _shipped(sl.sku, sa.func.sum(sl.qty).label("qty"))
+        .join(device, d.gtin == sl.gtin)
+        .where(sl.lot.is_(None), d.tracking == "lot")
+        .group_by(shipment.c.source, shipment.c.shipment_id, shipment.c.order_number, shipment.c.ship_date)
+        .group_by(sl.gtin, sl.lot, sl.sku)
+    )
+    for r in conn.execute(query):
+        yield Case(f"{r.source}|{r.shipment_id}|{r.gtin}", {**_shipment_details(r), "sku": r.sku})
 
 
 def invoice_qty_mismatch(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
@@ -370,6 +412,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("serial_shipped_twice", "critical", "a serial in two shipments with no return between", serial_shipped_twice),
     Rule("lot_unknown_to_erp", "warning", "shipped lot unknown to the ERP after the grace period", lot_unknown_to_erp),
+    Rule("item_unresolved", "warning", "shipped SKU the device master does not resolve to a GTIN", item_unresolved),
+    Rule("lot_missing", "critical", "shipped line of a lot-tracked device without a lot", lot_missing),
     Rule(
         "invoice_qty_mismatch", "warning", "invoiced quantity differs from shipped (order + item)", invoice_qty_mismatch
     ),

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from data_dictionary.models import ENTITY_MODELS, Record
-from trace_store import audit, inferred
+from trace_store import audit, inferred, resolve
 from trace_store.batch import LoadBatch
 from trace_store.errors import StaleRunError
 from trace_store.evidence import check as check_edges
@@ -281,6 +281,7 @@ def _upsert_records(conn: Connection, batch: LoadBatch) -> int:
                 check_edges(edges)
                 bulk_insert(conn, trace_edge, edges)
     inferred.refresh(conn, won_keys.get("batch_record", []), won_keys.get("lot", []))
+    resolve.refresh(conn, won_keys)
     return written
 
 
@@ -335,6 +336,7 @@ def _write_quarantine(conn: Connection, batch: LoadBatch, now: datetime) -> None
             "last_seen_at": now,
             "run_id": batch.run_id,
             "kind": batch.kind,
+            "mapping_options": batch.mapping_options,
         }
         for q in batch.quarantined
     }
@@ -343,7 +345,7 @@ def _write_quarantine(conn: Connection, batch: LoadBatch, now: datetime) -> None
         quarantine,
         [rows[k] for k in sorted(rows)],
         key=("source", "entity", "external_id", "content_hash"),
-        update=("mapped", "failures", "rules", "status", "last_seen_at", "run_id"),
+        update=("mapped", "failures", "rules", "status", "last_seen_at", "run_id", "mapping_options"),
     )
 
 

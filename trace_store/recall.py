@@ -38,6 +38,7 @@ from trace_store.schema import (
     recall,
     recall_item,
     scrap,
+    shipment,
     trace_edge,
 )
 from trace_store.store import Store
@@ -123,6 +124,8 @@ class Consignee:
     region: str | None
     email: str | None
     phone: str | None
+    person: str | None = None
+    """Who the goods were addressed to there (the latest shipment's recipient)."""
     deliveries: list[Delivery] = field(default_factory=list)
     returns: list[ReturnedUnits] = field(default_factory=list)
 
@@ -136,7 +139,7 @@ class Consignee:
 
     @property
     def contact(self) -> str:
-        return " / ".join(v for v in (self.email, self.phone) if v)
+        return " / ".join(v for v in (self.person, self.email, self.phone) if v)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,12 +369,14 @@ def _consignees(conn: Connection, edges: list[genealogy.TraceEdge]) -> list[Cons
     inbound = [e for e in edges if e.shape == "inbound" and e.from_party]
     names = sorted({e.to_party for e in outbound if e.to_party} | {e.from_party for e in inbound if e.from_party})
     parties = _parties(conn, names)
+    recipients = _recipients(conn, names)
     invoices = _invoices(conn, sorted({e.order_number for e in outbound if e.order_number}))
     result: dict[str, Consignee] = {}
     for name in names:
-        p = parties.get(name, {})
+        p, r = parties.get(name, {}), recipients.get(name, {})
         region = p.get("region") or next((e.to_region for e in outbound if e.to_party == name and e.to_region), None)
-        result[name] = Consignee(name, p.get("role"), region, p.get("email"), p.get("phone"))
+        email, phone = p.get("email") or r.get("email"), p.get("phone") or r.get("phone")
+        result[name] = Consignee(name, p.get("role"), region, email, phone, r.get("person"))
     groups: dict[tuple[Any, ...], list[genealogy.TraceEdge]] = defaultdict(list)
     for e in outbound:
         groups[(e.to_party, e.source, e.doc_id, e.gtin, e.lot)].append(e)
@@ -421,6 +426,27 @@ def _parties(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]:
         )
         for row in conn.execute(query):
             found.setdefault(row.name, dict(row._mapping))
+    return found
+
+
+def _recipients(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Per consignee, the person, email and phone its latest shipment was addressed to.
+
+    A drop-shipped clinic is no ERP partner: the warehouse's recipient is all a recall can reach.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    s = shipment.c
+    for part in chunks(names):
+        query = (
+            sa.select(s.ship_to_name, s.ship_to_contact, s.ship_to_email, s.ship_to_phone)
+            .where(in_list(conn, s.ship_to_name, part), s.ship_to_contact.is_not(None))
+            .order_by(s.ship_to_name, s.ship_date.desc(), s.shipment_id.desc())
+        )
+        for row in conn.execute(query):
+            found.setdefault(
+                row.ship_to_name,
+                {"person": row.ship_to_contact, "email": row.ship_to_email, "phone": row.ship_to_phone},
+            )
     return found
 
 

@@ -10,8 +10,9 @@ Discrepancy kinds of a row (several may hold at once):
 
 - `order_missing`: shipped or invoiced against an order number the store does not hold (the
   order is quarantined or not synced yet);
-- `short_shipped`: the order has shipments, but fewer units of this item went than were ordered
-  (an order with no shipment at all is awaiting shipment, which the on-time figure measures);
+- `short_shipped`: the order has shipments, but fewer units of this item went (or are in a
+  shipment still pending) than were ordered (an order with no shipment at all is awaiting
+  shipment, which the on-time figure measures);
 - `over_shipped`: more units went than ordered (anything shipped on a cancelled order);
 - `not_invoiced`: units shipped, and the order has no invoice at all yet;
 - `invoice_qty_mismatch`: the order has an invoice, and its quantity of this item differs from
@@ -54,6 +55,8 @@ DEFAULT_SLA_DAYS = 3.0
 QTY_EPS = Decimal("0.000001")
 MONEY_EPS = Decimal("0.01")
 CANCELLED = "cancelled"
+SHIPPED, PENDING = "shipped", "pending"
+"""Shipment statuses: only shipped goods count as shipped; pending ones are on their way out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,19 +163,23 @@ def lines_query() -> sa.Select[Any]:
         .group_by(so.c.order_number, item_o)
         .cte("ordered")
     )
-    shipped = (
-        sa.select(
-            s.c.order_number,
-            item_s.label("item"),
-            sa.func.min(sl.c.sku).label("sku"),
-            sa.func.sum(sl.c.qty).label("qty"),
+
+    def shipment_qty(status: str) -> sa.CTE:
+        return (
+            sa.select(
+                s.c.order_number,
+                item_s.label("item"),
+                sa.func.min(sl.c.sku).label("sku"),
+                sa.func.sum(sl.c.qty).label("qty"),
+            )
+            .select_from(sl.join(s, sa.and_(s.c.source == sl.c.source, s.c.shipment_id == sl.c.shipment_id)))
+            .outerjoin(skus_s, skus_s.c.sku == sl.c.sku)
+            .where(s.c.order_number.isnot(None), s.c.status == status)
+            .group_by(s.c.order_number, item_s)
+            .cte(status)
         )
-        .select_from(sl.join(s, sa.and_(s.c.source == sl.c.source, s.c.shipment_id == sl.c.shipment_id)))
-        .outerjoin(skus_s, skus_s.c.sku == sl.c.sku)
-        .where(s.c.order_number.isnot(None))
-        .group_by(s.c.order_number, item_s)
-        .cte("shipped")
-    )
+
+    shipped, pending = shipment_qty(SHIPPED), shipment_qty(PENDING)
     invoiced = (
         sa.select(
             inv.c.order_number,
@@ -197,11 +204,17 @@ def lines_query() -> sa.Select[Any]:
         .group_by(so.c.order_number)
         .subquery("orders")
     )
-    with_shipment = sa.select(s.c.order_number).where(s.c.order_number.isnot(None)).distinct().subquery("with_ship")
+    with_shipment = (
+        sa.select(s.c.order_number)
+        .where(s.c.order_number.isnot(None), s.c.status == SHIPPED)
+        .distinct()
+        .subquery("with_ship")
+    )
     with_invoice = sa.select(inv.c.order_number).where(inv.c.order_number.isnot(None)).distinct().subquery("with_inv")
 
     o = sa.func.coalesce(ordered.c.qty, 0)
     q_s = sa.func.coalesce(shipped.c.qty, 0)
+    q_p = sa.func.coalesce(pending.c.qty, 0)
     q_i = sa.func.coalesce(invoiced.c.qty, 0)
     known = orders.c.order_number.isnot(None)
     cancelled = sa.func.coalesce(orders.c.status, "") == CANCELLED
@@ -229,7 +242,7 @@ def lines_query() -> sa.Select[Any]:
             (q_s * net_unit).label("shipped_amount"),
             invoiced.c.amount.label("invoiced_amount"),
             flag(sa.and_(~known, sa.or_(q_s > 0, q_i > 0)), "order_missing"),
-            flag(sa.and_(known, ~cancelled, has_ship, q_s < o - QTY_EPS), "short_shipped"),
+            flag(sa.and_(known, ~cancelled, has_ship, q_s + q_p < o - QTY_EPS), "short_shipped"),
             flag(sa.and_(known, q_s > allowed + QTY_EPS), "over_shipped"),
             flag(sa.and_(q_s > QTY_EPS, ~has_inv), "not_invoiced"),
             flag(sa.and_(has_inv, sa.func.abs(q_i - q_s) > QTY_EPS), "invoice_qty_mismatch"),
@@ -241,6 +254,7 @@ def lines_query() -> sa.Select[Any]:
         .select_from(keys)
         .outerjoin(ordered, on(ordered.c.order_number == keys.c.order_number, ordered.c.item == keys.c.item))
         .outerjoin(shipped, on(shipped.c.order_number == keys.c.order_number, shipped.c.item == keys.c.item))
+        .outerjoin(pending, on(pending.c.order_number == keys.c.order_number, pending.c.item == keys.c.item))
         .outerjoin(invoiced, on(invoiced.c.order_number == keys.c.order_number, invoiced.c.item == keys.c.item))
         .outerjoin(orders, orders.c.order_number == keys.c.order_number)
         .outerjoin(with_shipment, with_shipment.c.order_number == keys.c.order_number)
@@ -289,7 +303,7 @@ def cycle_figures(conn: Connection, sla_days: float, as_of: datetime) -> CycleFi
     )
     first_ship = (
         sa.select(s.order_number, sa.func.min(s.ship_date).label("first_ship"))
-        .where(s.order_number.isnot(None))
+        .where(s.order_number.isnot(None), s.status == SHIPPED)
         .group_by(s.order_number)
         .subquery("first_ship")
     )

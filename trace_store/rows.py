@@ -37,7 +37,7 @@ ENTITY_TABLES: dict[str, EntityTables] = {
     "order": EntityTables(schema.sales_order, ("source", "order_number"), schema.order_line, "lines"),
     "shipment": EntityTables(schema.shipment, ("source", "shipment_id"), schema.shipment_line, "lines"),
     "invoice": EntityTables(schema.invoice, ("source", "invoice_number"), schema.invoice_line, "lines"),
-    "inventory": EntityTables(schema.inventory_level, ("source", "gtin", "lot", "location")),
+    "inventory": EntityTables(schema.inventory_level, ("source", "item_ref", "lot", "location")),
     "return": EntityTables(schema.customer_return, ("source", "return_id"), schema.return_line, "lines"),
     "scrap": EntityTables(schema.scrap, ("source", "scrap_id")),
 }
@@ -101,8 +101,17 @@ EDGE_FIELDS = (
 """The columns of a trace edge beyond its identity; `edge_row` fills the ones not given with None."""
 
 
+SHIPPED = "shipped"
+NOT_BACK = frozenset({"awaitingarrival", "awaiting arrival", "cancelled"})
+"""Return statuses (lower-cased) of units that are not back in the warehouse."""
+
+
 def shipped_edges(headers: Iterable[HeaderRow]) -> list[Row]:
-    """One `shipped` edge per shipment line: that lot or serial went to the consignee."""
+    """One `shipped` edge per line of a shipment that left: that lot or serial went to the consignee.
+
+    A pending or cancelled shipment is stored but is no evidence of a movement.
+    """
+    headers = [h for h in headers if h.row["status"] == SHIPPED and h.row["ship_date"] is not None]
     return [
         edge_row(
             "shipped",
@@ -153,7 +162,12 @@ def produced_edges(headers: Iterable[HeaderRow]) -> list[Row]:
 
 
 def returned_edges(headers: Iterable[HeaderRow]) -> list[Row]:
-    """One `returned` edge per return line: that lot or serial came back from the customer."""
+    """One `returned` edge per line of a return that arrived: that lot or serial came back from the customer.
+
+    Who sent it back is filled in from the original shipment when the return names no customer
+    (trace_store/resolve.py).
+    """
+    headers = [h for h in headers if (h.row["status"] or "") not in NOT_BACK]
     return [
         edge_row(
             "returned",

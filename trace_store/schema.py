@@ -182,16 +182,22 @@ shipment = sa.Table(
     _key("source"),
     _key("shipment_id"),
     _str("order_number"),
-    sa.Column("ship_date", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(), nullable=False, server_default="shipped"),
+    sa.Column("ship_date", UtcDateTime()),
     _str("carrier"),
     _str("tracking_no"),
     _str("from_location"),
     _str("ship_to_ref"),
     _str("ship_to_name", False),
+    _str("ship_to_contact"),
+    _str("ship_to_email"),
+    _str("ship_to_phone"),
     _str("ship_to_region"),
     *_provenance(),
     sa.Index(None, "order_number"),
 )
+"""A shipment as the warehouse reports it. Only `status` 'shipped' ones (with a ship date) left
+the warehouse: they alone have trace edges and count as shipped; pending ones wait."""
 
 shipment_line = sa.Table(
     "shipment_line",
@@ -296,6 +302,7 @@ quarantine = sa.Table(
     sa.Column("run_id", sa.Integer(), nullable=False),
     sa.UniqueConstraint("source", "entity", "external_id", "content_hash"),
     _str("kind"),
+    sa.Column("mapping_options", sa.JSON()),
     sa.Column("resolved_at", UtcDateTime()),
     _str("resolved_by"),
     sa.Column("resolution_reason", sa.Text()),
@@ -402,15 +409,18 @@ inventory_level = sa.Table(
     "inventory_level",
     metadata,
     _key("source"),
-    _key("gtin"),
+    _key("item_ref"),
     _key("lot"),
     _key("location"),
+    _str("sku"),
+    _str("gtin"),
     sa.Column("on_hand", QTY, nullable=False),
     sa.Column("expiry_date", sa.Date()),
     *_provenance(),
     sa.Index(None, "gtin", "lot"),
 )
-"""Units of a lot on hand per warehouse location, as the warehouse last reported them."""
+"""Units of a lot on hand per warehouse location, as the warehouse last reported them. Keyed by
+the warehouse's own item id: its listing names SKUs, and the GTIN is resolved from the SKU."""
 
 customer_return = sa.Table(
     "customer_return",

@@ -14,14 +14,31 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from data_dictionary.identity import Item
 from trace_store import migrate
 from trace_store.batch import LoadBatch
 from trace_store.engine import WRITE, make_engine
 from trace_store.errors import ConservationError
 from trace_store.loader import chunks, in_list, write_batch
-from trace_store.schema import raw_current, sync_run, sync_state
+from trace_store.schema import device, raw_current, sync_run, sync_state
 
-__all__ = ["ConservationError", "Store"]
+__all__ = ["ConservationError", "Store", "device_items"]
+
+
+def device_items(conn: Connection) -> dict[str, Item]:
+    """The device master by SKU: which GTIN (and tracking) each SKU names.
+
+    A SKU that names two GTINs is ambiguous and left out: its lines stay unresolved.
+    """
+    d = device.c
+    found: dict[str, Item] = {}
+    ambiguous: set[str] = set()
+    for row in conn.execute(sa.select(d.sku, d.gtin, d.tracking).where(d.sku.is_not(None))):
+        known = found.get(row.sku)
+        if known is not None and known.gtin != row.gtin:
+            ambiguous.add(row.sku)
+        found[row.sku] = Item(row.gtin, row.tracking)
+    return {sku: item for sku, item in found.items() if sku not in ambiguous}
 
 
 class Store:
@@ -99,6 +116,11 @@ class Store:
                 )
                 found.update({row.external_id: (row.content_hash, row.source_updated_at) for row in rows})
         return found
+
+    def items(self) -> dict[str, Item]:
+        """The device master by SKU (see `device_items`)."""
+        with self.connect() as conn:
+            return device_items(conn)
 
     def commit_batch(self, batch: LoadBatch) -> dict[str, int]:
         """Land, upsert, quarantine, audit, count and move the cursor: all of it or none of it."""

@@ -23,10 +23,41 @@ from tracehub import report, settings
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 
+ERP_STUDIO_FIELDS: dict[str, dict[str, str]] = {
+    "device": {
+        "name_zh": "x_studio_name_zh",
+        "model": "x_studio_model",
+        "registration_no": "x_studio_registration_no",
+        "risk_class": "x_studio_risk_class",
+    },
+    "party": {"role": "x_studio_role", "licence_no": "x_studio_licence_no"},
+    "lot": {
+        "production_date": "x_studio_production_date",
+        "qc_status": "x_studio_qc_status",
+        "manufacturer": "x_studio_manufacturer",
+    },
+    "batch_record": {"qc_decision": "x_studio_qc_decision", "inspector": "x_studio_inspector"},
+}
+"""The demo customer's Odoo Studio fields, as its integration engineer maps them (field_map)."""
+WAREHOUSE_FIELDS: dict[str, dict[str, str]] = {"inventory": {"expiry_date": "lot.lot_date"}}
+"""The demo warehouse keeps each lot's expiry in ShipBob's `lot_date`."""
+COMPANY_TIMEZONE = "Asia/Shanghai"
+
 DEMO_SOURCES: dict[str, dict[str, Any]] = {
-    "erp": {"kind": "odoo", "rate_limit": None, "page_size": 200},
+    "erp": {
+        "kind": "odoo",
+        "rate_limit": None,
+        "page_size": 200,
+        "timezone": COMPANY_TIMEZONE,
+        "field_map": ERP_STUDIO_FIELDS,
+    },
     "shop": {"kind": "shopify", "rate_limit": {"requests": 2, "per_seconds": 1, "burst": 40}, "page_size": 250},
-    "warehouse": {"kind": "shipbob", "rate_limit": {"requests": 150, "per_seconds": 60, "burst": 20}, "page_size": 250},
+    "warehouse": {
+        "kind": "shipbob",
+        "rate_limit": {"requests": 150, "per_seconds": 60, "burst": 20},
+        "page_size": 250,
+        "field_map": WAREHOUSE_FIELDS,
+    },
 }
 """Demo source name -> platform; synced in this order (master data from the ERP first)."""
 
@@ -66,6 +97,7 @@ def write_demo_sources(path: Path, base_urls: dict[str, str]) -> None:
         }
         if spec["rate_limit"]:
             entry["rate_limit"] = spec["rate_limit"]
+        entry.update({key: spec[key] for key in ("timezone", "field_map") if key in spec})
         if spec["kind"] == "odoo":
             entry.update(database=odoo.DATABASE, login=odoo.LOGIN)
         sources.append(entry)

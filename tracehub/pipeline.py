@@ -8,18 +8,22 @@ a crash re-pulls at most the batch in flight and a re-run of any window changes 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.base import Connector, RawRecord
 from connectors.config import SourceConfig
 from data_dictionary.failures import RuleFailure
+from data_dictionary.identity import Items, resolve
 from data_dictionary.models import Record
 from trace_store.batch import LandedRaw, LoadBatch, Quarantined
 from trace_store.store import Store
+
+if TYPE_CHECKING:
+    from mappings import Mapping, MappingOptions
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,24 @@ def sync_window(
     return since, until
 
 
+def mapping_options(source: SourceConfig, entity: str) -> MappingOptions:
+    """How `source` reads `entity`: its time zone and its field map for that entity."""
+    from mappings import MappingOptions
+
+    return MappingOptions.of(source.timezone, source.field_map.get(entity))
+
+
+def mapping_for(source: SourceConfig, entity: str) -> Mapping:
+    """The compiled mapping `source` uses for `entity`; a field map that does not fit the spec is a config error."""
+    from connectors.config import ConfigError
+    from mappings import get_mapping
+
+    try:
+        return get_mapping(source.kind, entity, mapping_options(source, entity))
+    except ValueError as exc:
+        raise ConfigError(f"source {source.name!r}, entity {entity!r}: {exc}") from None
+
+
 def sync(
     source: SourceConfig,
     entity: str,
@@ -85,15 +107,14 @@ def sync(
     Any error marks the run failed (the cursor stays where the last committed batch left it)
     and is raised again for the scheduler to retry.
     """
-    from mappings import get_mapping
-
-    mapping = get_mapping(source.kind, entity)
+    mapping = mapping_for(source, entity)
     summary = RunSummary(source.name, entity, store.begin_run(source.name, entity))
     since, until = sync_window(source, store, entity, full)
+    items = store.items()
     try:
         with _Committer(store, summary, on_batch) as committer:
             for raws in _batches(connector.pull(entity, since, until), source.batch_records):
-                batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight())
+                batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight(), items)
                 batch.cursor = min(max(raw.updated_at for raw, _ in raws), until)
                 committer.submit(batch)
     except BaseException as exc:
@@ -173,12 +194,19 @@ def _prepare(
     entity: str,
     pulled: list[Pulled],
     store: Store,
-    mapping: Any,
+    mapping: Mapping,
     in_flight: dict[str, tuple[str, datetime]],
+    items: Items,
 ) -> LoadBatch:
     """Split a batch into unchanged, loaded and quarantined raw records (rules 2 and 3)."""
     batch = LoadBatch(
-        run_id=run_id, source=source.name, entity=entity, pulled=len(pulled), unchanged=0, kind=source.kind
+        run_id=run_id,
+        source=source.name,
+        entity=entity,
+        pulled=len(pulled),
+        unchanged=0,
+        kind=source.kind,
+        mapping_options=mapping.options.as_dict(),
     )
     latest: dict[str, Pulled] = {}
     for raw, version in pulled:
@@ -200,7 +228,7 @@ def _prepare(
             changed.append((raw, version))
 
     batch.landed = [version for _, version in changed]
-    checked = check_payloads(mapping, source.name, entity, [raw.payload for raw, _ in changed])
+    checked = check_payloads(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
     for (raw, version), result in zip(changed, checked, strict=True):
         if result.failures:
             batch.quarantined.append(
@@ -221,18 +249,27 @@ class Checked:
     failures: list[RuleFailure]
 
 
-def check_payloads(mapping: Any, source_name: str, entity: str, payloads: list[dict[str, Any]]) -> list[Checked]:
-    """Map every payload, then validate all mapped records in one GX run; one result per payload.
+def check_payloads(
+    mapping: Mapping,
+    source_name: str,
+    entity: str,
+    payloads: Sequence[tuple[dict[str, Any], datetime | None]],
+    items: Items | None = None,
+) -> list[Checked]:
+    """Map every payload, resolve SKUs to devices, then validate all records in one GX run.
 
+    `payloads` pairs each raw payload with the time its connector placed it at (None: the
+    payload's own timestamps only); `items` is the device master by SKU. One result per payload.
     The one place a raw payload becomes loadable or quarantined: syncs, steward replays and the
     `tracehub map` dry run all go through it, so they cannot disagree.
     """
     from quality_checks import validate
 
     results = []
-    for payload in payloads:
-        mapped = mapping.map(payload, source_name)
-        results.append(Checked(list(mapped.records), list(mapped.failures)))
+    for payload, updated_at in payloads:
+        mapped = mapping.map(payload, source_name, updated_at)
+        records = resolve(mapped.records, items) if items else list(mapped.records)
+        results.append(Checked(records, list(mapped.failures)))
     records = [record for result in results if not result.failures for record in result.records]
     owner = [i for i, result in enumerate(results) if not result.failures for _ in result.records]
     for index, failures in validate(entity, records).items():

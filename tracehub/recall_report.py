@@ -26,6 +26,7 @@ CSV_COLUMNS = (
     "consignee",
     "role",
     "region",
+    "person",
     "email",
     "phone",
     "gtin",
@@ -166,6 +167,7 @@ def csv_rows(report: ImpactReport) -> Iterator[dict[str, Any]]:
             "consignee": c["name"],
             "role": c["role"],
             "region": c["region"],
+            "person": c["person"],
             "email": c["email"],
             "phone": c["phone"],
         }

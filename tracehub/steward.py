@@ -30,7 +30,7 @@ from trace_store.batch import LandedRaw, LoadBatch
 from trace_store.jsonable import to_jsonable
 from trace_store.loader import chunks, in_list, write_batch
 from trace_store.schema import app_user, audit_log, quarantine, quarantine_event, raw_current, raw_version, sync_run
-from trace_store.store import Store
+from trace_store.store import Store, device_items
 
 REASON_MAX = 500
 STATUSES = ("open", "superseded", "replayed", "accepted", "rejected")
@@ -276,8 +276,9 @@ def _has_rule(rule: str) -> sa.ColumnElement[bool]:
 
 
 def _mapping_for(row: dict[str, Any]) -> Any:
-    """The current mapping of a quarantined record's platform kind (recorded, else the only candidate)."""
-    from mappings import available_mappings, get_mapping
+    """The current mapping of a quarantined record's platform kind (recorded, else the only candidate),
+    read with the time zone and field map its source used (kept on the row)."""
+    from mappings import MappingOptions, available_mappings, get_mapping
 
     kind = row.get("kind")
     if not kind:
@@ -289,7 +290,7 @@ def _mapping_for(row: dict[str, Any]) -> Any:
             )
         kind = kinds[0]
     try:
-        return get_mapping(kind, row["entity"])
+        return get_mapping(kind, row["entity"], MappingOptions.from_dict(row.get("mapping_options")))
     except (LookupError, ValueError, OSError) as exc:
         raise StewardError(f"the mapping for {kind}/{row['entity']} cannot be used: {exc}") from exc
 
@@ -316,7 +317,8 @@ def _prepare(
         else:
             fresh.append((row, raw[0]))
     payloads = [json.loads(landed.payload_json) for _, landed in fresh]
-    checked = check_payloads(mapping, source, entity, payloads)
+    timed = [(payload, landed.updated_at) for payload, (_, landed) in zip(payloads, fresh, strict=True)]
+    checked = check_payloads(mapping, source, entity, timed, device_items(conn))
     prepared = [
         _Prepared(row, landed, payload, result.records, result.failures)
         for (row, landed), payload, result in zip(fresh, payloads, checked, strict=True)
@@ -387,6 +389,7 @@ def _replay_chunk(
     assert run_id is not None
     batch = LoadBatch(run_id=run_id, source=source, entity=entity, pulled=len(prepared), unchanged=0)
     batch.kind = prepared[0].row.get("kind")
+    batch.mapping_options = prepared[0].row.get("mapping_options")
     batch.landed = [p.landed for p in prepared]
     for p in prepared:
         if p.failures:
@@ -430,7 +433,7 @@ def accept(store: Store, qid: int, *, reason: str, actor: str) -> dict[str, Any]
         if raw is None or raw[0].content_hash != row["content_hash"]:
             raise StewardError(f"record {qid} has a newer version; review that one instead")
         landed = raw[0]
-        mapped = mapping.map(json.loads(landed.payload_json), row["source"])
+        mapped = mapping.map(json.loads(landed.payload_json), row["source"], landed.updated_at)
         if mapped.failures:
             problems = "; ".join(f"{f.field or '(record)'}: {f.message}" for f in mapped.failures)
             raise StewardError(
@@ -440,6 +443,7 @@ def accept(store: Store, qid: int, *, reason: str, actor: str) -> dict[str, Any]
         run_id = _open_run(conn, row["source"], row["entity"])
         batch = LoadBatch(run_id=run_id, source=row["source"], entity=row["entity"], pulled=1, unchanged=0)
         batch.kind, batch.landed, batch.loaded = row.get("kind"), [landed], 1
+        batch.mapping_options = row.get("mapping_options")
         batch.records = list(mapped.records)
         batch.record_raw_ids = [row["external_id"]] * len(mapped.records)
         write_batch(conn, batch)

@@ -163,7 +163,7 @@ class EventBuilder:
 
     def _shipments(self) -> Iterator[Event]:
         h, ln = shipment.c, shipment_line.c
-        where: list[sa.ColumnElement[bool]] = []
+        where: list[sa.ColumnElement[bool]] = [h.status == "shipped", h.ship_date.is_not(None)]  # left the warehouse
         if self.filters.since:
             where.append(h.ship_date >= self.filters.since)
         item = self._item_filter(ln.gtin, ln.lot)

@@ -1,7 +1,7 @@
 """Validation of EPCIS documents against GS1's official EPCIS 2.0 JSON Schema.
 
-The schema is not copied into Tracehub: it is read from the shared standards folder
-(`<repo>/../shared/standards/epcis/EPCIS-JSON-Schema.json`, or `TRACEHUB_EPCIS_SCHEMA`).
+The schema ships with Tracehub as a verbatim copy (`trace_store/epcis/standard/EPCIS-JSON-Schema.json`,
+provenance in `standard/SOURCE.txt`), so a clone validates exports on its own; `TRACEHUB_EPCIS_SCHEMA` overrides it.
 The schema relies on the `uri` and `date-time` formats; jsonschema checks those only with optional
 packages Tracehub does not install, so both are checked here (RFC 3986 absolute URI, RFC 3339 time).
 Without them a misspelt `bizStep` would pass as a "private URI".
@@ -21,7 +21,7 @@ from typing import Any
 import jsonschema
 
 SCHEMA_ENV = "TRACEHUB_EPCIS_SCHEMA"
-DEFAULT_SCHEMA = Path(__file__).resolve().parents[2].parent / "shared/standards/epcis/EPCIS-JSON-Schema.json"
+DEFAULT_SCHEMA = Path(__file__).parent / "standard" / "EPCIS-JSON-Schema.json"
 
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S*")
 _DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
@@ -32,7 +32,7 @@ class SchemaMissingError(FileNotFoundError):
 
 
 def schema_path() -> Path:
-    """Where the schema is read from: `TRACEHUB_EPCIS_SCHEMA`, else the shared standards folder."""
+    """Where the schema is read from: `TRACEHUB_EPCIS_SCHEMA`, else the copy shipped in `standard/`."""
     return Path(os.environ.get(SCHEMA_ENV) or DEFAULT_SCHEMA)
 
 

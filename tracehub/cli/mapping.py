@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,21 +27,27 @@ def map_dry_run(
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Map and validate sample payloads as a sync would, and print the canonical records or every error."""
+    """Map and validate sample payloads as a sync would, and print the canonical records or every error.
+
+    With --source the source's time zone and field map apply. The store is not read: a SKU is
+    not resolved to its device here, so rules that need the device master are not checked.
+    """
     from mappings import get_mapping
-    from tracehub.pipeline import check_payloads
+    from tracehub.pipeline import check_payloads, mapping_for
 
     if (source is None) == (kind is None):
         raise typer.BadParameter("give exactly one of --source and --kind", param_hint="--source/--kind")
-    if source is not None:
-        kind = sources(config).get(source).kind
-    assert kind is not None
     payloads = _read_payloads(payload)
     try:
-        mapping = get_mapping(kind, entity)
+        if source is not None:
+            mapping = mapping_for(sources(config).get(source), entity)
+        else:
+            assert kind is not None
+            mapping = get_mapping(kind, entity)
     except ValueError as exc:  # an override spec that does not compile
-        raise LookupError(f"the mapping spec for {kind}/{entity} is invalid: {exc}") from exc
-    results = check_payloads(mapping, source or kind, entity, payloads)
+        raise LookupError(f"the mapping spec for {kind or source}/{entity} is invalid: {exc}") from exc
+    now = datetime.now(UTC)
+    results = check_payloads(mapping, source or kind or "", entity, [(p, now) for p in payloads])
     ok = all(not r.failures for r in results)
     if as_json:
         print_json(
