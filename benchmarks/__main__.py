@@ -49,6 +49,9 @@ class ReplayConnector:
     def check(self) -> str:
         return "replay"
 
+    def ordered(self, entity: str) -> bool:
+        return True
+
     def pull(self, entity: str, since: datetime | None, until: datetime) -> Iterator[list[RawRecord]]:
         yield from self.pages
 

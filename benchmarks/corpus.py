@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from connectors import shipbob
 from connectors.base import RawRecord
 from data_dictionary.models import Shipment, ShipmentLine
 
@@ -21,26 +22,26 @@ def _lines(kind: str, payload: dict[str, Any]) -> int:
     if kind == "shopify":
         return len(payload.get("line_items") or [])
     return sum(
-        len(item.get("serial_numbers") or []) if product.get("serial_tracked") else 1
+        len(item.get("serial_numbers") or []) or 1
         for shipment in payload.get("shipments") or []
         for product in shipment.get("products") or []
         for item in product.get("inventory_items") or []
     )
 
 
-def _clone(kind: str, payload: dict[str, Any], k: int) -> RawRecord:
+def _clone(kind: str, payload: dict[str, Any], k: int) -> list[RawRecord]:
+    """The k-th copy of a platform record under fresh ids, as its connector lands it."""
     clone = copy.deepcopy(payload)
     clone["id"] = payload["id"] + k * CLONE_STRIDE
     if kind == "shipbob":
         for shipment in clone.get("shipments") or []:
             shipment["id"] += k * CLONE_STRIDE
             shipment["order_id"] = clone["id"]
-        updated = clone["last_update_at"]
-    else:
-        clone["name"] = f"#{clone['order_number'] + k * CLONE_STRIDE}"
-        updated = clone["updated_at"]
-    stamp = datetime.fromisoformat(updated.replace("Z", "+00:00")).astimezone(UTC)
-    return RawRecord(str(clone["id"]), stamp, clone)
+        clone["order_number"] = str(int(clone["order_number"]) + k * CLONE_STRIDE)
+        return shipbob.shipment_records(clone)
+    clone["name"] = f"#{clone['order_number'] + k * CLONE_STRIDE}"
+    stamp = datetime.fromisoformat(clone["updated_at"]).astimezone(UTC)
+    return [RawRecord(str(clone["id"]), stamp, clone)]
 
 
 def clone_pages(kind: str, min_lines: int, seed: int = 42) -> tuple[list[list[RawRecord]], int]:
@@ -54,7 +55,7 @@ def clone_pages(kind: str, min_lines: int, seed: int = 42) -> tuple[list[list[Ra
     k = 0
     while lines < min_lines:
         for payload in originals:
-            records.append(_clone(kind, payload, k))
+            records.extend(_clone(kind, payload, k))
             lines += _lines(kind, payload)
         k += 1
     return [records[i : i + PAGE] for i in range(0, len(records), PAGE)], lines

@@ -26,4 +26,11 @@ class Connector(Protocol):
         """Prove the connection and credentials work; return a one-line description."""
 
     def pull(self, entity: str, since: datetime | None, until: datetime) -> Iterator[list[RawRecord]]:
-        """Yield pages of records with since <= updated_at <= until, oldest first."""
+        """Yield pages of records with since <= updated_at <= until, oldest first when `ordered`."""
+
+    def ordered(self, entity: str) -> bool:
+        """Whether `pull` yields records oldest change first across pages.
+
+        Then each landed batch may move the sync's cursor; otherwise the cursor moves only once
+        the whole window has landed, so a crash re-pulls the window instead of skipping records.
+        """

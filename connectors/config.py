@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 Kind = Literal["shopify", "shipbob", "odoo"]
 
 ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
-    "shopify": ("order",),
+    "shopify": ("variant", "order"),
     "shipbob": ("shipment", "return", "inventory"),
     "odoo": ("device", "party", "lot", "batch_record", "invoice", "scrap"),
 }

@@ -227,6 +227,11 @@ class OdooConnector:
         secret = self._secret
         return f"odoo {self.source}: logged in to database {secret.database!r} as {secret.login!r} (uid {uid})"
 
+    def ordered(self, entity: str) -> bool:
+        """Always: every search is ordered by `write_date, id`."""
+        declared(self.kind, entity, ENTITIES)
+        return True
+
     def pull(self, entity: str, since: datetime | None, until: datetime) -> Iterator[list[RawRecord]]:
         """Yield pages of `entity` with since <= write_date <= until, oldest first."""
         spec = declared(self.kind, entity, ENTITIES)

@@ -42,6 +42,7 @@ class RestStream:
         cursor_field: the record's change time; None when the vendor's record has none, and the
             time of the pull stands for it (the snapshot is as of then).
         split: how one row becomes raw records, when not one record per row.
+        ordered: whether the vendor returns the list oldest change first (see `Connector.ordered`).
     """
 
     path: str
@@ -53,6 +54,7 @@ class RestStream:
     id_field: str = "id"
     cursor_field: str | None = "updated_at"
     split: Split | None = None
+    ordered: bool = True
 
 
 class RestConnector:
@@ -69,6 +71,10 @@ class RestConnector:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(source={self.source!r})"
+
+    def ordered(self, entity: str) -> bool:
+        stream = declared(self.kind, entity, self.streams)
+        return stream.ordered and stream.since_param is not None
 
     def pull(self, entity: str, since: datetime | None, until: datetime) -> Iterator[list[RawRecord]]:
         """Yield pages of `entity` changed in [since, until], oldest first (a whole snapshot where

@@ -1,4 +1,5 @@
-"""Shopify Admin REST: orders, paged by the `Link` header's page_info cursor."""
+"""Shopify Admin REST: products (for their variants' SKUs and barcodes) and orders, paged by the
+`Link` header's page_info cursor, filtered on `updated_at`."""
 
 from __future__ import annotations
 
@@ -12,11 +13,23 @@ API_VERSION = "2025-10"
 
 
 class ShopifyConnector(RestConnector):
-    """Orders of one shop, with the Admin API access token in `X-Shopify-Access-Token`."""
+    """Products and orders of one shop, with the Admin API access token in `X-Shopify-Access-Token`.
+
+    Products have no sort parameter (Shopify lists them by id), so their pages are not in update
+    order: the sync moves that cursor only when the whole window has landed.
+    """
 
     kind = "shopify"
     auth = TokenHeader("X-Shopify-Access-Token")
     streams: ClassVar[dict[str, RestStream]] = {
+        "variant": RestStream(
+            path=f"/admin/api/{API_VERSION}/products.json",
+            paginator=LinkHeaderCursor(),
+            since_param="updated_at_min",
+            until_param="updated_at_max",
+            records_key="products",
+            ordered=False,
+        ),
         "order": RestStream(
             path=f"/admin/api/{API_VERSION}/orders.json",
             paginator=LinkHeaderCursor(),

@@ -47,6 +47,16 @@ class Device(Record):
     list_price: Decimal | None = None
 
 
+class Variant(Record):
+    """A shop's sellable variant: the SKU it sells under and the barcode the merchant gave it."""
+
+    external_id: str
+    product_id: str | None = None
+    sku: str | None = None
+    gtin: str | None = None
+    title: str | None = None
+
+
 class Party(Record):
     external_id: str
     role: PartyRole
@@ -213,6 +223,7 @@ class Scrap(Record):
 
 ENTITY_MODELS: dict[str, type[Record]] = {
     "device": Device,
+    "variant": Variant,
     "party": Party,
     "lot": Lot,
     "batch_record": BatchRecord,

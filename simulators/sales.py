@@ -90,6 +90,49 @@ class _Stock:
         return None if needed else picks
 
 
+def shop_catalog(master: MasterData) -> list[dict]:
+    """The shop's products, one variant each; the variant barcode is the device's GTIN-13 (EAN).
+
+    A shop stores what its merchant typed: an EAN-13 here, which is the GTIN-14 without its
+    leading indicator digit 0.
+    """
+    listed = datetime(2026, 1, 8, 2, 0, tzinfo=UTC)
+    products = []
+    for device in master.devices:
+        moment = shopify_time(listed + timedelta(minutes=device.number))
+        products.append(
+            {
+                "id": 4300 + device.number,
+                "title": device.spec.name_en,
+                "handle": device.spec.sku.lower(),
+                "vendor": catalog.MANUFACTURER[0],
+                "product_type": "Medical device",
+                "status": "active",
+                "created_at": moment,
+                "updated_at": moment,
+                "published_at": moment,
+                "variants": [
+                    {
+                        "id": 4400 + device.number,
+                        "product_id": 4300 + device.number,
+                        "title": "Default Title",
+                        "sku": device.spec.sku,
+                        "barcode": device.gtin[1:],
+                        "price": _money(device.spec.unit_price_cents),
+                        "position": 1,
+                        "inventory_item_id": 4500 + device.number,
+                        "inventory_management": "shopify",
+                        "requires_shipping": True,
+                        "taxable": True,
+                        "created_at": moment,
+                        "updated_at": moment,
+                    }
+                ],
+            }
+        )
+    return products
+
+
 def generate_sales(rng: random.Random, scale: float, master: MasterData, odoo_ids: Any) -> Sales:
     """Orders over the half year; most ship (a few split in two), some wait, a few are cancelled."""
     sales = _Builder(rng, master, odoo_ids)

@@ -1,4 +1,4 @@
-"""Simulated Shopify Admin REST API: orders with page_info cursors and a leaky-bucket limit.
+"""Simulated Shopify Admin REST API: orders and products with page_info cursors and a leaky-bucket limit.
 
 Pagination is keyset based: the opaque `page_info` holds the filters, the sort and the key of
 the page's edge record, so a record changed while a client pages is seen again later rather
@@ -28,8 +28,9 @@ ORDER_FIELDS = ("id", "created_at", "updated_at")
 STATUSES = ("open", "closed", "cancelled", "any")
 ROUTE = re.compile(
     r"^/admin/api/(?P<version>\d{4}-\d{2})/(?P<resource>orders\.json|orders/count\.json"
-    r"|orders/(?P<id>\d+)\.json|shop\.json)$"
+    r"|orders/(?P<id>\d+)\.json|products\.json|shop\.json)$"
 )
+PRODUCT_STATUSES = ("active", "archived", "draft")
 THROTTLED = {
     "errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
 }
@@ -104,9 +105,9 @@ class Shopify:
             return (200, {"order": order}, {}) if order else (404, {"errors": "Not Found"}, {})
         if resource == "orders/count.json":
             return 200, {"count": len(self._select(_filters(request.query)))}, {}
-        return self._page(request)
+        return self._page(request, "products" if resource == "products.json" else "orders")
 
-    def _page(self, request: Request) -> tuple[int, Any, dict[str, str]]:
+    def _page(self, request: Request, resource: str) -> tuple[int, Any, dict[str, str]]:
         query = request.query
         limit = _limit(query.get("limit", "50"))
         if "page_info" in query:
@@ -115,12 +116,12 @@ class Shopify:
                 raise BadRequest({"page_info": f"page_info cannot be combined with other parameters: {extra}"})
             state = _decode(query["page_info"])
         else:
-            state = {"filters": _filters(query), "edge": None, "dir": "next"}
+            filters = _filters(query) if resource == "orders" else _product_filters(query)
+            state = {"filters": filters, "edge": None, "dir": "next"}
         field, direction = state["filters"]["order"]
         descending = direction == "desc"
-        items = sorted(
-            ((_key(o, field), o) for o in self._select(state["filters"])), key=lambda pair: pair[0], reverse=descending
-        )
+        selected = self._select(state["filters"]) if resource == "orders" else self._products(state["filters"])
+        items = sorted(((_key(o, field), o) for o in selected), key=lambda pair: pair[0], reverse=descending)
         start, end = _window([key for key, _ in items], state, descending, limit)
         page = items[start:end]
         links = []
@@ -134,7 +135,18 @@ class Shopify:
             links.append(
                 f'<{base}?{urlencode({"limit": limit, "page_info": _encode(state, page[-1][0], "next")})}>; rel="next"'
             )
-        return 200, {"orders": [order for _, order in page]}, {"Link": ", ".join(links)} if links else {}
+        return 200, {resource: [record for _, record in page]}, {"Link": ", ".join(links)} if links else {}
+
+    def _products(self, filters: dict[str, Any]) -> list[dict]:
+        """Products (with their variants) in the window; Shopify lists them by id, with no sort option."""
+        bounds = [parse_moment(filters[n]) if filters.get(n) else None for n in ("updated_at_min", "updated_at_max")]
+        status = filters.get("status")
+        return [
+            product
+            for product in self.world.shopify_products
+            if (status is None or product["status"] == status)
+            and in_window(moment_or_never(product["updated_at"]), *bounds)
+        ]
 
     def _select(self, filters: dict[str, Any]) -> list[dict]:
         bounds = {
@@ -199,6 +211,22 @@ def _filters(query: dict[str, str]) -> dict[str, Any]:
     if len(order) != 2 or order[0] not in ORDER_FIELDS or order[1] not in ("asc", "desc"):
         raise BadRequest({"order": f"must be one of {', '.join(ORDER_FIELDS)} followed by asc or desc"})
     filters["order"] = order
+    return filters
+
+
+def _product_filters(query: dict[str, str]) -> dict[str, Any]:
+    """Filters of a first products page: status, the update window; always in id order."""
+    filters: dict[str, Any] = {"order": ["id", "asc"]}
+    if query.get("status"):
+        if query["status"] not in PRODUCT_STATUSES:
+            raise BadRequest({"status": f"must be one of {', '.join(PRODUCT_STATUSES)}"})
+        filters["status"] = query["status"]
+    for name in ("updated_at_min", "updated_at_max"):
+        if query.get(name):
+            try:
+                filters[name] = _with_offset(query[name])
+            except ValueError:
+                raise BadRequest({name: f"is not an ISO 8601 date-time: {query[name]!r}"}) from None
     return filters
 
 

@@ -19,7 +19,7 @@ from simulators.formats import iso_z, odoo_datetime, shopify_time
 from simulators.genealogy import expected as genealogy_expected
 from simulators.genealogy import plant_vague_moves
 from simulators.master_data import STUDIO_FIELDS, generate_master_data
-from simulators.sales import generate_sales
+from simulators.sales import generate_sales, shop_catalog
 from simulators.stock import SNAPSHOT, generate_stock
 
 ODOO_MODELS = (
@@ -54,6 +54,7 @@ class World:
     shipbob_inventory: list[dict[str, Any]] = field(default_factory=list)
     shipbob_returns: list[dict[str, Any]] = field(default_factory=list)
     studio: bool = True
+    shopify_products: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def odoo_custom_fields(self) -> dict[str, tuple[str, ...]]:
@@ -76,7 +77,7 @@ class World:
             "seed": self.seed,
             "scale": self.scale,
             "studio": self.studio,
-            "shopify": {"orders": self.shopify_orders},
+            "shopify": {"orders": self.shopify_orders, "products": self.shopify_products},
             "shipbob": {
                 "orders": self.shipbob_orders,
                 "inventory": self.shipbob_inventory,
@@ -111,6 +112,7 @@ class World:
             records["shipbob"].get("inventory", []),
             records["shipbob"].get("returns", []),
             records.get("studio", True),
+            records["shopify"].get("products", []),
         )
 
     def to_json(self) -> str:
@@ -127,6 +129,7 @@ class World:
                 "shipbob_inventory": self.shipbob_inventory,
                 "shipbob_returns": self.shipbob_returns,
                 "studio": self.studio,
+                "shopify_products": self.shopify_products,
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -136,7 +139,7 @@ class World:
         """The raw record a platform serves under `external_id` (Odoo: any model)."""
         wanted = int(external_id)
         if platform == "shopify":
-            records: Any = self.shopify_orders
+            records: Any = itertools.chain(self.shopify_orders, self.shopify_products)
         elif platform == "shipbob":
             shipments = (s for o in self.shipbob_orders for s in o["shipments"])
             records = itertools.chain(self.shipbob_orders, shipments, self.shipbob_returns)
@@ -206,6 +209,7 @@ def generate_world(seed: int, scale: float = 1.0, studio: bool = True) -> World:
         stock.inventory,
         stock.returns,
         studio,
+        shop_catalog(master),
     )
 
 

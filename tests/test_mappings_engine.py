@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mappings import available_mappings, get_mapping
+from mappings import MappingOptions, available_mappings, get_mapping
 from mappings.engine import Mapping
 from mappings.transforms import TRANSFORMS, MappingError
 
@@ -52,8 +52,12 @@ def test_every_platform_entity_has_a_compiled_cached_mapping() -> None:
         ("odoo", "scrap"),
         ("shipbob", "return"),
         ("shipbob", "inventory"),
+        ("shopify", "variant"),
     }
     assert get_mapping("odoo", "lot") is get_mapping("odoo", "lot")
+    shanghai = MappingOptions.of("Asia/Shanghai")
+    assert get_mapping("odoo", "lot", shanghai) is get_mapping("odoo", "lot", MappingOptions.of("Asia/Shanghai"))
+    assert get_mapping("odoo", "lot", shanghai) is not get_mapping("odoo", "lot")
 
 
 def test_unknown_mapping_is_a_configuration_error() -> None:
@@ -178,3 +182,62 @@ def test_many2one_and_lookup_and_flags() -> None:
 def test_dates_must_be_iso(raw: str) -> None:
     with pytest.raises(MappingError):
         transform("date")(raw)
+
+
+def test_a_field_map_reads_custom_fields_and_refuses_unknown_ones() -> None:
+    spec = party_spec(licence_no={"custom": {}}, region={"custom": {"transforms": ["lower"]}})
+    plain = Mapping(spec).map(party_payload(x_licence="L-1", x_region="ZJ"), "erp").records[0]
+    assert (plain.licence_no, plain.region) == (None, None)  # custom fields stay empty unless mapped
+    mapped = Mapping(spec, options=MappingOptions.of(fields={"licence_no": "x_licence", "region": "x_region"}))
+    record = mapped.map(party_payload(x_licence="L-1", x_region="ZJ"), "erp").records[0]
+    assert (record.licence_no, record.region) == ("L-1", "zj")
+    with pytest.raises(ValueError, match=r"the field map names \['licence'\], which Party does not have"):
+        Mapping(spec, options=MappingOptions.of(fields={"licence": "x_licence"}))
+    with pytest.raises(ValueError, match="unknown time zone 'Mars/Base'"):
+        Mapping(spec, options=MappingOptions.of("Mars/Base"))
+
+
+def test_a_sources_bad_field_map_fails_the_sync_at_once_naming_it() -> None:
+    from connectors.config import ConfigError, SourceConfig
+    from tracehub.pipeline import mapping_for
+
+    source = SourceConfig.model_validate(
+        {
+            "name": "erp",
+            "kind": "odoo",
+            "base_url": "https://erp.example.com",
+            "entities": ["device"],
+            "credentials": {"env": "X"},
+            "field_map": {"device": {"registration": "x_studio_registration_no"}},
+        }
+    )
+    with pytest.raises(ConfigError, match=r"source 'erp', entity 'device': .*\['registration'\]"):
+        mapping_for(source, "device")
+    with pytest.raises(ValueError, match="field_map names entities \\['order'\\]"):
+        SourceConfig.model_validate({**source.model_dump(), "field_map": {"order": {"x": "y"}}})
+    with pytest.raises(ValueError, match="timezone 'Shanghai' is not an IANA time zone"):
+        SourceConfig.model_validate({**source.model_dump(), "timezone": "Shanghai"})
+
+
+def test_local_date_reads_a_moment_in_the_sources_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    shanghai = TRANSFORMS["local_date"](zone=ZoneInfo("Asia/Shanghai"))
+    assert shanghai("2028-02-28 16:00:00") == date(2028, 2, 29)  # Odoo's naive UTC
+    assert shanghai("2028-02-28T15:59:59Z") == date(2028, 2, 28)
+    assert shanghai("2028-02-29") == date(2028, 2, 29)
+    with pytest.raises(MappingError):
+        shanghai("29/02/2028")
+
+
+def test_a_required_list_that_is_missing_is_a_failure_naming_it() -> None:
+    order = get_mapping("shopify", "order")
+    payload = {
+        "id": 1,
+        "name": "#1",
+        "created_at": "2026-03-02T10:00:00+08:00",
+        "updated_at": "2026-03-02T10:00:00+08:00",
+        "currency": "CNY",
+    }
+    assert [(f.rule, f.field) for f in order.map(payload, "shop").failures] == [("mapping", "line_items")]
+    assert order.map({**payload, "line_items": []}, "shop").records[0].lines == ()

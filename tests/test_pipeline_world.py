@@ -9,16 +9,31 @@ from decimal import Decimal
 import pytest
 from platforms import KIND_TO_SOURCE, comparable, running_platforms, sync_all
 
+from simulators.formats import SHOP_TZ, parse_moment
 from simulators.server import Faults
 from simulators.world import expected_trace, generate_world
 from trace_store import queries
 
-SEEDS = [11, 23]
+WORLDS = [(11, True), (23, False)]
+"""(seed, studio): the demo customer's Odoo with Studio fields, and a standard install."""
 
 
-@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+@pytest.fixture(scope="module", params=WORLDS, ids=[f"seed{s}-{'studio' if st else 'standard'}" for s, st in WORLDS])
 def world(request):
-    return generate_world(request.param, 0.4)
+    return generate_world(request.param[0], 0.4, studio=request.param[1])
+
+
+def test_the_world_plants_every_real_shape(world):
+    """The cases real accounts have (issue: real platforms, not our own) are all in the synced world."""
+    orders = world.shipbob_orders
+    assert any(o["type"] == "DropShip" for o in orders)
+    assert any(s["status"] == "Processing" for o in orders for s in o["shipments"])
+    assert any(
+        len({i["lot"] for i in p["inventory_items"]}) > 1 for o in orders for s in o["shipments"] for p in s["products"]
+    )
+    assert any(len(m["move_line_ids"]) == 2 for m in world.odoo["stock.move"])
+    assert any(p["active"] is False for p in world.odoo["product.product"])
+    assert any(p["active"] is False for p in world.odoo["res.partner"])
 
 
 def expected_quarantine(world) -> dict[tuple[str, str, str], list[str]]:
@@ -57,6 +72,17 @@ def test_sync_matches_ground_truth_and_defect_plan(store, world, monkeypatch):
 
     truth = expected_trace(world)
     assert truth["lots"], "the world ships lots"
+    lots = {(r["gtin"], r["lot"]): r for r in queries.export(store, "lot")}
+    for lot in world.odoo["stock.lot"]:
+        gtin = next(p["barcode"] for p in world.odoo["product.product"] if p["id"] == lot["product_id"][0])
+        if (gtin, lot["name"]) in lots:  # expiry as the company entered it, in Asia/Shanghai
+            expected = parse_moment(lot["expiration_date"]).astimezone(SHOP_TZ).date().isoformat()
+            assert lots[(gtin, lot["name"])]["expiry_date"] == expected
+    devices = {r["gtin"] for r in queries.export(store, "device")}
+    assert {p["barcode"] for p in world.odoo["product.product"] if p["active"] is False} <= devices
+    pending = {str(s["id"]) for o in world.shipbob_orders for s in o["shipments"] if s["status"] != "Completed"}
+    stored = {r["shipment_id"]: r["status"] for r in queries.export(store, "shipment")}
+    assert pending and all(stored[i] == "pending" for i in pending)
     for key, deliveries in truth["lots"].items():
         gtin, lot = key.split("|", 1)
         assert delivered(queries.trace_lot(store, gtin, lot)) == delivered(deliveries), key

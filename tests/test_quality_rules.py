@@ -75,6 +75,23 @@ def test_clean_shipments_pass():
     assert validate("shipment", batch) == {}
 
 
+def test_a_pending_shipments_provisional_lines_are_stored_as_they_are():
+    """Serials are scanned and quantities settled at pack: what has not left is not held to that yet."""
+    pending = shipment(
+        sline(lot=None), sline(tracking="serial", lot=None, serial=None), sline(qty=Decimal(0))
+    ).model_copy(update={"status": "pending", "ship_date": None})
+    assert validate("shipment", [pending]) == {}
+    shipped = pending.model_copy(update={"status": "shipped", "ship_date": SHIPPED})
+    assert rules(validate("shipment", [shipped])) == {
+        0: [("lot_required", "lines[0].lot"), ("serial_required", "lines[1].serial"), ("qty_positive", "lines[2].qty")]
+    }
+
+
+def test_a_shipped_shipment_needs_its_ship_date():
+    undated = shipment(sline()).model_copy(update={"ship_date": None})
+    assert rules(validate("shipment", [undated])) == {0: [("ship_date_required", "ship_date")]}
+
+
 def test_shipment_rules_fail_on_the_right_lines():
     batch = [
         shipment(sline()),

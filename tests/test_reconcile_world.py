@@ -25,9 +25,9 @@ from trace_store.reconcile import reconcile
 AS_OF = datetime(2026, 7, 1, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module", params=[5, 23], ids=["seed5", "seed23"])
+@pytest.fixture(scope="module", params=[(5, True), (23, False)], ids=["seed5-studio", "seed23-standard"])
 def world(request) -> World:
-    return generate_world(request.param, 0.4)
+    return generate_world(request.param[0], 0.4, studio=request.param[1])
 
 
 def planted(world: World) -> tuple[set[str], set[str], dict[str, set[str]]]:

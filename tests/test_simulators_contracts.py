@@ -167,7 +167,7 @@ def test_odoo_hides_archived_records_unless_asked(world: World) -> None:
     assert [r["id"] for r in read] == archived  # read by id never hides them
 
 
-def test_every_shopify_order_uses_only_order_attributes(world: World) -> None:
+def test_every_shopify_order_and_product_uses_only_the_resources_attributes(world: World) -> None:
     shopify = Shopify(world, TOKEN)
     auth = {"X-Shopify-Access-Token": TOKEN}
     reply = _get(shopify, "/admin/api/2025-10/orders.json", {"status": "any", "limit": "250"}, auth)
@@ -176,6 +176,12 @@ def test_every_shopify_order_uses_only_order_attributes(world: World) -> None:
     for order in world.shopify_orders:
         assert shopify_unknown_attributes("Order", order) == [], order["id"]
     assert shopify_unknown_attributes("Order", {**world.shopify_orders[0], "gtin": "x"}) == ["gtin"]
+    reply = _get(shopify, "/admin/api/2025-10/products.json", {"limit": "250"}, auth)
+    assert len(reply.body["products"]) == len(world.shopify_products)
+    for product in reply.body["products"]:
+        assert shopify_unknown_attributes("Product", product) == [], product["id"]
+        for variant in product["variants"]:
+            assert shopify_unknown_attributes("Variant", variant) == [], variant["id"]
 
 
 def test_ground_truth_stays_out_of_served_payloads(world: World) -> None:

@@ -3,7 +3,8 @@
 Provenance of every file is in tests/vendor_examples/<vendor>/PROVENANCE.md:
 - ShipBob: the response examples of ShipBob's OpenAPI 2026-01 document (GET /2026-01/order,
   /2026-01/return, /2026-01/inventory-level/lots);
-- Shopify: the REST resource tests of Shopify's own SDK, Shopify/shopify-api-js (orders 2024-04);
+- Shopify: the REST resource tests of Shopify's own SDK, Shopify/shopify-api-js (orders and
+  products 2024-04);
 - Odoo: the External API page of Odoo's documentation (res.partner search_read and read results).
 Each example is mapped by the CLI exactly as a user would run it, then synced through the real
 pipeline into a store (SQLite and PostgreSQL) and read back: ids, SKUs, quantities, lots,
@@ -67,6 +68,9 @@ class CapturedPayloads:
 
     def check(self) -> str:
         return f"{len(self.records)} captured records"
+
+    def ordered(self, entity: str) -> bool:
+        return True
 
     def pull(self, entity: str, since: datetime | None, until: datetime) -> Iterator[list[RawRecord]]:
         yield self.records
@@ -178,6 +182,26 @@ def test_shopify_order_example_maps_and_loads_its_lines(store: Store, tmp_path: 
         "IPOD2008GREEN",
         "IPOD2008RED",
     ]
+
+
+def test_shopify_product_example_maps_its_variants_and_flags_barcodes_that_are_no_gtin(
+    store: Store, tmp_path: Path
+) -> None:
+    """Shopify/shopify-api-js@fa41870b:packages/shopify-api/rest/admin/__tests__/2024-04/product.test.ts test_1.
+
+    The example's barcodes ("1234_pink") are no GTINs: the variants are mapped, then refused by
+    the check-digit rule, so they cannot resolve a SKU to a device that does not exist.
+    """
+    products = example("shopify", "products_2024-04_get_products_ids.json")["products"]
+    mapped = tracehub_map("shopify", "variant", products, tmp_path)
+    ipod = mapped["results"][0]
+    assert {f["rule"] for f in ipod["failures"]} == {"gtin_check_digit"}
+    assert {f["value"] for f in ipod["failures"]} == {"00000000001234"}  # "1234_pink" etc.: digits only
+    records = [RawRecord(str(p["id"]), datetime.fromisoformat(p["updated_at"]), p) for p in products]
+    summary = load(store, "shopify", "variant", records)
+    assert summary["pulled"] == summary["loaded"] + summary["quarantined"] == len(products)
+    usable = [dict(p, variants=[{**v, "barcode": "6951234500016"} for v in p["variants"][:1]]) for p in products[:1]]
+    assert tracehub_map("shopify", "variant", usable, tmp_path)["results"][0]["records"][0]["gtin"] == "06951234500016"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """Links one record draws from another, kept current at load time because sources arrive in any order.
 
 - **SKU -> GTIN.** A line (or stock row) that names only a SKU gets the GTIN, and on shipment
-  lines the tracking, of the device whose master record has that SKU. The pipeline resolves what
+  lines the tracking, that the sources state for that SKU: the ERP's device master (barcode) and
+  the shop's variants (barcode). The pipeline resolves what
   the master already holds before validation (data_dictionary/identity.py); here the store
   resolves the rest: lines written now against the devices it holds, and, when devices load,
   every line still waiting for their SKUs. A SKU that names two GTINs stays unresolved (and is a
@@ -18,7 +19,7 @@ COMMITTED the later one always sees the earlier one's rows.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,98 +36,155 @@ from trace_store.schema import (
     shipment,
     shipment_line,
     trace_edge,
+    variant,
 )
 
-SKU_TABLES: dict[str, sa.Table] = {
-    "shipment": shipment_line,
-    "return": return_line,
-    "order": order_line,
-    "invoice": invoice_line,
-    "inventory": inventory_level,
+SKU_TABLES: dict[str, tuple[sa.Table, str]] = {
+    "shipment": (shipment_line, "shipment_id"),
+    "return": (return_line, "return_id"),
+    "order": (order_line, "order_number"),
+    "invoice": (invoice_line, "invoice_number"),
+    "inventory": (inventory_level, "item_ref"),
 }
-"""Entity -> the table whose rows name items by SKU and GTIN."""
-EDGE_LINES: dict[str, tuple[sa.Table, str]] = {
-    "shipped": (shipment_line, "shipment_id"),
-    "returned": (return_line, "return_id"),
-}
-"""Evidence -> the line table its edges are built from, and that table's document id column."""
+"""Entity -> the table whose rows name items by SKU and GTIN, and the column of the document they belong to."""
+EDGE_LINES: dict[str, str] = {"shipped": "shipment", "returned": "return"}
+"""Evidence -> the entity whose lines its edges are built from (same source, document and line number)."""
 _LOCK_SPACE = b"tracehub:sku:"
+
+Scope = Callable[[sa.Table, str], sa.ColumnElement[bool]]
+"""Which rows of a table (given its document column) a resolution pass looks at."""
+
+
+def identities() -> sa.Subquery:
+    """Every (SKU, GTIN, tracking) a source states: ERP devices (with their tracking) and shop variants."""
+    d, v = device.c, variant.c
+    return sa.union_all(
+        sa.select(d.sku, d.gtin, d.tracking).where(d.sku.is_not(None)),
+        sa.select(v.sku, v.gtin, sa.null().label("tracking")).where(v.sku.is_not(None), v.gtin.is_not(None)),
+    ).subquery("identity")
 
 
 def refresh(conn: Connection, written: Mapping[str, Sequence[tuple[Any, ...]]]) -> None:
-    """Fill the links the records just written (by entity, their keys) make resolvable."""
-    devices = written.get("device") or []
-    skus = _device_skus(conn, [key[0] for key in devices]) if devices else []
-    sources = {entity: sorted({key[0] for key in keys}) for entity, keys in written.items() if keys}
-    waiting = {entity: _unresolved(conn, entity, sources[entity]) for entity in SKU_TABLES if entity in sources}
-    waiting = {entity: found for entity, found in waiting.items() if found}
+    """Fill the links the records just written (by entity, their keys) make resolvable.
+
+    Work is bounded by what was written: the documents just written, and the rows of the SKUs of
+    the devices just written; never a scan of everything unresolved.
+    """
+    skus = _identity_skus(conn, written)
+    docs = {entity: _by_source(written[entity]) for entity in SKU_TABLES if written.get(entity)}
+    waiting = sorted({sku for entity, by_source in docs.items() for sku in _unresolved(conn, entity, by_source)})
     if skus or waiting:
-        _lock(conn, set(skus).union(*waiting.values()))
-        for entity, table in SKU_TABLES.items():
-            for part in loader.chunks(skus):
-                _resolve(conn, table, loader.in_list(conn, table.c.sku, part))
-            if entity in waiting:
-                _resolve(conn, table, table.c.source.in_(sources[entity]))
-        _edge_gtins(conn)
-    if "shipment" in sources or "return" in sources:
+        _lock(conn, {*skus, *waiting})
+        for part in loader.chunks(skus):
+            _resolve_all(conn, _skus(conn, part))
+        for entity, by_source in docs.items():
+            for source, ids in by_source.items():
+                for part in loader.chunks(ids):
+                    scope = _documents(conn, source, part)
+                    _resolve(conn, entity, scope)
+                    _edge_gtins(conn, entity, scope)
+    if "shipment" in docs or "return" in docs:
         _returns(conn)
 
 
-def _device_skus(conn: Connection, gtins: list[str]) -> list[str]:
-    d = device.c
+def _by_source(keys: Sequence[tuple[Any, ...]]) -> dict[str, list[str]]:
+    grouped: dict[str, set[str]] = {}
+    for key in keys:
+        grouped.setdefault(key[0], set()).add(key[1])
+    return {source: sorted(ids) for source, ids in grouped.items()}
+
+
+def _skus(conn: Connection, skus: Sequence[str]) -> Scope:
+    return lambda table, _doc: loader.in_list(conn, table.c.sku, skus)
+
+
+def _documents(conn: Connection, source: str, ids: Sequence[str]) -> Scope:
+    return lambda table, doc: sa.and_(table.c.source == source, loader.in_list(conn, table.c[doc], ids))
+
+
+def _identity_skus(conn: Connection, written: Mapping[str, Sequence[tuple[Any, ...]]]) -> list[str]:
+    """SKUs of the devices and shop variants just written: lines naming them may resolve now."""
+    d, v = device.c, variant.c
     found: set[str] = set()
-    for part in loader.chunks(sorted(gtins)):
-        found.update(
-            conn.execute(sa.select(d.sku).where(d.sku.is_not(None), loader.in_list(conn, d.gtin, part))).scalars()
-        )
+    for part in loader.chunks(sorted(key[0] for key in written.get("device") or [])):
+        query = sa.select(d.sku).where(d.sku.is_not(None), loader.in_list(conn, d.gtin, part))
+        found.update(conn.execute(query).scalars())
+    for source, ids in _by_source(written.get("variant") or []).items():
+        for part in loader.chunks(ids):
+            query = sa.select(v.sku).where(
+                v.sku.is_not(None), v.source == source, loader.in_list(conn, v.external_id, part)
+            )
+            found.update(conn.execute(query).scalars())
     return sorted(found)
 
 
-def _unresolved(conn: Connection, entity: str, sources: list[str]) -> list[str]:
-    """SKUs of rows of `entity` from the sources just written that still have no GTIN."""
-    table = SKU_TABLES[entity]
-    query = (
-        sa.select(table.c.sku)
-        .where(table.c.gtin.is_(None), table.c.sku.is_not(None), table.c.source.in_(sources))
-        .distinct()
-    )
-    return sorted(conn.execute(query).scalars())
+def _unresolved(conn: Connection, entity: str, by_source: Mapping[str, list[str]]) -> set[str]:
+    """SKUs of the just-written rows of `entity` that still have no GTIN."""
+    table, doc = SKU_TABLES[entity]
+    found: set[str] = set()
+    for source, ids in by_source.items():
+        for part in loader.chunks(ids):
+            query = sa.select(table.c.sku).where(
+                table.c.gtin.is_(None), table.c.sku.is_not(None), _documents(conn, source, part)(table, doc)
+            )
+            found.update(conn.execute(query.distinct()).scalars())
+    return found
 
 
 def _device_of(table: sa.Table, column: str) -> sa.ScalarSelect[Any]:
-    """The device's `column` for the row's SKU, when exactly one GTIN has that SKU (else NULL)."""
-    d = device.c
+    """The identity's `column` for the row's SKU, when the sources name exactly one GTIN for it (else NULL)."""
+    i = identities()
     return (
-        sa.select(sa.func.min(d[column]))
-        .where(d.sku == table.c.sku)
-        .having(sa.func.count(sa.distinct(d.gtin)) == 1)
+        sa.select(sa.func.min(i.c[column]))
+        .where(i.c.sku == table.c.sku)
+        .having(sa.func.count(sa.distinct(i.c.gtin)) == 1)
         .scalar_subquery()
     )
 
 
-def _resolve(conn: Connection, table: sa.Table, scope: sa.ColumnElement[bool]) -> None:
+def _resolve_all(conn: Connection, scope: Scope) -> None:
+    """Resolve rows in `scope` of every table that names items by SKU, and their edges."""
+    for entity in SKU_TABLES:
+        _resolve(conn, entity, scope)
+        _edge_gtins(conn, entity, scope)
+
+
+def _resolve(conn: Connection, entity: str, scope: Scope) -> None:
+    table, doc = SKU_TABLES[entity]
     values: dict[str, Any] = {"gtin": _device_of(table, "gtin")}
     if "tracking" in table.c:
         values["tracking"] = _device_of(table, "tracking")
     conn.execute(
         table.update()
-        .where(table.c.gtin.is_(None), table.c.sku.is_not(None), scope, _device_of(table, "gtin").is_not(None))
+        .where(
+            table.c.gtin.is_(None),
+            table.c.sku.is_not(None),
+            scope(table, doc),
+            _device_of(table, "gtin").is_not(None),
+        )
         .values(**values)
     )
 
 
-def _edge_gtins(conn: Connection) -> None:
-    """Edges of lines that got their GTIN take it too."""
+def _edge_gtins(conn: Connection, entity: str, scope: Scope) -> None:
+    """Edges of the resolved lines in `scope` take their GTIN too."""
+    evidence = next((name for name, of in EDGE_LINES.items() if of == entity), None)
+    if evidence is None:
+        return
+    lines, doc = SKU_TABLES[entity]
     e = trace_edge.c
-    for evidence, (lines, doc_id) in EDGE_LINES.items():
-        line = sa.select(lines.c.gtin).where(
-            lines.c.source == e.source, lines.c[doc_id] == e.doc_id, lines.c.line_no == e.line_no
+    line = sa.select(lines.c.gtin).where(
+        lines.c.source == e.source, lines.c[doc] == e.doc_id, lines.c.line_no == e.line_no
+    )
+    conn.execute(
+        trace_edge.update()
+        .where(
+            e.evidence == evidence,
+            e.gtin.is_(None),
+            line.where(lines.c.gtin.is_not(None), scope(lines, doc)).exists(),
         )
-        conn.execute(
-            trace_edge.update()
-            .where(e.evidence == evidence, e.gtin.is_(None), line.where(lines.c.gtin.is_not(None)).exists())
-            .values(gtin=line.scalar_subquery())
-        )
+        .values(gtin=line.scalar_subquery())
+    )
 
 
 def _returns(conn: Connection) -> None:

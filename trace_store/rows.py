@@ -31,6 +31,7 @@ class EntityTables:
 
 ENTITY_TABLES: dict[str, EntityTables] = {
     "device": EntityTables(schema.device, ("gtin",)),
+    "variant": EntityTables(schema.variant, ("source", "external_id")),
     "party": EntityTables(schema.party, ("source", "external_id")),
     "lot": EntityTables(schema.lot, ("gtin", "lot")),
     "batch_record": EntityTables(schema.batch_record, ("source", "record_id"), schema.batch_input, "inputs"),

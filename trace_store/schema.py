@@ -85,6 +85,20 @@ device = sa.Table(
     *_provenance(),
 )
 
+variant = sa.Table(
+    "variant",
+    metadata,
+    _key("source"),
+    _key("external_id"),
+    _str("product_id"),
+    _str("sku"),
+    _str("gtin"),
+    _str("title"),
+    *_provenance(),
+    sa.Index(None, "sku"),
+)
+"""A shop's variants: SKU and barcode. With `device` the identities that resolve a SKU to a GTIN."""
+
 party = sa.Table(
     "party",
     metadata,

@@ -20,25 +20,24 @@ from trace_store.batch import LoadBatch
 from trace_store.engine import WRITE, make_engine
 from trace_store.errors import ConservationError
 from trace_store.loader import chunks, in_list, write_batch
-from trace_store.schema import device, raw_current, sync_run, sync_state
+from trace_store.resolve import identities
+from trace_store.schema import raw_current, sync_run, sync_state
 
 __all__ = ["ConservationError", "Store", "device_items"]
 
 
 def device_items(conn: Connection) -> dict[str, Item]:
-    """The device master by SKU: which GTIN (and tracking) each SKU names.
+    """The device master by SKU: which GTIN (and tracking) each SKU names, per ERP devices and shop variants.
 
-    A SKU that names two GTINs is ambiguous and left out: its lines stay unresolved.
+    A SKU that sources name with two GTINs is ambiguous and left out: its lines stay unresolved.
     """
-    d = device.c
-    found: dict[str, Item] = {}
-    ambiguous: set[str] = set()
-    for row in conn.execute(sa.select(d.sku, d.gtin, d.tracking).where(d.sku.is_not(None))):
-        known = found.get(row.sku)
-        if known is not None and known.gtin != row.gtin:
-            ambiguous.add(row.sku)
-        found[row.sku] = Item(row.gtin, row.tracking)
-    return {sku: item for sku, item in found.items() if sku not in ambiguous}
+    i = identities().c
+    query = (
+        sa.select(i.sku, sa.func.min(i.gtin).label("gtin"), sa.func.min(i.tracking).label("tracking"))
+        .group_by(i.sku)
+        .having(sa.func.count(sa.distinct(i.gtin)) == 1)
+    )
+    return {row.sku: Item(row.gtin, row.tracking) for row in conn.execute(query)}
 
 
 class Store:

@@ -111,12 +111,18 @@ def sync(
     summary = RunSummary(source.name, entity, store.begin_run(source.name, entity))
     since, until = sync_window(source, store, entity, full)
     items = store.items()
+    ordered = connector.ordered(entity)
+    latest: datetime | None = None
     try:
         with _Committer(store, summary, on_batch) as committer:
             for raws in _batches(connector.pull(entity, since, until), source.batch_records):
                 batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight(), items)
-                batch.cursor = min(max(raw.updated_at for raw, _ in raws), until)
+                newest = min(max(raw.updated_at for raw, _ in raws), until)
+                latest = max(latest, newest) if latest else newest
+                batch.cursor = newest if ordered else None
                 committer.submit(batch)
+            if not ordered and latest is not None:  # the window landed whole: only now may the cursor move
+                committer.submit(LoadBatch(summary.run_id, source.name, entity, 0, 0, cursor=latest))
     except BaseException as exc:
         store.finish_run(summary.run_id, error=f"{type(exc).__name__}: {exc}")
         raise

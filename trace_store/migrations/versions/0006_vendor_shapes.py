@@ -1,4 +1,4 @@
-"""Shipments that have not left yet, their contact person, stock by warehouse item, replayable source options.
+"""Shipments that have not left yet, their recipient, stock by warehouse item, shop variants, replayable source options.
 
 Revision ID: 0006
 Revises: 0005
@@ -16,6 +16,20 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "variant",
+        sa.Column("source", sa.String(), nullable=False),
+        sa.Column("external_id", sa.String(), nullable=False),
+        sa.Column("product_id", sa.String(), nullable=True),
+        sa.Column("sku", sa.String(), nullable=True),
+        sa.Column("gtin", sa.String(), nullable=True),
+        sa.Column("title", sa.String(), nullable=True),
+        sa.Column("source_updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("raw_external_id", sa.String(), nullable=True),
+        sa.Column("raw_content_hash", sa.String(), nullable=True),
+        sa.PrimaryKeyConstraint("source", "external_id", name=op.f("pk_variant")),
+    )
+    op.create_index(op.f("ix_variant_sku"), "variant", ["sku"])
     with op.batch_alter_table("shipment") as batch:
         batch.add_column(sa.Column("status", sa.String(), nullable=False, server_default="shipped"))
         batch.add_column(sa.Column("ship_to_contact", sa.String(), nullable=True))
@@ -37,6 +51,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_variant_sku"), table_name="variant")
+    op.drop_table("variant")
     op.execute("DELETE FROM inventory_level WHERE gtin IS NULL")
     with op.batch_alter_table("inventory_level") as batch:
         batch.drop_constraint("pk_inventory_level", type_="primary")
