@@ -120,9 +120,7 @@ class ShipBob:
         limit = _number(query, "Limit", DEFAULT_LIMIT, MAX_LIMIT)
         updated = _window(query, "LastUpdateStartDate", "LastUpdateEndDate")
         inserted = _window(query, "StartDate", "EndDate")
-        order = query.get("SortOrder", "Newest")
-        if order not in ("Oldest", "Newest"):
-            raise BadRequest({"SortOrder": ["SortOrder must be Oldest or Newest."]})
+        newest_first = _descending(query, "Newest", ("Oldest", "Newest"))
         references = set(filter(None, query.get("ReferenceIds", "").split(",")))
         keyed = [
             ((order_updated(o), o["id"]), o)
@@ -131,7 +129,7 @@ class ShipBob:
             and inserted(moment_or_never(o["created_date"]))
             and (not references or o["reference_id"] in references)
         ]
-        selected = sorted(keyed, key=lambda pair: pair[0], reverse=order == "Newest")
+        selected = sorted(keyed, key=lambda pair: pair[0], reverse=newest_first)
         return Response(200, [o for _, o in selected[(page - 1) * limit : page * limit]])
 
     def _returns(self, request: Request) -> Response:
@@ -141,16 +139,14 @@ class ShipBob:
         limit = _number(query, "Limit", DEFAULT_LIMIT, MAX_LIMIT)
         inserted = _window(query, "StartDate", "EndDate")
         completed = _window(query, "CompletedStartDate", "CompletedEndDate")
-        order = query.get("SortOrder", "Desc")
-        if order not in ("Asc", "Desc"):
-            raise BadRequest({"SortOrder": ["SortOrder must be Asc or Desc."]})
+        newest_first = _descending(query, "Desc", ("Asc", "Desc"))
         keyed = [
             ((moment_or_never(r["insert_date"]), r["id"]), r)
             for r in self.world.shipbob_returns
             if inserted(moment_or_never(r["insert_date"]))
             and (completed(moment_or_never(r.get("completed_date"))) or not _any(query, "CompletedStartDate"))
         ]
-        selected = [r for _, r in sorted(keyed, key=lambda pair: pair[0], reverse=order == "Desc")]
+        selected = [r for _, r in sorted(keyed, key=lambda pair: pair[0], reverse=newest_first)]
         pages = max(1, math.ceil(len(selected) / limit))
         body = _envelope(request, "Cursor", page, pages, selected[(page - 1) * limit : page * limit])
         headers = {
@@ -189,6 +185,14 @@ def _envelope(request: Request, cursor: str, page: int, pages: int, items: list[
         "next": url(page + 1) if page < pages else None,
         "last": url(pages) if page < pages else None,
     }
+
+
+def _descending(query: dict[str, str], default: str, allowed: tuple[str, str]) -> bool:
+    """The `SortOrder` asked for (ascending, descending names as the endpoint spells them): newest first?"""
+    order = query.get("SortOrder", default)
+    if order not in allowed:
+        raise BadRequest({"SortOrder": [f"SortOrder must be {allowed[0]} or {allowed[1]}."]})
+    return order == allowed[1]
 
 
 def _too_many() -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from connectors.base import Connector, RawRecord
-from connectors.config import ENTITIES_BY_KIND, SourceConfig
+from connectors.config import ENTITIES_BY_KIND, Secret, SourceConfig
 from connectors.errors import AuthError, ConnectorError, DeferSync, PlatformError, RetriesExhausted
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
@@ -449,57 +449,45 @@ def test_odoo_lots_and_invoices_carry_their_products(platform: Opener, world: Wo
         assert invoice.payload["partner_id"] == source["partner_id"]
 
 
-def test_a_standard_odoo_is_read_with_standard_fields_only() -> None:
-    """Every entity pulls whole from a database without any custom field (it refuses unknown fields)."""
+def _standard_odoo(**config: Any) -> tuple[SimServer, Connector, World]:
+    """A standard Odoo 17 install (no custom fields) and a connector configured for it."""
     standard = generate_world(11, 0.3, studio=False)
     server = start("odoo", standard, token=TOKEN)
+    source = SourceConfig.model_validate(
+        {
+            "name": "erp_std",
+            "kind": "odoo",
+            "base_url": server.base_url,
+            "entities": list(ENTITIES_BY_KIND["odoo"]),
+            "credentials": {"env": ENV},
+            "database": odoo_sim.DATABASE,
+            "login": odoo_sim.LOGIN,
+            **config,
+        }
+    )
+    return server, build_connector(source, secret=Secret(token=TOKEN), policy=FAST), standard
+
+
+def test_a_standard_odoo_is_read_with_standard_fields_only() -> None:
+    """Every entity pulls whole from a database without any custom field (it refuses unknown fields)."""
+    server, connector, standard = _standard_odoo()
     try:
-        source = SourceConfig.model_validate(
-            {
-                "name": "erp_std",
-                "kind": "odoo",
-                "base_url": server.base_url,
-                "entities": list(ENTITIES_BY_KIND["odoo"]),
-                "credentials": {"env": ENV},
-                "database": odoo_sim.DATABASE,
-                "login": odoo_sim.LOGIN,
-            }
-        )
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv(ENV, TOKEN)
-            connector = build_connector(source, policy=FAST)
-            products = {str(p["id"]) for p in standard.odoo["product.product"]}
-            assert {r.external_id for r in _flat(_pull(connector, "device"))} == products  # archived ones too
-            for entity in ENTITIES_BY_KIND["odoo"]:
-                assert _flat(_pull(connector, entity)), entity
+        products = {str(p["id"]) for p in standard.odoo["product.product"]}
+        assert {r.external_id for r in _flat(_pull(connector, "device"))} == products  # archived ones too
+        for entity in ENTITIES_BY_KIND["odoo"]:
+            assert _flat(_pull(connector, entity)), entity
     finally:
         server.stop()
 
 
-def test_a_field_map_naming_a_field_the_database_lacks_fails_at_once(platform: Opener) -> None:
+def test_a_field_map_naming_a_field_the_database_lacks_fails_at_once() -> None:
     """The standard install's answer to an unknown field, `ValueError` inside an HTTP 200, is final."""
-    standard = generate_world(11, 0.3, studio=False)
-    server = start("odoo", standard, token=TOKEN)
+    server, connector, _ = _standard_odoo(field_map={"device": {"registration_no": "x_studio_registration_no"}})
     try:
-        source = SourceConfig.model_validate(
-            {
-                "name": "erp_std",
-                "kind": "odoo",
-                "base_url": server.base_url,
-                "entities": ["device"],
-                "credentials": {"env": ENV},
-                "database": odoo_sim.DATABASE,
-                "login": odoo_sim.LOGIN,
-                "field_map": {"device": {"registration_no": "x_studio_registration_no"}},
-            }
-        )
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv(ENV, TOKEN)
-            connector = build_connector(source, policy=FAST)
-            with pytest.raises(
-                PlatformError, match="Invalid field 'x_studio_registration_no' on model 'product.product'"
-            ):
-                _pull(connector, "device")
+        with pytest.raises(
+            PlatformError, match=r"Invalid field 'x_studio_registration_no' on model 'product\.product'"
+        ):
+            _pull(connector, "device")
         assert len([e for e in server.requests if e.rpc and "search_read" in e.rpc]) == 1
     finally:
         server.stop()

@@ -24,6 +24,16 @@ SET_GTIN = "06951234500016"
 PUMP_GTIN = "06951234500023"
 
 
+def address() -> dict[str, Any]:
+    return {
+        "address1": "158 Shangtang Rd",
+        "city": "Hangzhou",
+        "state": "Zhejiang",
+        "country": "CN",
+        "company_name": "Zhejiang Provincial People's Hospital",
+    }
+
+
 def shipment(shipment_id: int, products: list[dict[str, Any]], **changes: Any) -> dict[str, Any]:
     return {
         "id": shipment_id,
@@ -34,17 +44,7 @@ def shipment(shipment_id: int, products: list[dict[str, Any]], **changes: Any) -
         "last_update_at": "2026-03-04T08:00:00Z",
         "actual_fulfillment_date": "2026-03-04T07:30:00Z",
         "location": {"id": 11, "name": "Suzhou DC"},
-        "recipient": {
-            "name": "Lin Chen",
-            "full_name": "Lin Chen",
-            "address": {
-                "address1": "158 Shangtang Rd",
-                "city": "Hangzhou",
-                "state": "Zhejiang",
-                "country": "CN",
-                "company_name": "Zhejiang Provincial People's Hospital",
-            },
-        },
+        "recipient": {"name": "Lin Chen", "full_name": "Lin Chen", "address": address()},
         "tracking": {
             "carrier": "SF Express",
             "tracking_number": "SF1234567890",
@@ -98,16 +98,7 @@ def shipbob_order(*shipments: dict[str, Any]) -> dict[str, Any]:
         "status": "Fulfilled",
         "type": "B2B",
         "created_date": "2026-03-02T03:00:00Z",
-        "recipient": {
-            "name": "Lin Chen",
-            "address": {
-                "address1": "158 Shangtang Rd",
-                "city": "Hangzhou",
-                "state": "Zhejiang",
-                "country": "CN",
-                "company_name": "Zhejiang Provincial People's Hospital",
-            },
-        },
+        "recipient": {"name": "Lin Chen", "address": address()},
         "shipments": list(shipments) or [shipment(700001, [lot_product()])],
     }
 

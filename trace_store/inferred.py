@@ -21,7 +21,6 @@ the same GTIN, so under READ COMMITTED the later one sees the earlier one's lots
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -43,7 +42,7 @@ def refresh(conn: Connection, batch_keys: Iterable[tuple[str, str]], lot_keys: I
     lots = _by_first(lot_keys)
     if not docs and not lots:
         return
-    _lock(conn, set(lots) | _doc_gtins(conn, docs))
+    loader.advisory_locks(conn, _LOCK_SPACE, set(lots) | _doc_gtins(conn, docs))
     e = trace_edge.c
     for source, ids in docs.items():
         for part in loader.chunks(ids):
@@ -87,17 +86,6 @@ def _doc_gtins(conn: Connection, docs: dict[str, list[str]]) -> set[str]:
             )
             found.update(conn.execute(sa.union(new, old)).scalars())
     return found
-
-
-def _lock(conn: Connection, gtins: set[str]) -> None:
-    """PostgreSQL: take the advisory lock of each GTIN, in key order (no deadlock between loaders)."""
-    if conn.dialect.name != "postgresql" or not gtins:
-        return
-    keys = sorted(
-        {int.from_bytes(hashlib.sha256(_LOCK_SPACE + g.encode()).digest()[:8], "big", signed=True) for g in gtins}
-    )
-    for key in keys:
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
 
 def _candidates(outer: bool) -> sa.Select[Any]:

@@ -47,6 +47,15 @@ def in_list(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[st
     return column.in_(values)
 
 
+def advisory_locks(conn: Connection, namespace: bytes, keys: Iterable[str]) -> None:
+    """PostgreSQL: take a transaction-scoped advisory lock per key, in key order (no deadlock between loaders)."""
+    if conn.dialect.name != "postgresql":
+        return
+    ids = {int.from_bytes(hashlib.sha256(namespace + key.encode()).digest()[:8], "big", signed=True) for key in keys}
+    for lock_id in sorted(ids):
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
+
+
 def dialect_insert(conn: Connection, table: sa.Table) -> Any:
     """INSERT with ON CONFLICT support for the connection's backend."""
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)

@@ -18,7 +18,6 @@ COMMITTED the later one always sees the earlier one's rows.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -74,7 +73,7 @@ def refresh(conn: Connection, written: Mapping[str, Sequence[tuple[Any, ...]]]) 
     docs = {entity: _by_source(written[entity]) for entity in SKU_TABLES if written.get(entity)}
     waiting = sorted({sku for entity, by_source in docs.items() for sku in _unresolved(conn, entity, by_source)})
     if skus or waiting:
-        _lock(conn, {*skus, *waiting})
+        loader.advisory_locks(conn, _LOCK_SPACE, {*skus, *waiting})
         for part in loader.chunks(skus):
             _resolve_all(conn, _skus(conn, part))
         for entity, by_source in docs.items():
@@ -212,14 +211,3 @@ def _returns(conn: Connection) -> None:
             order_number=sa.func.coalesce(e.order_number, sa.select(r.order_number).where(header).scalar_subquery()),
         )
     )
-
-
-def _lock(conn: Connection, skus: set[str]) -> None:
-    """PostgreSQL: take the advisory lock of each SKU, in key order (no deadlock between loaders)."""
-    if conn.dialect.name != "postgresql" or not skus:
-        return
-    keys = sorted(
-        {int.from_bytes(hashlib.sha256(_LOCK_SPACE + s.encode()).digest()[:8], "big", signed=True) for s in skus}
-    )
-    for key in keys:
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
