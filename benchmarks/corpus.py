@@ -162,7 +162,13 @@ def master_records(
         ]
         yield [
             InventoryLevel(
-                source=source, source_updated_at=when, gtin=g, lot=lot, location="Suzhou DC", on_hand=Decimal(100)
+                source=source,
+                source_updated_at=when,
+                item_ref=g,
+                gtin=g,
+                lot=lot,
+                location="Suzhou DC",
+                on_hand=Decimal(100),
             )
             for g, lot in chunk
         ]
