@@ -44,6 +44,25 @@ def _clone(kind: str, payload: dict[str, Any], k: int) -> list[RawRecord]:
     return [RawRecord(str(clone["id"]), stamp, clone)]
 
 
+def device_master(seed: int = 42) -> list[Any]:
+    """The ERP's devices of the corpus world (SKU, GTIN, tracking): warehouse lines resolve through them."""
+    from data_dictionary.models import Device
+    from simulators.world import generate_world
+
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    return [
+        Device(
+            source="erp",
+            source_updated_at=when,
+            gtin=p["barcode"],
+            sku=p["default_code"],
+            name_en=p["name"],
+            tracking=p["tracking"],
+        )
+        for p in generate_world(seed, 2.0).odoo["product.product"]
+    ]
+
+
 def clone_pages(kind: str, min_lines: int, seed: int = 42) -> tuple[list[list[RawRecord]], int]:
     """Pages of raw records (as a connector yields them) with at least `min_lines` line records."""
     from simulators.world import generate_world
