@@ -100,4 +100,4 @@ def test_a_sync_dag_run_emits_an_asset_event_per_entity(airflow_db, monkeypatch,
             .order_by(AssetEvent.id)
             .all()
         )
-    assert [uri for (uri,) in events[before:]] == ["tracehub://store/order"]
+    assert [uri for (uri,) in events[before:]] == ["tracehub://store/variant", "tracehub://store/order"]
