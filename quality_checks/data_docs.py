@@ -3,10 +3,18 @@
 Validation runs in throwaway in-memory contexts (one per batch), which keep nothing. This builds
 the docs once per pipeline run instead: a fresh context whose only Data Docs site is a folder on
 disk, fed with the suites from git and the latest result of each suite in this process.
+
+GX writes the values it found unexpected, which come from platforms, into its pages as they are,
+and its pages load scripts and styles from public CDNs. So every page is then made inert and
+self-contained: its markup is cleaned by an allow-list (no scripts, styles, event handlers,
+embedded objects, forms or absolute links) and it carries one local stylesheet. The console also
+serves the folder sandboxed (tracehub/web/app.py).
 """
 
 from __future__ import annotations
 
+import re
+from html import escape
 from pathlib import Path
 
 from quality_checks.gx_run import build_suite, ephemeral_context, latest_results
@@ -14,6 +22,17 @@ from quality_checks.suite_specs import load_suite
 
 DEFAULT_FOLDER = Path(".tracehub/data_docs")
 SITE = "tracehub"
+STYLESHEET = Path(__file__).with_name("data_docs.css")
+ALLOWED_TAGS = frozenset(
+    {
+        *("a", "b", "br", "caption", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6"),
+        *("hr", "i", "li", "main", "nav", "ol", "p", "pre", "section", "small", "span", "strong", "sub", "sup"),
+        *("table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"),
+    }
+)
+ALLOWED_ATTRIBUTES = {"*": {"class", "id", "title"}, "a": {"href"}, "td": {"colspan", "rowspan"}, "th": {"colspan"}}
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
 
 
 def build_data_docs(folder: Path = DEFAULT_FOLDER) -> Path:
@@ -49,4 +68,35 @@ def build_data_docs(folder: Path = DEFAULT_FOLDER) -> Path:
             expectation_suite_identifier=suite_id,
         )
     context.build_data_docs(site_names=[SITE])
+    make_inert(folder)
     return folder / "index.html"
+
+
+def make_inert(folder: Path) -> None:
+    """Clean every page of the site and give it the local stylesheet, inline (idempotent).
+
+    Inline, so a page is whole wherever it is opened: served sandboxed (an opaque origin, which
+    loads no stylesheet by URL under the console's policy) or straight from the folder.
+    """
+    import nh3
+
+    style = STYLESHEET.read_text(encoding="utf-8")  # ours, not platform data
+    for page in folder.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        title = _TITLE.search(html)
+        body = _BODY.search(html)
+        cleaned = nh3.clean(
+            body.group(1) if body else html,
+            tags=set(ALLOWED_TAGS),
+            attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+            url_schemes=set(),
+            clean_content_tags={"script", "style", "title", "head"},
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+        )
+        heading = escape(nh3.clean_text(title.group(1)) if title else "Data Docs")
+        page.write_text(
+            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{heading}</title><style>{style}</style></head><body>{cleaned}</body></html>\n",
+            encoding="utf-8",
+        )

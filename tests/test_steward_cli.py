@@ -95,6 +95,23 @@ def test_users_add_reads_the_password_without_echoing_it(tmp_path):
     bad = tracehub("users", "add", "gina", "--role", "owner", "--password-stdin", env=env, stdin=secret + "\n")
     assert bad.returncode == 1 and "unknown role 'owner'" in bad.stderr and "Traceback" not in bad.stderr
 
+    fresh = "an-entirely-new-secret"
+    assert tracehub("users", "role", "frank", "steward", env=env).returncode == 0
+    done = tracehub("users", "password", "frank", "--password-stdin", env=env, stdin=fresh + "\n")
+    assert done.returncode == 0 and fresh not in done.stdout + done.stderr
+    store = Store.open(url)
+    try:
+        assert steward.authenticate(store, "frank", fresh) == {"username": "frank", "role": "steward"}
+        from tracehub import sessions
+
+        for n in range(sessions.ACCOUNT.lock_failures):
+            sessions.record_failure(store, "frank", f"192.0.2.{n}")
+        assert "frank" in sessions.locked_accounts(store)
+        assert "failures of frank cleared" in tracehub("users", "unlock", "frank", env=env).stdout
+        assert sessions.locked_accounts(store) == {}
+    finally:
+        store.close()
+
 
 def test_map_dry_run_prints_records_or_every_error_and_never_touches_the_store(tmp_path):
     world = generate_world(5, 0.3)

@@ -101,3 +101,22 @@ def test_validate_reason_accepts_plain_text(reason, expected):
 def test_validate_reason_refuses(reason):
     with pytest.raises(StewardError):
         steward.validate_reason(reason)
+
+
+def test_role_and_password_changes_are_audited_without_the_password(store):
+    steward.add_user(store, "carol", PASSWORD, "viewer", actor="root")
+    steward.set_user_role(store, "carol", "steward", actor="root")
+    steward.set_password(store, "carol", "a-whole-new-secret", actor="root")
+    assert steward.authenticate(store, "carol", PASSWORD) is None
+    assert steward.authenticate(store, "carol", "a-whole-new-secret") == {"username": "carol", "role": "steward"}
+    with store.connect() as conn:
+        entries = conn.execute(sa.select(audit_log.c.action, audit_log.c.details).where(audit_log.c.key == "carol"))
+        actions = {action: details for action, details in entries}
+    assert set(actions) == {"user.add", "user.role", "user.password"}
+    assert "password_hash" not in actions["user.password"] and "a-whole-new-secret" not in str(actions)
+    with pytest.raises(StewardError, match="unknown role 'owner'"):
+        steward.set_user_role(store, "carol", "owner", actor="root")
+    with pytest.raises(StewardError, match="a password needs"):
+        steward.set_password(store, "carol", "short", actor="root")
+    with pytest.raises(StewardError, match="no user named 'dave'"):
+        steward.set_user_role(store, "dave", "viewer", actor="root")

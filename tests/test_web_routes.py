@@ -113,7 +113,7 @@ def _cases(
     qid = mine["accept"]
     return [
         Case("GET", "/login", "/login", None, 200),
-        Case("POST", "/login", "/login", None, 401, {"username": "ada", "password": "wrong-password"}),
+        Case("POST", "/login", "/login", None, 401, {"username": f"nobody-{role}", "password": "wrong-password"}),
         Case("GET", "/", "/", "viewer", 200),
         Case("GET", "/quarantine", "/quarantine?status=open&rule=currency_iso4217", "viewer", 200),
         Case("GET", "/quarantine/{qid}", f"/quarantine/{qid}", "viewer", 200),
@@ -139,6 +139,9 @@ def _cases(
         ),
         Case("POST", "/users/{username}/disable", "/users/vic/disable", "admin", 303),
         Case("POST", "/users/{username}/enable", "/users/vic/enable", "admin", 303),
+        Case("POST", "/users/{username}/role", "/users/vic/role", "admin", 303, {"role": "viewer"}),
+        Case("POST", "/users/{username}/password", "/users/vic/password", "admin", 303, {"password": "password-vic"}),
+        Case("POST", "/users/{username}/unlock", "/users/vic/unlock", "admin", 303),
         Case("POST", "/logout", "/logout", None, 303),
     ]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -179,6 +179,11 @@ class ImpactReport:
     consignees: list[Consignee]
     stock: list[StockLine]
     mass_balance: list[MassBalance]
+
+    def without_contacts(self) -> ImpactReport:
+        """The report with no contact person, email or phone of any consignee (for readers not entitled to them)."""
+        hidden = [replace(c, email=None, phone=None, person=None) for c in self.consignees]
+        return replace(self, consignees=hidden)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly (decimals as strings, times ISO 8601), with the totals a reader wants first."""

@@ -513,3 +513,30 @@ recall_item = sa.Table(
 
 party_name_index = sa.Index("ix_party_name", party.c.name)
 """Recall reports join shipment consignees (ship_to_name) to parties by name."""
+
+app_session = sa.Table(
+    "app_session",
+    metadata,
+    sa.Column("session_hash", sa.String(), primary_key=True),
+    _str("username", False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime()),
+    _str("revoked_reason"),
+    _str("client"),
+    sa.Index(None, "username"),
+)
+"""Console sessions, kept in the store so that logging out, disabling a user or changing a role
+or password ends them at once. The browser holds a random token; only its SHA-256 is stored."""
+
+login_throttle = sa.Table(
+    "login_throttle",
+    metadata,
+    sa.Column("key", sa.String(), primary_key=True),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("window_start", UtcDateTime(), nullable=False),
+    sa.Column("last_failure_at", UtcDateTime(), nullable=False),
+    sa.Column("locked_until", UtcDateTime()),
+)
+"""Failed sign-ins per account (`user:<name>`) and per client address (`client:<ip>`): the growing
+delays and temporary lockouts of tracehub/sessions.py."""

@@ -590,6 +590,14 @@ def authenticate(store: Store, username: str, password: str) -> dict[str, str] |
     return {"username": user.username, "role": user.role}
 
 
+def get_user(store: Store, username: str) -> dict[str, Any] | None:
+    """One user's name, role and state (never the hash), or None."""
+    u = app_user.c
+    with store.connect() as conn:
+        row = conn.execute(sa.select(u.username, u.role, u.disabled).where(u.username == username)).first()
+    return dict(row._mapping) if row else None
+
+
 def list_users(store: Store) -> list[dict[str, Any]]:
     """Every user with role and state (never the hash)."""
     u = app_user.c
@@ -599,14 +607,37 @@ def list_users(store: Store) -> list[dict[str, Any]]:
 
 
 def set_user_disabled(store: Store, username: str, disabled: bool, *, actor: str) -> None:
-    """Disable (or enable again) a user; audited."""
+    """Disable (or enable again) a user; audited. Disabling ends the user's sessions at once."""
+    _change_user(store, username, actor, "user.disable" if disabled else "user.enable", {"disabled": bool(disabled)})
+
+
+def set_user_role(store: Store, username: str, role: str, *, actor: str) -> None:
+    """Give a user another role; audited. The user's sessions end: they sign in again under it."""
+    if role not in ROLES:
+        raise StewardError(f"unknown role {role!r}; choose from {', '.join(ROLES)}")
+    _change_user(store, username, actor, "user.role", {"role": role})
+
+
+def set_password(store: Store, username: str, password: str, *, actor: str) -> None:
+    """Set a new password (only its argon2id hash is kept); audited, without the password. Ends the sessions."""
+    if not isinstance(password, str) or not _PASSWORD_MIN <= len(password) <= _PASSWORD_MAX:
+        raise StewardError(f"a password needs {_PASSWORD_MIN} to {_PASSWORD_MAX} characters")
+    _change_user(store, username, actor, "user.password", {"password_hash": _hasher().hash(password)})
+
+
+def _change_user(store: Store, username: str, actor: str, action: str, values: dict[str, Any]) -> None:
+    """Update a user, audit it (never a hash), and end the user's sessions, all in one transaction."""
+    from tracehub.sessions import revoke_sessions
+
     actor = _check_actor(actor)
     name = (username or "").strip().lower()
     with store.transaction() as conn:
-        done = conn.execute(app_user.update().where(app_user.c.username == name).values(disabled=bool(disabled)))
+        done = conn.execute(app_user.update().where(app_user.c.username == name).values(**values))
         if done.rowcount != 1:
             raise StewardError(f"no user named {username!r}")
-        audit.append(conn, actor, "user.disable" if disabled else "user.enable", "user", name, {})
+        ended = revoke_sessions(conn, name, action) if action != "user.enable" else 0
+        details = {k: v for k, v in values.items() if k != "password_hash"}
+        audit.append(conn, actor, action, "user", name, {**details, "sessions_ended": ended})
 
 
 # ---- audit ------------------------------------------------------------------------------------
@@ -619,12 +650,15 @@ def audit_entries(
     key: str | None = None,
     actor: str | None = None,
     limit: int = 200,
+    hidden: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """Audit entries, newest first, filtered by entity, key and actor (exact matches)."""
+    """Audit entries, newest first, filtered by entity, key and actor (exact matches), without `hidden` entities."""
     if not 1 <= limit <= 10_000:
         raise StewardError(f"limit must be between 1 and 10000, not {limit}")
     a = audit_log.c
     where = [col == value for col, value in ((a.entity, entity), (a.key, key), (a.actor, actor)) if value]
+    if hidden:
+        where.append(a.entity.not_in(hidden))
     query = sa.select(a.seq, a.at, a.actor, a.action, a.entity, a.key, a.details).where(*where)
     with store.connect() as conn:
         rows = conn.execute(query.order_by(a.seq.desc()).limit(limit))

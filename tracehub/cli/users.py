@@ -73,3 +73,43 @@ def _set_disabled(username: str, disabled: bool, actor: str | None) -> None:
     with open_store() as store:
         set_user_disabled(store, username, disabled, actor=actor_name(actor))
     console.print(f"user {username} {'disabled' if disabled else 'enabled'}")
+
+
+@users_app.command("role")
+def users_role(username: str, role: str, actor: ActorOption = None) -> None:
+    """Give a user another role (audited); their console sessions end."""
+    from tracehub.steward import set_user_role
+
+    with open_store() as store:
+        set_user_role(store, username, role, actor=actor_name(actor))
+    console.print(f"user {username} is now {role}")
+
+
+@users_app.command("password")
+def users_password(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin.")
+    ] = False,
+    actor: ActorOption = None,
+) -> None:
+    """Set a new password (asked twice, hidden, unless on stdin); the user's console sessions end."""
+    from tracehub.steward import set_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    with open_store() as store:
+        set_password(store, username, password, actor=actor_name(actor))
+    console.print(f"password of {username} changed")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str, actor: ActorOption = None) -> None:
+    """Lift a console sign-in lockout after failed passwords (audited)."""
+    from tracehub.sessions import unlock
+
+    with open_store() as store:
+        done = unlock(store, username, actor=actor_name(actor))
+    console.print(f"sign-in failures of {username} cleared" if done else f"{username} had no failed sign-ins")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -19,12 +20,39 @@ from tracehub.docs import data_docs_dir
 from tracehub.web.auth import LoginRequired, PageError
 from tracehub.web.render import redirect, render
 
+log = logging.getLogger(__name__)
 SESSION_COOKIE = "tracehub_session"
 SESSION_SECONDS = 8 * 3600
 CSP = (
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'none'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+DATA_DOCS_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+)
+"""Data Docs show platform values that GX writes into its pages: served sandboxed (an opaque origin,
+no scripts at all) and allowed to load nothing, from anywhere, whatever those values hold. Their
+only style is the one inline block the build puts in (every style the platform's values might
+carry is removed then)."""
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+
+
+def security_headers(path: str) -> dict[str, str]:
+    """The headers every response carries, errors included; Data Docs get their sandbox policy."""
+    policy = DATA_DOCS_CSP if path == "/data-docs" or path.startswith("/data-docs/") else CSP
+    headers = {**HEADERS, "Content-Security-Policy": policy}
+    if os.environ.get("TRACEHUB_SECURE_COOKIES") == "1":
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
 
 
 def load_secret_key() -> str:
@@ -80,12 +108,7 @@ def _add_security_headers(app: FastAPI) -> None:
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/data-docs/"):  # GX's pages load their own styles and scripts
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Frame-Options", "DENY")
-            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.update(security_headers(request.url.path))
         return response
 
 
@@ -104,6 +127,15 @@ def _add_error_pages(app: FastAPI) -> None:
         message = {404: "There is no such page.", 405: "This address does not accept that kind of request."}
         text = message.get(exc.status_code, str(exc.detail))
         return render(request, "error.html", exc.status_code, code=exc.status_code, message=text)
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """Our fault: a page saying so, never a trace; the error goes to the server log."""
+        log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
+        message = "Something went wrong on the server; nothing was changed by this request. The error is logged."
+        response = render(request, "error.html", 500, code=500, message=message)
+        response.headers.update(security_headers(request.url.path))  # outside the middleware that adds them
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:

@@ -1,8 +1,10 @@
 """Who is asking and may they: session users, the role ladder and CSRF tokens.
 
-The session cookie only names the user; the role and the disabled flag are read from the store
-on every request, so disabling a user or changing a role takes effect at their next click.
-Every state-changing form carries the session's CSRF token, compared in constant time.
+The signed cookie carries only a session token; the session lives in the store
+(tracehub/sessions.py), so logging out, disabling a user or changing a role or password ends it
+at once, and a copied cookie is worth nothing afterwards. The role and the disabled flag are read
+from the store on every request. Every state-changing form carries the session's CSRF token,
+compared in constant time.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from tracehub.steward import ROLES  # each role can do everything the roles before it can
 
@@ -72,24 +74,42 @@ async def check_csrf(request: Request) -> None:
 
 
 def session_user(request: Request) -> User | None:
-    """The signed-in, enabled user of this session, or None (a stale session is cleared)."""
-    from tracehub import steward
+    """The signed-in, enabled user of this session, or None (an ended session is cleared)."""
+    from tracehub import sessions, steward
 
-    username = request.session.get("user")
-    if not isinstance(username, str):
+    token = request.session.get("sid")
+    if not isinstance(token, str):
         return None
-    for row in steward.list_users(store_of(request)):
-        if row["username"] == username and not row.get("disabled"):
-            return User(username, row["role"])
-    request.session.clear()
-    return None
+    store = store_of(request)
+    username = sessions.session_username(store, token)
+    row = steward.get_user(store, username) if username else None
+    if row is None or row["disabled"]:
+        request.session.clear()
+        return None
+    return User(row["username"], row["role"])
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def sign_in(request: Request, user: dict[str, str]) -> None:
-    """Start a fresh session for `user` (new CSRF token, nothing carried over)."""
-    request.session.clear()
-    request.session["user"] = user["username"]
+    """Start a new session for `user`: the old one ends, a new token and CSRF token, nothing carried over."""
+    from tracehub import sessions
+
+    sign_out(request)
+    request.session["sid"] = sessions.open_session(store_of(request), user["username"], client_address(request))
     csrf_token(request)
+
+
+def sign_out(request: Request) -> None:
+    """End this browser's session in the store and forget it."""
+    from tracehub import sessions
+
+    token = request.session.get("sid")
+    if isinstance(token, str):
+        sessions.close_session(store_of(request), token)
+    request.session.clear()
 
 
 def need(role: str) -> Callable[[Request], User]:
@@ -125,3 +145,6 @@ Steward = Annotated[User, Depends(need("steward"))]
 Admin = Annotated[User, Depends(need("admin"))]
 StewardAction = Annotated[User, Depends(act("steward"))]
 AdminAction = Annotated[User, Depends(act("admin"))]
+
+RecordId = Annotated[int, Path(ge=1, le=2**62, description="a store id")]
+"""A numeric id in a path: out of range is a 400 page, never a database error."""

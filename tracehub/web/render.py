@@ -25,7 +25,9 @@ def _query(base: str, params: dict[str, Any], **changes: Any) -> str:
 templates.env.globals["query"] = _query
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+def render(
+    request: Request, name: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> Response:
     """Render template `name` in the layout, with the user, CSRF token and pending flash messages."""
     context.update(
         user=getattr(request.state, "user", None),
@@ -33,7 +35,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> Re
         csrf_field=CSRF_FIELD,
         flashes=request.session.pop("flash", []),
     )
-    return templates.TemplateResponse(request, name, context, status_code=status)
+    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
 
 
 def flash(request: Request, message: str) -> None:

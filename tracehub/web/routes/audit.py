@@ -1,4 +1,8 @@
-"""The audit log: who decided what and when, filterable, with a check of the hash chain on request."""
+"""The audit log: who decided what and when, filterable, with a check of the hash chain on request.
+
+Entries about console accounts (users added, disabled, role and password changes, sign-in
+lockouts) are for admins only: who may sign in, and when they failed to, is not a viewer's business.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ router = APIRouter()
 MAX_FILTER = 200
 Filter = Annotated[str, Query(max_length=MAX_FILTER)]
 LIMIT = 200
+ACCOUNT_ENTITIES = ("user", "login")
 
 
 @router.get("/audit")
@@ -24,7 +29,8 @@ def audit_log(
 
     store = store_of(request)
     filters = {"entity": entity.strip(), "key": key.strip(), "actor": actor.strip()}
-    entries = steward.audit_entries(store, **{k: v or None for k, v in filters.items()}, limit=LIMIT)
+    hidden = () if user.can("admin") else ACCOUNT_ENTITIES
+    entries = steward.audit_entries(store, **{k: v or None for k, v in filters.items()}, limit=LIMIT, hidden=hidden)
     return render(
         request,
         "audit.html",

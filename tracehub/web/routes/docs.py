@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from tracehub.web.auth import PageError, Viewer, store_of
+from tracehub.web.auth import PageError, RecordId, Viewer, store_of
 from tracehub.web.render import render
 from tracehub.web.tables import table
 
 router = APIRouter()
+MAX_PATH = 512
 FINDING_STATUSES = ("open", "resolved", "all")
 
 
@@ -26,11 +27,18 @@ def data_docs_home(request: Request, user: Viewer) -> Response:
 def data_docs_file(request: Request, user: Viewer, path: str) -> Response:
     """A file of the Data Docs site; nothing outside its folder is reachable."""
     folder: Path = request.app.state.data_docs.resolve()
-    target = (folder / (path or "index.html")).resolve()
-    if target.is_dir():
-        target = target / "index.html"
-    if not target.is_relative_to(folder) or not target.is_file():
-        raise PageError(404, f"There is no Data Docs file {path!r}; a sync or a replay (re)builds them.")
+    missing = PageError(404, f"There is no Data Docs file {path[:200]!r}; a sync or a replay (re)builds them.")
+    if len(path) > MAX_PATH or any(ord(ch) < 32 for ch in path):
+        raise missing
+    try:
+        target = (folder / (path or "index.html")).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        found = target.is_relative_to(folder) and target.is_file()
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        raise missing
     return FileResponse(target)
 
 
@@ -77,8 +85,11 @@ def recalls(request: Request, user: Viewer) -> Response:
 
 
 @router.get("/recalls/{recall_id}")
-def recall_report(request: Request, user: Viewer, recall_id: int) -> Response:
-    """The recall's impact report: the same self-contained page `tracehub recall show --format html` writes."""
+def recall_report(request: Request, user: Viewer, recall_id: RecordId) -> Response:
+    """The recall's impact report: the same self-contained page `tracehub recall show --format html` writes.
+
+    Consignees' contact persons, emails and phones are personal data: stewards and admins see them.
+    """
     from trace_store import recall
     from tracehub.recall_report import to_html
 
@@ -86,4 +97,4 @@ def recall_report(request: Request, user: Viewer, recall_id: int) -> Response:
         report = recall.impact(store_of(request), recall_id)
     except LookupError as exc:
         raise PageError(404, f"There is no recall {recall_id}.") from exc
-    return HTMLResponse(to_html(report))
+    return HTMLResponse(to_html(report if user.can("steward") else report.without_contacts()))

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from tracehub.web.auth import PageError, StewardAction, Viewer, store_of
+from tracehub.web.auth import PageError, RecordId, StewardAction, Viewer, store_of
 from tracehub.web.jsonview import json_lines
 from tracehub.web.render import flash, redirect, render
 
@@ -91,7 +91,7 @@ def _detail(request: Request, qid: int, status: int = 200, error: str | None = N
 
 
 @router.get("/{qid}")
-def quarantine_detail(request: Request, user: Viewer, qid: int) -> Response:
+def quarantine_detail(request: Request, user: Viewer, qid: RecordId) -> Response:
     return _detail(request, qid)
 
 
@@ -137,7 +137,7 @@ def _replayed(result: Any) -> str:
 
 
 @router.post("/{qid}/replay")
-def replay_one(request: Request, user: StewardAction, qid: int) -> Response:
+def replay_one(request: Request, user: StewardAction, qid: RecordId) -> Response:
     from tracehub import steward
 
     _record(store_of(request), qid)
@@ -164,10 +164,10 @@ def _decide(request: Request, user: Any, qid: int, reason: str, action: str) -> 
 
 
 @router.post("/{qid}/accept")
-def accept(request: Request, user: StewardAction, qid: int, reason: Annotated[str, Form()] = "") -> Response:
+def accept(request: Request, user: StewardAction, qid: RecordId, reason: Annotated[str, Form()] = "") -> Response:
     return _decide(request, user, qid, reason, "accept")
 
 
 @router.post("/{qid}/reject")
-def reject(request: Request, user: StewardAction, qid: int, reason: Annotated[str, Form()] = "") -> Response:
+def reject(request: Request, user: StewardAction, qid: RecordId, reason: Annotated[str, Form()] = "") -> Response:
     return _decide(request, user, qid, reason, "reject")

@@ -1,18 +1,30 @@
-"""Signing in and out. Both forms carry a CSRF token (login CSRF would let a page sign you in as someone else)."""
+"""Signing in and out. Both forms carry a CSRF token (login CSRF would let a page sign you in as someone else).
+
+Sign-ins are throttled per account and per client address (tracehub/sessions.py), refused
+before any password work. Password checks (argon2, deliberately slow) run one at a time on their
+own limiter, and only a few may wait: a flood of sign-ins gets "busy" answers at once instead
+of taking the threads every other page needs.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from tracehub.web.auth import check_csrf, session_user, sign_in, store_of
+from tracehub.web.auth import check_csrf, client_address, session_user, sign_in, sign_out, store_of
 from tracehub.web.render import redirect, render
 
 router = APIRouter()
 MAX_CREDENTIAL = 256
+HASHING = anyio.CapacityLimiter(1)
+"""Password checks at a time: argon2 takes a core for a while; the other core keeps serving pages."""
+MAX_WAITING = 4
+"""Sign-ins that may wait for the password checker; beyond, the answer is 503 at once."""
+_waiting = 0
 
 
 def _safe_next(target: str | None) -> str:
@@ -35,22 +47,42 @@ async def login(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    from tracehub import steward
+    global _waiting
+    from tracehub import sessions, steward
 
     await check_csrf(request)
+    store, client, target = store_of(request), client_address(request), _safe_next(next)
+    username = username[:MAX_CREDENTIAL]
+    refused = await run_in_threadpool(sessions.refusal, store, username, client)
+    if refused is not None:
+        headers = {"Retry-After": str(refused.retry_after)}
+        return render(
+            request, "login.html", 429, next=target, error=refused.message, username=username, headers=headers
+        )
+    if _waiting >= MAX_WAITING:
+        message = "The console is checking many sign-ins at once; try again in a few seconds."
+        return render(
+            request, "login.html", 503, next=target, error=message, username=username, headers={"Retry-After": "5"}
+        )
     user = None
-    if 0 < len(username) <= MAX_CREDENTIAL and 0 < len(password) <= MAX_CREDENTIAL:
-        user = await run_in_threadpool(steward.authenticate, store_of(request), username, password)
+    if username and 0 < len(password) <= MAX_CREDENTIAL:
+        _waiting += 1
+        try:
+            user = await anyio.to_thread.run_sync(steward.authenticate, store, username, password, limiter=HASHING)
+        finally:
+            _waiting -= 1
     if user is None:
+        await run_in_threadpool(sessions.record_failure, store, username, client)
         message = "Unknown user, wrong password, or a disabled account."
-        return render(request, "login.html", 401, next=_safe_next(next), error=message, username=username)
+        return render(request, "login.html", 401, next=target, error=message, username=username)
+    await run_in_threadpool(sessions.record_success, store, user["username"])
     sign_in(request, user)
-    return redirect(_safe_next(next))
+    return redirect(target)
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    if request.session.get("user"):
+    if request.session.get("sid"):
         await check_csrf(request)
-    request.session.clear()
+    sign_out(request)
     return redirect("/login")

@@ -1,4 +1,7 @@
-"""Console users, for admins: list, add, disable and enable again."""
+"""Console users, for admins: list, add, change role or password, disable, enable, lift a sign-in lockout.
+
+Disabling a user and changing a role or password end that user's sessions at once.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +20,15 @@ router = APIRouter(prefix="/users")
 def _page(
     request: Request, status: int = 200, error: str | None = None, username: str = "", role: str = "viewer"
 ) -> Response:
-    from tracehub import steward
+    from tracehub import sessions, steward
 
+    store = store_of(request)
     return render(
         request,
         "users.html",
         status,
-        users=steward.list_users(store_of(request)),
+        users=steward.list_users(store),
+        locked=sessions.locked_accounts(store),
         roles=ROLES,
         error=error,
         username=username[:100],
@@ -54,16 +59,22 @@ def add_user(
     return redirect("/users")
 
 
+def _existing(request: Request, username: str) -> str:
+    from tracehub import steward
+
+    if steward.get_user(store_of(request), username) is None:
+        raise PageError(404, f"There is no user {username[:100]!r}. Nothing changed.")
+    return username
+
+
 def _set_disabled(request: Request, actor: str, username: str, disabled: bool) -> Response:
     from tracehub import steward
 
-    store = store_of(request)
-    if not any(u["username"] == username for u in steward.list_users(store)):
-        raise PageError(404, f"There is no user {username!r}. Nothing changed.")
+    _existing(request, username)
     if disabled and username == actor:
         raise PageError(400, "You cannot disable your own account (another admin can). Nothing changed.")
     try:
-        steward.set_user_disabled(store, username, disabled, actor=actor)
+        steward.set_user_disabled(store_of(request), username, disabled, actor=actor)
     except steward.StewardError as exc:
         raise PageError(400, f"{exc} Nothing changed.") from exc
     flash(request, f"User {username} {'disabled' if disabled else 'enabled'}.")
@@ -78,3 +89,46 @@ def disable_user(request: Request, user: AdminAction, username: str) -> Response
 @router.post("/{username}/enable")
 def enable_user(request: Request, user: AdminAction, username: str) -> Response:
     return _set_disabled(request, user.username, username, False)
+
+
+@router.post("/{username}/role")
+def change_role(request: Request, user: AdminAction, username: str, role: Annotated[str, Form()] = "") -> Response:
+    """Another role; the user's sessions end (they sign in again under it)."""
+    from tracehub import steward
+
+    _existing(request, username)
+    if username == user.username:
+        raise PageError(400, "You cannot change your own role (another admin can). Nothing changed.")
+    try:
+        steward.set_user_role(store_of(request), username, role, actor=user.username)
+    except steward.StewardError as exc:
+        raise PageError(400, f"{exc} Nothing changed.") from exc
+    flash(request, f"User {username} is now {role}; their sessions ended.")
+    return redirect("/users")
+
+
+@router.post("/{username}/password")
+def change_password(
+    request: Request, user: AdminAction, username: str, password: Annotated[str, Form()] = ""
+) -> Response:
+    """A new password, set by an admin; the user's sessions end (the admin's own too, if it is theirs)."""
+    from tracehub import steward
+
+    _existing(request, username)
+    try:
+        steward.set_password(store_of(request), username, password, actor=user.username)
+    except steward.StewardError as exc:
+        raise PageError(400, f"{exc} Nothing changed.") from exc
+    flash(request, f"The password of {username} is changed; their sessions ended.")
+    return redirect("/users")
+
+
+@router.post("/{username}/unlock")
+def unlock(request: Request, user: AdminAction, username: str) -> Response:
+    """Lift a sign-in lockout (audited)."""
+    from tracehub import sessions
+
+    _existing(request, username)
+    done = sessions.unlock(store_of(request), username, actor=user.username)
+    flash(request, f"Sign-in failures of {username} cleared." if done else f"{username} had no failed sign-ins.")
+    return redirect("/users")
