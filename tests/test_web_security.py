@@ -287,7 +287,13 @@ def test_every_route_and_status_carries_the_security_headers(app, monkeypatch):
         ("/users (405)", admin.delete("/users")),
         ("/recalls/0", admin.get("/recalls/0")),
         ("/users (403)", _signed_in(app, "vic").get("/users")),
+        ("/quarantine/replay (403, no CSRF)", admin.post("/quarantine/replay", data={"ids": "1"})),
+        ("/login (401)", _login(anonymous, "nobody", "wrong-password")),
+        ("/users (303)", admin.post("/users/vic/unlock", data={"csrf_token": csrf(admin)})),
     ]
+    for _ in range(sessions.ACCOUNT.free_failures):
+        _login(anonymous, "mallory", "guess")
+    answers.append(("/login (429)", _login(anonymous, "mallory", "guess")))
 
     from trace_store import findings
 
@@ -302,7 +308,7 @@ def test_every_route_and_status_carries_the_security_headers(app, monkeypatch):
     assert crashed.status_code == 500
     assert "hunter2" not in crashed.text and "Traceback" not in crashed.text and "RuntimeError" not in crashed.text
     statuses = {r.status_code for _, r in answers}
-    assert {200, 303, 400, 403, 404, 405, 500} <= statuses
+    assert {200, 303, 400, 401, 403, 404, 405, 429, 500} <= statuses
     for path, response in answers:
         for name, value in HEADERS.items():
             assert response.headers.get(name) == value, (path, response.status_code, name)
