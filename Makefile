@@ -1,7 +1,7 @@
 # The front door: `make demo` and `make test` work on a fresh machine.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: setup demo test bench lint serve clean
+.PHONY: setup demo test test-all bench lint serve clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -10,7 +10,10 @@ setup:
 demo: setup
 	$(UV) run tracehub demo
 
-test: setup
+test: setup  ## the fast tiers: unit, contract, store, pipeline and web tests
+	$(UV) run pytest -m "not slow"
+
+test-all: setup  ## every tier, as CI runs it: adds the demo, Airflow, the browser and large worlds
 	$(UV) run pytest
 
 bench: setup

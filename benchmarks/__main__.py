@@ -24,16 +24,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 from benchmarks.corpus import CUSTOMERS, clone_pages, device_master, master_records, shipment_records
 from connectors.base import RawRecord
 from connectors.config import SourceConfig
-from trace_store import genealogy, queries, recall
+from data_dictionary.models import Record
+from pipeline import settings
+from pipeline.sync import RunSummary, sync
 from trace_store.batch import LoadBatch
 from trace_store.store import Store
-from tracehub import settings
-from tracehub.pipeline import sync
+from traceability import deliveries, genealogy, recall
 
 console = Console()
 TRACE_LINES = {"sqlite": 1_000_000, "postgresql": 5_000_000}
@@ -87,14 +88,12 @@ def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
             records = sum(len(p) for p in pages)
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task(f"{entity} on {store.engine.dialect.name}", total=records)
+
+                def progress(summary: RunSummary, task: TaskID = task) -> None:
+                    bar.update(task, completed=summary.pulled)
+
                 started = time.perf_counter()
-                summary = sync(
-                    config,
-                    entity,
-                    store,
-                    ReplayConnector(name, pages),
-                    on_batch=lambda s, task=task: bar.update(task, completed=s.pulled),
-                )
+                summary = sync(config, entity, store, ReplayConnector(name, pages), on_batch=progress)
                 seconds = time.perf_counter() - started
             results[entity] = {
                 "raw_records": records,
@@ -133,7 +132,7 @@ def bench_trace(url: str, min_lines: int, queries_n: int = 500) -> dict[str, Any
                         entity="shipment",
                         pulled=len(chunk),
                         unchanged=0,
-                        records=chunk,
+                        records=list[Record](chunk),
                         loaded=len(chunk),
                     )
                 )
@@ -145,7 +144,7 @@ def bench_trace(url: str, min_lines: int, queries_n: int = 500) -> dict[str, Any
         master_seconds = _load_master(store, sorted(set(lots)))
         rng = random.Random(1)
         sample = [rng.choice(lots) for _ in range(queries_n)]
-        timings = _timed(lambda gtin, lot: queries.trace_lot(store, gtin, lot), sample)
+        timings = _timed(lambda gtin, lot: deliveries.trace_lot(store, gtin, lot), sample)
         forward = _timed(lambda gtin, lot: genealogy.forward(store, gtin, lot=lot).edges, sample)
         with store.engine.connect() as conn:
             lines = conn.execute(sa.text("select count(*) from shipment_line")).scalar_one()

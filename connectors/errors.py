@@ -1,6 +1,6 @@
 """What can go wrong talking to a platform, worded so the reader knows what to do next.
 
-Every message names the source; none ever contains a credential (DESIGN rule 8).
+Every message names the source; none ever contains a credential (architecture rule 8).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The HTTP core every connector shares: auth, timeouts, throttling, retries, error translation.
 
-DESIGN rule 5 lives here: transient failures (429, 500/502/503/504, timeouts, dropped
+Architecture rule 5 lives here: transient failures (429, 500/502/503/504, timeouts, dropped
 connections, truncated or invalid JSON) are retried with exponential backoff and jitter,
 waiting at least what `Retry-After` / `x-retry-after` asks; a pause longer than the cap
 raises `DeferSync` so the pipeline checkpoints instead of hanging. Other 4xx fail at once

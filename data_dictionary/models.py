@@ -1,7 +1,7 @@
 """Canonical records: the one shape every platform's data is mapped onto.
 
 Every field here is described in `fields.yaml` (labels, meaning, standard reference); a test
-keeps the two in agreement. Business keys follow DESIGN.md rule 2: device = GTIN-14,
+keeps the two in agreement. Business keys follow architecture rule 2: device = GTIN-14,
 lot = (gtin, lot), serial = (gtin, serial), documents = (source, number).
 
 The models check structure and types only. Business rules (check digits, expiry after

@@ -13,16 +13,19 @@ serves the folder sandboxed (tracehub/web/app.py).
 
 from __future__ import annotations
 
+import logging
 import re
-from html import escape
+from html import unescape
 from pathlib import Path
 
 from quality_checks.gx_run import build_suite, ephemeral_context, latest_results
 from quality_checks.suite_specs import load_suite
 
-DEFAULT_FOLDER = Path(".tracehub/data_docs")
+log = logging.getLogger(__name__)
+
 SITE = "tracehub"
 STYLESHEET = Path(__file__).with_name("data_docs.css")
+PAGE_TEMPLATE = Path(__file__).with_name("data_docs_page.html.j2")
 ALLOWED_TAGS = frozenset(
     {
         *("a", "b", "br", "caption", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6"),
@@ -35,7 +38,23 @@ _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.IGNORECASE | re.DOTALL)
 
 
-def build_data_docs(folder: Path = DEFAULT_FOLDER) -> Path:
+def refresh_data_docs(folder: Path) -> Path | None:
+    """Rebuild the Data Docs from this process's latest validation results; None if there are none.
+
+    Validation results live in the memory of the process that ran them, so a sync or a replay
+    rebuilds the docs at its end: once per run, never per batch. Docs are a convenience for
+    stewards: a failure to write them is logged, never fails the run.
+    """
+    if not latest_results:
+        return None
+    try:
+        return build_data_docs(folder)
+    except Exception:
+        log.exception("could not write Data Docs to %s", folder)
+        return None
+
+
+def build_data_docs(folder: Path) -> Path:
     """Write Data Docs (suites and latest results) under `folder`; return its index.html path."""
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -79,8 +98,13 @@ def make_inert(folder: Path) -> None:
     loads no stylesheet by URL under the console's policy) or straight from the folder.
     """
     import nh3
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from markupsafe import Markup
 
-    style = STYLESHEET.read_text(encoding="utf-8")  # ours, not platform data
+    template = Environment(
+        loader=FileSystemLoader(PAGE_TEMPLATE.parent), autoescape=True, undefined=StrictUndefined
+    ).get_template(PAGE_TEMPLATE.name)
+    style = Markup(STYLESHEET.read_text(encoding="utf-8"))  # ours, not platform data
     for page in folder.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         title = _TITLE.search(html)
@@ -94,9 +118,5 @@ def make_inert(folder: Path) -> None:
             link_rel="noopener noreferrer",
             strip_comments=True,
         )
-        heading = escape(nh3.clean_text(title.group(1)) if title else "Data Docs")
-        page.write_text(
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{heading}</title><style>{style}</style></head><body>{cleaned}</body></html>\n",
-            encoding="utf-8",
-        )
+        heading = unescape(nh3.clean(title.group(1), tags=set())) if title else "Data Docs"
+        page.write_text(template.render(title=heading, style=style, body=Markup(cleaned)) + "\n", encoding="utf-8")

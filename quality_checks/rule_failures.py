@@ -9,11 +9,10 @@ A record's failures are ordered header first, then by line, then in suite order.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from data_dictionary.failures import RuleFailure
+from data_dictionary.jsonable import json_scalar
 from data_dictionary.models import Record
 from quality_checks.frames import LINE, RID
 from quality_checks.suite_specs import HEADER, RuleSpec, SuiteSpec
@@ -26,17 +25,6 @@ class QualityCheckError(RuntimeError):
     """A rule could not be evaluated (GX raised); the batch must not pass as clean."""
 
 
-def json_value(value: Any) -> Any:
-    """A value as it can be stored in JSON and read by a steward."""
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
 def _raised(exception_info: dict[str, Any]) -> str | None:
     """GX reports one exception dict, or one per metric; return the first message, if any."""
     infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
@@ -47,7 +35,7 @@ def _raised(exception_info: dict[str, Any]) -> str | None:
 
 
 def _message(rule: RuleSpec, row: dict[str, Any], subject: Any, value: Any) -> str:
-    context = {key: json_value(item) for key, item in row.items()}
+    context = {key: json_scalar(item) for key, item in row.items()}
     context["value"] = value
     if "{udi_mismatch}" in rule.message:
         from quality_checks.expectations.udi import udi_mismatches
@@ -81,7 +69,7 @@ def collect_failures(
                     line = int(row[LINE])
                     subject = getattr(subject, frame)[line]
                     path = f"{frame}[{line}].{rule.field}"
-                value = json_value(getattr(subject, rule.field))
+                value = json_scalar(getattr(subject, rule.field))
                 failure = RuleFailure(
                     rule=rule.rule,
                     field=path,

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from biip.checksums import gs1_standard_check_digit
+
 GS = "\x1d"
 """ASCII group separator: how FNC1 appears in a scanned element string."""
 
 
 def check_digit(body: str) -> str:
     """GS1 mod-10 check digit of the digits before it (weights 3,1,3,... from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return str((10 - total % 10) % 10)
+    return str(gs1_standard_check_digit(body))
 
 
 def make_gtin14(company_prefix: str, item_reference: str, indicator: str = "0") -> str:

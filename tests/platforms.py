@@ -73,7 +73,7 @@ def running_platforms(
 def sync_all(platforms: Platforms, store: Any, full: bool = False) -> list[dict[str, object]]:
     """Sync every entity of every source, in order, straight through the pipeline."""
     from connectors.registry import build_connector
-    from tracehub.pipeline import sync
+    from pipeline.sync import sync
 
     results = []
     for name in SOURCES:

@@ -22,7 +22,7 @@ def order_world() -> World:
 def sync_orders(world: World, store: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
     """Sync the shop's orders (source `shop`, kind shopify) over real HTTP into `store`."""
     from connectors.registry import build_connector
-    from tracehub.pipeline import sync
+    from pipeline.sync import sync
 
     with running_platforms(world, monkeypatch) as platforms:
         config = platforms.configs["shop"]

@@ -4,28 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from commands import tracehub
 from platforms import running_platforms
 
 from simulators.world import expected_trace, generate_world
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def tracehub(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tracehub", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-        timeout=600,
-    )
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,7 @@ def test_bad_sources_file_is_an_import_error_that_names_the_field(airflow_db, mo
     assert "source 'shop' field base_url" in message
 
 
+@pytest.mark.slow
 def test_sync_dag_runs_through_airflow(airflow_db, monkeypatch, tmp_path):
     world = generate_world(3, 0.3)
     db_url = f"sqlite:///{tmp_path / 'store.db'}"

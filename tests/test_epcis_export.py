@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,17 +10,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from commands import tracehub
 from platforms import running_platforms, sync_all
 
 from simulators.world import generate_world
 from trace_store import schema
-from trace_store.epcis import SchemaValidator, epcis_check, export_epcis
-from trace_store.epcis.events import EpcisConfig, Filters
-from trace_store.epcis.gs1_uris import gtin_uri
-from trace_store.epcis.schema_check import schema_path
-from trace_store.queries import trace_lot
+from traceability.deliveries import trace_lot
+from traceability.epcis import SchemaValidator, epcis_check, export_epcis
+from traceability.epcis.events import EpcisConfig, Filters
+from traceability.epcis.gs1_uris import gtin_uri
+from traceability.epcis.schema_check import schema_path
 
-REPO = Path(__file__).resolve().parent.parent
 CONFIG = EpcisConfig()
 
 
@@ -146,17 +143,6 @@ def test_world_export_is_valid_deterministic_complete_and_filterable(store, worl
     assert SchemaValidator().document(late) == []
 
 
-def _tracehub(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tracehub", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200", **env},
-        timeout=300,
-    )
-
-
 def test_cli_writes_a_valid_document_and_refuses_an_invalid_one(make, sqlite_url, tmp_path):
     from trace_store.store import Store
 
@@ -170,7 +156,7 @@ def test_cli_writes_a_valid_document_and_refuses_an_invalid_one(make, sqlite_url
     env = {"TRACEHUB_DB_URL": sqlite_url}
 
     out = tmp_path / "epcis.jsonld"
-    done = _tracehub("export", "epcis", "--lot", "L1", "--output", str(out), env=env)
+    done = tracehub("export", "epcis", "--lot", "L1", "--output", str(out), env=env)
     assert done.returncode == 0, done.stderr
     assert "wrote 1 EPCIS events" in done.stderr
     document = json.loads(out.read_text(encoding="utf-8"))
@@ -182,11 +168,11 @@ def test_cli_writes_a_valid_document_and_refuses_an_invalid_one(make, sqlite_url
     strict_path = tmp_path / "strict.json"
     strict_path.write_text(json.dumps(strict), encoding="utf-8")
     refused = tmp_path / "refused.jsonld"
-    done = _tracehub("export", "epcis", "-o", str(refused), env={**env, "TRACEHUB_EPCIS_SCHEMA": str(strict_path)})
+    done = tracehub("export", "epcis", "-o", str(refused), env={**env, "TRACEHUB_EPCIS_SCHEMA": str(strict_path)})
     assert done.returncode == 1
     assert "EPCIS export is invalid (1 problems)" in done.stderr
     assert "eventList[0].bizStep" in done.stderr and "Traceback" not in done.stderr
     assert not refused.exists() and not list(tmp_path.glob(".epcis-*"))
 
-    done = _tracehub("export", "epcis", "--since", "yesterday", env=env)
+    done = tracehub("export", "epcis", "--since", "yesterday", env=env)
     assert done.returncode == 1 and "--since 'yesterday' is not an ISO 8601" in done.stderr

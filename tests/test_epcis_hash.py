@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from trace_store.epcis.gs1_uris import canonical_dl, epc_urn_to_dl, gtin_uri
-from trace_store.epcis.hash_id import event_hash_id, number, prehash
+from traceability.epcis.gs1_uris import canonical_dl, epc_urn_to_dl, gtin_uri
+from traceability.epcis.hash_id import event_hash_id, number, prehash
 
 # tests/examples/epcisDocWithSingleEvent.{jsonld,prehashes,hashes} of the GS1 reference implementation,
 # github.com/RalphTro/epcis-event-hash-generator: its published pre-hash string and SHA-256 ID.

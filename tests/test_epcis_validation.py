@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from trace_store.epcis import SchemaMissingError, SchemaValidator, epcis_check
-from trace_store.epcis.schema_check import load_schema, schema_path
-from trace_store.epcis.vocabulary import BIZ_STEP, BIZ_TRANSACTION_TYPE, DISPOSITION, SOURCE_DESTINATION_TYPE
+from traceability.epcis import SchemaMissingError, SchemaValidator, epcis_check
+from traceability.epcis.schema_check import load_schema, schema_path
+from traceability.epcis.vocabulary import BIZ_STEP, BIZ_TRANSACTION_TYPE, DISPOSITION, SOURCE_DESTINATION_TYPE
 
-STANDARD = Path(__file__).resolve().parents[1] / "trace_store" / "epcis" / "standard"
+STANDARD = Path(__file__).resolve().parents[1] / "traceability" / "epcis" / "standard"
 """GS1's schema and example documents, copied verbatim into the repository (see SOURCE.txt there)."""
 EXAMPLES = sorted((STANDARD / "examples").glob("*.jsonld"))
 VOCABULARY_REJECTS = {

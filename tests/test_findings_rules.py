@@ -12,10 +12,9 @@ import pytest
 import sqlalchemy as sa
 from plant import GTIN, SKU, T0, batch_record, device, invoice, load, lot, order, returned, shipment
 
-from connectors.config import ConfigError
 from trace_store.coltypes import UtcDateTime
-from trace_store.findings import FindingConfig, list_findings, refresh_findings
 from trace_store.schema import finding
+from traceability.findings import FindingConfig, FindingConfigError, list_findings, refresh_findings
 
 CFG = FindingConfig()
 T1 = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
@@ -232,7 +231,7 @@ def test_thresholds_come_from_the_environment_and_bad_values_are_named(monkeypat
     assert FindingConfig.from_env() == FindingConfig(timedelta(hours=6), Decimal("0.2"))
     for bad in ("ten", "-0.1", "NaN"):
         monkeypatch.setenv("TRACEHUB_PRICE_TOLERANCE", bad)
-        with pytest.raises(ConfigError, match=f"TRACEHUB_PRICE_TOLERANCE='{bad}'"):
+        with pytest.raises(FindingConfigError, match=f"TRACEHUB_PRICE_TOLERANCE='{bad}'"):
             FindingConfig.from_env()
 
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from plant import GTIN, device, load, lot, order, shipment
 
-from trace_store.findings import FindingConfig, list_findings, refresh_findings
-from tracehub.maintenance import refresh_after_load
-from tracehub.webhook import SIGNATURE_HEADER, Webhook, WebhookError, notify_critical
+from pipeline.maintenance import refresh_after_load
+from traceability.findings import FindingConfig, list_findings, refresh_findings
+from traceability.webhook import SIGNATURE_HEADER, Webhook, WebhookError, notify_critical
 
 SECRET = "s3cr3t-hook-key"
 NOW = datetime(2025, 1, 1, tzinfo=UTC)

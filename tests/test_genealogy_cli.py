@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from commands import tracehub
 
 from data_dictionary.models import BatchInput, BatchRecord, Lot, Record
 from trace_store.store import Store
 
-REPO = Path(__file__).resolve().parent.parent
 FIN, COMP = "09506000134352", "09506000134376"
 
 
-def tracehub(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TRACEHUB_DB_URL": url, "COLUMNS": "220"}
-    return subprocess.run(
-        [sys.executable, "-m", "tracehub", *args], cwd=REPO, capture_output=True, text=True, env=env, timeout=120
-    )
+def trace_cli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return tracehub(*args, env={"TRACEHUB_DB_URL": url, "COLUMNS": "220"})
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +52,7 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_lot_json_has_deliveries_and_both_directions(url: str) -> None:
-    done = tracehub(url, "trace", "lot", FIN, "F1", "--json")
+    done = trace_cli(url, "trace", "lot", FIN, "F1", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert [(d["customer"], float(d["qty"]), d["shipment_id"]) for d in data["deliveries"]] == [
@@ -75,16 +69,16 @@ def test_lot_json_has_deliveries_and_both_directions(url: str) -> None:
 
 
 def test_component_lot_forward_table_labels_every_edge(url: str) -> None:
-    done = tracehub(url, "trace", "lot", COMP, "C1", "--direction", "forward")
+    done = trace_cli(url, "trace", "lot", COMP, "C1", "--direction", "forward")
     assert done.returncode == 0, done.stderr
     assert "inferred" in done.stdout and "shipped" in done.stdout and "St. Mary Hospital" in done.stdout
-    shallow = json.loads(tracehub(url, "trace", "lot", COMP, "C1", "--depth", "1", "--json").stdout)
+    shallow = json.loads(trace_cli(url, "trace", "lot", COMP, "C1", "--depth", "1", "--json").stdout)
     assert [e["evidence"] for e in shallow["forward"]["edges"]] == ["inferred"]
     assert "backward" in shallow and shallow["deliveries"] == []
 
 
 def test_serial_backward_table_shows_inputs_and_suppliers(url: str) -> None:
-    done = tracehub(url, "trace", "serial", FIN, "SN-1", "--direction", "backward")
+    done = trace_cli(url, "trace", "serial", FIN, "SN-1", "--direction", "backward")
     assert done.returncode == 0, done.stderr
     assert "made from 2 input lots of 1 suppliers" in done.stdout and "Acme" in done.stdout
     assert "inferred" in done.stdout
@@ -99,5 +93,5 @@ def test_serial_backward_table_shows_inputs_and_suppliers(url: str) -> None:
     ],
 )
 def test_bad_requests_are_one_clear_line(url: str, args: tuple[str, ...], message: str) -> None:
-    done = tracehub(url, *args)
+    done = trace_cli(url, *args)
     assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr

@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from data_dictionary.models import BatchInput, BatchRecord, Lot
-from trace_store import evidence, genealogy
+from trace_store import evidence
 from trace_store.schema import trace_edge
 from trace_store.store import Store
+from traceability import genealogy
 
 FIN, FIN2, COMP, RAW = "09506000134352", "09506000134369", "09506000134376", "09506000134383"
 

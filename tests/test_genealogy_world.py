@@ -17,8 +17,8 @@ import pytest
 from platforms import SOURCES, running_platforms
 
 from simulators.world import World, expected_genealogy, expected_trace, generate_world
-from trace_store import genealogy
 from trace_store.store import Store
+from traceability import genealogy
 
 SEEDS = [11, 23]
 BACKENDS = ["sqlite", "postgresql"]
@@ -26,7 +26,7 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def _sync_reversed(platforms: Any, store: Store) -> None:
     from connectors.registry import build_connector
-    from tracehub.pipeline import sync
+    from pipeline.sync import sync
 
     for name in reversed(list(SOURCES)):
         config = platforms.configs[name]
@@ -146,7 +146,7 @@ def test_backward_of_a_serial_is_the_backward_of_its_lot(synced: tuple[World, St
 
 
 def test_a_shipment_that_loaded_before_its_device_and_lacks_a_lot_is_a_finding(synced: tuple[World, Store]) -> None:
-    from trace_store.findings import list_findings, refresh_findings
+    from traceability.findings import list_findings, refresh_findings
 
     world, store = synced
     refresh_findings(store)

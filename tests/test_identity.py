@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from platforms import running_platforms
 
 from connectors.registry import build_connector
+from pipeline.sync import sync
 from simulators.gs1 import make_gtin14
 from simulators.world import expected_trace, generate_world
 from trace_store import queries, schema
-from trace_store.findings import FindingConfig, list_findings, refresh_findings
 from trace_store.store import Store
-from tracehub.pipeline import sync
+from traceability.deliveries import trace_lot
+from traceability.findings import FindingConfig, list_findings, refresh_findings
 
 
 def _sync(platforms, store: Store, name: str, *entities: str) -> None:
@@ -38,7 +39,7 @@ def _unresolved_lines(store: Store) -> int:
 
 def _traced(store: Store, key: str) -> Counter:
     gtin, lot = key.split("|", 1)
-    return Counter({(d.customer, d.shipment_id): Decimal(str(d.qty)) for d in queries.trace_lot(store, gtin, lot)})
+    return Counter({(d.customer, d.shipment_id): Decimal(str(d.qty)) for d in trace_lot(store, gtin, lot)})
 
 
 def _truth(deliveries: list[dict]) -> Counter:

@@ -13,6 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 import yaml
 from plant import GTIN, device, load, lot, order, shipment
 from platforms import running_platforms
@@ -20,8 +21,8 @@ from test_dags import _dagbag, airflow_db  # noqa: F401 - the migrated Airflow D
 
 from connectors.config import ENTITIES_BY_KIND
 from simulators.world import generate_world
-from trace_store.findings import list_findings
 from trace_store.store import Store
+from traceability.findings import list_findings
 
 REPO = Path(__file__).resolve().parent.parent
 ENTITIES = {e for kind in ENTITIES_BY_KIND.values() for e in kind}
@@ -46,7 +47,7 @@ def test_maintenance_dag_file_parses_without_heavy_imports(tmp_path):
     code = (
         "import runpy, sys, json; runpy.run_path(sys.argv[1]);"
         "print(json.dumps(sorted(m for m in ('great_expectations','pandas','requests','trace_store.store',"
-        "'trace_store.findings','tracehub.webhook','sqlalchemy') if m in sys.modules)))"
+        "'traceability.findings','traceability.webhook','sqlalchemy') if m in sys.modules)))"
     )
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path)}
     out = subprocess.run(
@@ -60,6 +61,7 @@ def test_maintenance_dag_file_parses_without_heavy_imports(tmp_path):
     assert not [m for m in heavy if m not in ("pandas", "requests", "sqlalchemy")], heavy
 
 
+@pytest.mark.slow
 def test_maintenance_dag_run_records_findings_and_notifies(airflow_db, monkeypatch, tmp_path):  # noqa: F811
     from test_findings_webhook import receiving
 
@@ -80,6 +82,7 @@ def test_maintenance_dag_run_records_findings_and_notifies(airflow_db, monkeypat
     assert found["rule"] == "expired_lot_shipped" and found["notified_at"] is not None
 
 
+@pytest.mark.slow
 def test_a_sync_dag_run_emits_an_asset_event_per_entity(airflow_db, monkeypatch, tmp_path):  # noqa: F811
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session

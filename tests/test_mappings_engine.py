@@ -199,7 +199,7 @@ def test_a_field_map_reads_custom_fields_and_refuses_unknown_ones() -> None:
 
 def test_a_sources_bad_field_map_fails_the_sync_at_once_naming_it() -> None:
     from connectors.config import ConfigError, SourceConfig
-    from tracehub.pipeline import mapping_for
+    from pipeline.checks import mapping_for
 
     source = SourceConfig.model_validate(
         {

@@ -17,10 +17,10 @@ from platforms import comparable, running_platforms, sync_all, token_env
 
 from connectors.errors import AuthError
 from connectors.registry import build_connector
+from pipeline.sync import sync
 from simulators.world import generate_world
 from trace_store import queries
 from trace_store.store import Store
-from tracehub.pipeline import sync
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -82,6 +82,7 @@ def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 def test_sigkill_mid_run_then_rerun_equals_uninterrupted(world, monkeypatch, tmp_path):
     with running_platforms(world, monkeypatch) as platforms:
         sources = tmp_path / "sources.yaml"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from platforms import running_platforms, sync_all
 
 from connectors.registry import build_connector
+from pipeline.sync import sync
 from simulators.world import generate_world
 from trace_store import queries
-from tracehub.pipeline import sync
 
 
 def _sync(platforms, store, name: str, entity: str) -> dict[str, object]:

@@ -13,6 +13,7 @@ from simulators.formats import SHOP_TZ, parse_moment
 from simulators.server import Faults
 from simulators.world import expected_trace, generate_world
 from trace_store import queries
+from traceability.deliveries import trace_lot, trace_serial
 
 WORLDS = [(11, True), (23, False)]
 """(seed, studio): the demo customer's Odoo with Studio fields, and a standard install."""
@@ -85,10 +86,10 @@ def test_sync_matches_ground_truth_and_defect_plan(store, world, monkeypatch):
     assert pending and all(stored[i] == "pending" for i in pending)
     for key, deliveries in truth["lots"].items():
         gtin, lot = key.split("|", 1)
-        assert delivered(queries.trace_lot(store, gtin, lot)) == delivered(deliveries), key
+        assert delivered(trace_lot(store, gtin, lot)) == delivered(deliveries), key
     for key, deliveries in truth["serials"].items():
         gtin, serial = key.split("|", 1)
-        assert delivered(queries.trace_serial(store, gtin, serial)) == delivered(deliveries), key
+        assert delivered(trace_serial(store, gtin, serial)) == delivered(deliveries), key
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["incremental", "full-window"])
@@ -104,6 +105,7 @@ def test_rerun_loads_nothing_and_changes_nothing(store, world, monkeypatch, full
     assert queries.dump(store) == before
 
 
+@pytest.mark.slow
 def test_faulted_platforms_end_with_the_same_store(store, world, monkeypatch, tmp_path):
     from trace_store.store import Store
 

@@ -15,8 +15,9 @@ from conftest import _truncate
 from platforms import running_platforms, sync_all
 
 from simulators.world import expected_genealogy, expected_mass_balance, expected_trace, generate_world
-from trace_store import audit, recall
+from trace_store import audit
 from trace_store.store import Store
+from traceability import recall
 
 WORLDS = [(11, True), (23, False)]
 """(seed, studio): the demo customer's Odoo with Studio fields, and a standard install."""

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
+from commands import tracehub
 from plant import GTIN, GTIN_B, SKU, SKU_B, T0, device, invoice, load, order, shipment
 
-from trace_store.reconcile import reconcile
+from traceability.reconcile import reconcile
 
-REPO = Path(__file__).resolve().parent.parent
 AS_OF = datetime(2024, 6, 1, tzinfo=UTC)
 H = timedelta(hours=1)
 
@@ -109,15 +105,7 @@ def test_cli_prints_exports_csv_and_json(store, tmp_path):
     plant(store)
     url = store.engine.url.render_as_string(hide_password=False)
     out = tmp_path / "rec.csv"
-    env = {**os.environ, "TRACEHUB_DB_URL": url, "COLUMNS": "200"}
-    done = subprocess.run(
-        [sys.executable, "-m", "tracehub", "reconcile", "--json", "--csv", str(out), "--all"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    done = tracehub("reconcile", "--json", "--csv", str(out), "--all", env={"TRACEHUB_DB_URL": url})
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert data["checked"] == 12 and len(data["lines"]) == 12
@@ -125,8 +113,6 @@ def test_cli_prints_exports_csv_and_json(store, tmp_path):
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert {(r["order_number"], r["kinds"]) for r in rows if r["kinds"]} >= {("O1", "short_shipped")}
-    table = subprocess.run(
-        [sys.executable, "-m", "tracehub", "reconcile"], cwd=REPO, capture_output=True, text=True, env=env, timeout=120
-    )
+    table = tracehub("reconcile", env={"TRACEHUB_DB_URL": url})
     assert table.returncode == 0, table.stderr
     assert "short_shipped" in table.stdout and "on time" in table.stdout

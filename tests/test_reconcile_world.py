@@ -19,8 +19,8 @@ from platforms import running_platforms, sync_all
 
 from simulators.formats import parse_moment
 from simulators.world import World, generate_world
-from trace_store.findings import FindingConfig, list_findings, refresh_findings
-from trace_store.reconcile import reconcile
+from traceability.findings import FindingConfig, list_findings, refresh_findings
+from traceability.reconcile import reconcile
 
 AS_OF = datetime(2026, 7, 1, tzinfo=UTC)
 

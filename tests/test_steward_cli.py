@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import sqlalchemy as sa
 import yaml
+from commands import tracehub
 from steward_world import defect_ids, order_world, sync_orders, write_rmb_fix
 
+import steward
 from simulators.world import generate_world
 from trace_store.schema import app_user, audit_log
 from trace_store.store import Store
-from tracehub import steward
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def tracehub(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tracehub", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        env={**os.environ, "COLUMNS": "200", **env},
-        timeout=300,
-    )
 
 
 def store_env(store: Store, tmp_path: Path) -> dict[str, str]:
@@ -102,7 +86,7 @@ def test_users_add_reads_the_password_without_echoing_it(tmp_path):
     store = Store.open(url)
     try:
         assert steward.authenticate(store, "frank", fresh) == {"username": "frank", "role": "steward"}
-        from tracehub import sessions
+        from steward import sessions
 
         for n in range(sessions.ACCOUNT.lock_failures):
             sessions.record_failure(store, "frank", f"192.0.2.{n}")

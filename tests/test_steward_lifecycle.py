@@ -10,11 +10,11 @@ import pytest
 import sqlalchemy as sa
 from steward_world import defect_ids, order_world, sync_orders, write_rmb_fix
 
+import steward
 from mappings import OVERRIDE_ENV
+from steward import StewardError
 from trace_store import queries
 from trace_store.schema import audit_log, quarantine_event, raw_current, sales_order, sync_run
-from tracehub import steward
-from tracehub.steward import StewardError
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+import steward
+from steward import StewardError
 from trace_store.schema import app_user, audit_log
-from tracehub import steward
-from tracehub.steward import StewardError
 
 PASSWORD = "correct horse battery"
 

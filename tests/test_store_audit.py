@@ -1,4 +1,4 @@
-"""The audit log is hash-chained: an edit made directly in SQL is found and named (DESIGN rule 7)."""
+"""The audit log is hash-chained: an edit made directly in SQL is found and named (architecture rule 7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The loader's promises (DESIGN rules 1-3): land once, newer wins, all or nothing, counts add up."""
+"""The loader's promises (architecture rules 1-3): land once, newer wins, all or nothing, counts add up."""
 
 from __future__ import annotations
 

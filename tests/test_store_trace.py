@@ -1,12 +1,12 @@
-"""Recall traces come from trace_edge rows built at load time (DESIGN rule 6)."""
+"""Recall traces come from trace_edge rows built at load time (architecture rule 6)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
-from trace_store.queries import Delivery, trace_lot, trace_serial
 from trace_store.store import Store
+from traceability.deliveries import Delivery, trace_lot, trace_serial
 
 GTIN = "09506000134352"
 

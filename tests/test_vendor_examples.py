@@ -14,9 +14,6 @@ serials and expiry dates as the vendor wrote them.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -25,15 +22,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
 from connectors.base import RawRecord
 from connectors.config import SourceConfig
 from connectors.shipbob import return_records, shipment_records
+from pipeline.sync import sync
 from trace_store import schema
 from trace_store.store import Store
-from tracehub.pipeline import sync
+from tracehub.cli import app
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = Path(__file__).parent / "vendor_examples"
 PULLED = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -43,19 +41,12 @@ def example(vendor: str, name: str) -> Any:
 
 
 def tracehub_map(kind: str, entity: str, payloads: Any, tmp_path: Path) -> dict[str, Any]:
-    """`tracehub map --kind K --entity E --payload FILE --json`, as an integration engineer runs it."""
+    """`tracehub map --kind K --entity E --payload FILE --json`, run in this process."""
     path = tmp_path / f"{kind}_{entity}.json"
     path.write_text(json.dumps(payloads), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "tracehub", "map", "--kind", kind, "--entity", entity, "--payload", str(path), "--json"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=300,
-    )
-    assert done.returncode in (0, 1), done.stderr
-    assert "Traceback" not in done.stderr
+    done = CliRunner().invoke(app, ["map", "--kind", kind, "--entity", entity, "--payload", str(path), "--json"])
+    assert done.exit_code in (0, 1), done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit), done.exception
     return json.loads(done.stdout)
 
 

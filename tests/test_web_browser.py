@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from webconsole import USERS, fill_store, password
+from webconsole import USERS, password, served, synced_console
 
-from trace_store.store import Store
-from tracehub import steward
-from tracehub.web import create_app
+import steward
+
+pytestmark = pytest.mark.slow  # the browser tier: `make test-all`
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,30 +37,11 @@ RULE = "currency_iso4217"
 @pytest.fixture(scope="module")
 def console(tmp_path_factory) -> Iterator[dict[str, Any]]:
     """The console served over real HTTP on 127.0.0.1:<free port>."""
-    import uvicorn
-
-    home = tmp_path_factory.mktemp("home")
-    store = Store.open(f"sqlite:///{home / 'tracehub.db'}")
-    store.upgrade()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TRACEHUB_HOME", str(home))
-        fill_store(store, mp)
-        app = create_app(str(store.engine.url), "browser-test-secret-" * 3)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{sock.getsockname()[1]}", "store": store}
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
-    app.state.store.close()
-    store.close()
+    with (
+        synced_console(tmp_path_factory.mktemp("home"), "browser-test-secret-" * 3) as (app, store),
+        served(app) as url,
+    ):
+        yield {"url": url, "store": store}
 
 
 @pytest.fixture(scope="module")

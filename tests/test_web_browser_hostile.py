@@ -9,9 +9,6 @@ Chromium, Data Docs included. Any dialog, or any request leaving the console's o
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -19,15 +16,18 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from platforms import running_platforms, sync_all
 from test_web_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, sign_in
-from webconsole import USERS, password
+from webconsole import USERS, password, served
 
+import steward
+from pipeline import settings
+from quality_checks.data_docs import refresh_data_docs
 from simulators.world import World, generate_world
 from trace_store import queries
-from trace_store.recall import create_recall
 from trace_store.store import Store
-from tracehub import steward
-from tracehub.docs import refresh_data_docs
+from traceability.recall import create_recall
 from tracehub.web import create_app
+
+pytestmark = pytest.mark.slow  # the browser tier: `make test-all`
 
 
 def hostile(n: int) -> str:
@@ -67,8 +67,6 @@ def plant(world: World) -> World:
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory) -> Iterator[dict[str, Any]]:
-    import uvicorn
-
     home = tmp_path_factory.mktemp("hostile")
     store = Store.open(f"sqlite:///{home / 'tracehub.db'}")
     store.upgrade()
@@ -77,23 +75,15 @@ def console(tmp_path_factory) -> Iterator[dict[str, Any]]:
         mp.setenv("TRACEHUB_HOME", str(home))
         with running_platforms(world, mp) as platforms:
             sync_all(platforms, store)
-        assert refresh_data_docs() is not None
+        assert refresh_data_docs(settings.data_docs_dir()) is not None
         for role, name in USERS.items():
             steward.add_user(store, name, password(name), role)
         app = create_app(str(store.engine.url), "hostile-browser-secret-" * 3)
     consignee = next(s for o in world.shipbob_orders for s in o["shipments"] if "<script>" in str(s["recipient"]))
     lots = [r for r in queries.export(store, "shipment") if r["shipment_id"] == str(consignee["id"])]
     assert lots, "the hostile consignee's shipment loaded"
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{sock.getsockname()[1]}", "store": store, "home": home}
-    server.should_exit = True
-    thread.join(10)
+    with served(app) as url:
+        yield {"url": url, "store": store, "home": home}
     app.state.store.close()
     store.close()
 

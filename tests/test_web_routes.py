@@ -7,7 +7,6 @@ message on the page and that the store is exactly as before.
 
 from __future__ import annotations
 
-import html
 import os
 import socket
 import stat
@@ -25,13 +24,14 @@ import sqlalchemy as sa
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from markupsafe import escape
-from webconsole import csrf, fill_store, password, sign_in, store_url
+from webconsole import csrf, fill_store, password, sign_in, store_url, synced_console
 
+import steward
 from trace_store import queries
-from trace_store.recall import create_recall
 from trace_store.schema import audit_log, sync_run, trace_edge
 from trace_store.store import Store
-from tracehub import steward
+from traceability import deliveries
+from traceability.recall import create_recall
 from tracehub.web import create_app
 from tracehub.web.app import load_secret_key
 from tracehub.web.charts import failure_rate_points, failure_rate_svg
@@ -199,15 +199,8 @@ def app(tmp_path_factory) -> Iterator[Any]:
     home = tmp_path_factory.mktemp("home")
     _data_docs(home)
     (home / "secret_key").write_text("not to be served")
-    store = Store.open(f"sqlite:///{home / 'tracehub.db'}")
-    store.upgrade()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TRACEHUB_HOME", str(home))
-        fill_store(store, mp)
-        web = create_app(store_url(store), SECRET)
-    yield web
-    web.state.store.close()
-    store.close()
+    with synced_console(home, SECRET) as (web, _):
+        yield web
 
 
 @pytest.fixture(scope="module")
@@ -412,7 +405,7 @@ def test_trace_findings_and_recalls_pages_show_the_stores_answers(app, steward_c
     store = app.state.store
     gtin, lot = _shipped_lot(store)
     page = steward_client.get(f"/trace?gtin={gtin}&lot={lot}").text
-    customers = {d.customer for d in queries.trace_lot(store, gtin, lot)}
+    customers = {d.customer for d in deliveries.trace_lot(store, gtin, lot)}
     assert customers and all(escape(c) in page for c in customers), "every consignee of the lot is listed"
     assert "no movement" in steward_client.get("/trace?gtin=09506000134352&lot=NO-SUCH-LOT").text
     assert steward_client.get("/findings?status=all").status_code == 200
@@ -422,7 +415,7 @@ def test_trace_findings_and_recalls_pages_show_the_stores_answers(app, steward_c
     listing = steward_client.get("/recalls").text
     assert f"/recalls/{recall_id}" in listing and "&lt;b&gt;sterility" in listing
     report = steward_client.get(f"/recalls/{recall_id}").text
-    assert all(html.escape(c) in report for c in customers)
+    assert all(escape(c) in report for c in customers)
     assert steward_client.get("/recalls/987654").status_code == 404
 
 

@@ -8,7 +8,6 @@ and per client address (10 free, locked at 30), refused before any password is c
 
 from __future__ import annotations
 
-import html
 import threading
 import time
 from collections.abc import Iterator
@@ -21,12 +20,13 @@ import requests
 import sqlalchemy as sa
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from webconsole import USERS, csrf, fill_store, password, store_url
+from markupsafe import escape
+from webconsole import USERS, csrf, password, served, synced_console
 
+import steward
+from steward import sessions
 from trace_store.schema import app_session, audit_log, login_throttle
 from trace_store.store import Store
-from tracehub import sessions, steward
-from tracehub.web import create_app
 from tracehub.web.app import CSP, DATA_DOCS_CSP, HEADERS
 
 SECRET = "security-test-secret-" * 3
@@ -37,15 +37,8 @@ def app(tmp_path_factory) -> Iterator[Any]:
     home = tmp_path_factory.mktemp("home")
     (home / "data_docs").mkdir()
     (home / "data_docs" / "index.html").write_text("<html><body>docs</body></html>")
-    store = Store.open(f"sqlite:///{home / 'tracehub.db'}")
-    store.upgrade()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TRACEHUB_HOME", str(home))
-        fill_store(store, mp)
-        web = create_app(store_url(store), SECRET)
-    yield web
-    web.state.store.close()
-    store.close()
+    with synced_console(home, SECRET) as (web, _):
+        yield web
 
 
 @pytest.fixture(autouse=True)
@@ -216,47 +209,34 @@ def test_an_admin_lifts_a_lockout_and_it_is_audited(app):
 
 def test_a_sign_in_flood_gets_busy_answers_and_pages_keep_answering(app):
     """Password checks run one at a time; beyond four waiting, sign-ins are refused at once."""
-    import socket
-
-    import uvicorn
-
     from tracehub.web.routes import session as session_routes
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    peak = 0
-    stop = threading.Event()
+    with served(app) as base:
+        peak = 0
+        stop = threading.Event()
 
-    def watch() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, session_routes.HASHING.borrowed_tokens)
-            time.sleep(0.001)
+        def watch() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, session_routes.HASHING.borrowed_tokens)
+                time.sleep(0.001)
 
-    def attempt(n: int) -> int:
-        with requests.Session() as s:
-            token = csrf_of(s.get(f"{base}/login").text)
-            form = {"username": f"flood-{n}", "password": "not-the-password", "csrf_token": token}
-            return s.post(f"{base}/login", data=form, allow_redirects=False, timeout=60).status_code
+        def attempt(n: int) -> int:
+            with requests.Session() as s:
+                token = csrf_of(s.get(f"{base}/login").text)
+                form = {"username": f"flood-{n}", "password": "not-the-password", "csrf_token": token}
+                return s.post(f"{base}/login", data=form, allow_redirects=False, timeout=60).status_code
 
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        with ThreadPoolExecutor(16) as pool:
-            flood = [pool.submit(attempt, n) for n in range(16)]
-            time.sleep(0.05)
-            page = requests.get(f"{base}/login", timeout=30)
-            statuses = [f.result() for f in flood]
-    finally:
-        stop.set()
-        server.should_exit = True
-        thread.join(timeout=10)
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            with ThreadPoolExecutor(16) as pool:
+                flood = [pool.submit(attempt, n) for n in range(16)]
+                time.sleep(0.05)
+                page = requests.get(f"{base}/login", timeout=30)
+                statuses = [f.result() for f in flood]
+        finally:
+            stop.set()
     assert page.status_code == 200, "other pages answer during the flood"
     assert peak == 1, "one password check at a time"
     assert statuses.count(503) > 0 and set(statuses) <= {401, 429, 503}
@@ -295,7 +275,7 @@ def test_every_route_and_status_carries_the_security_headers(app, monkeypatch):
         _login(anonymous, "mallory", "guess")
     answers.append(("/login (429)", _login(anonymous, "mallory", "guess")))
 
-    from trace_store import findings
+    from traceability import findings
 
     def broken(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("secret internals: /srv/tracehub/db password=hunter2")
@@ -338,8 +318,8 @@ def test_account_entries_of_the_audit_log_are_for_admins_only(app):
 
 
 def test_consignee_contacts_in_recalls_are_for_stewards_and_admins(app):
-    from trace_store import recall
     from trace_store.schema import trace_edge
+    from traceability import recall
 
     store = app.state.store
     e = trace_edge.c
@@ -353,4 +333,4 @@ def test_consignee_contacts_in_recalls_are_for_stewards_and_admins(app):
     steward_page = _signed_in(app, "sam").get(f"/recalls/{recall_id}").text
     assert all(email in steward_page for email in emails)
     assert not any(email in viewer for email in emails)
-    assert all(html.escape(c.name) in viewer for c in report.consignees)
+    assert all(escape(c.name) in viewer for c in report.consignees)

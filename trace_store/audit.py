@@ -1,4 +1,4 @@
-"""Tamper-evident audit log (DESIGN rule 7): every entry hashes its content and the previous hash.
+"""Tamper-evident audit log (architecture rule 7): every entry hashes its content and the previous hash.
 
 An UPDATE or DELETE of any past entry, done behind the application's back, changes a hash that
 every later entry depends on; `verify` walks the chain and names the first entry that no longer
@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from trace_store.jsonable import canonical_json, to_jsonable
+from data_dictionary.jsonable import canonical_json, to_jsonable
 from trace_store.schema import audit_log
 
 GENESIS = "0" * 64

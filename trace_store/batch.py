@@ -1,4 +1,4 @@
-"""What the pipeline hands the loader: one batch, landed in one transaction (DESIGN rule 1)."""
+"""What the pipeline hands the loader: one batch, landed in one transaction (architecture rule 1)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from data_dictionary.failures import RuleFailure
+from data_dictionary.jsonable import canonical_json
 from data_dictionary.models import Record
-from trace_store.jsonable import canonical_json
 
 
 @dataclass(frozen=True, slots=True)

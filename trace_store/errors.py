@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ConservationError(RuntimeError):
-    """A run's counts do not add up: pulled != unchanged + loaded + quarantined (DESIGN rule 3)."""
+    """A run's counts do not add up: pulled != unchanged + loaded + quarantined (architecture rule 3)."""
 
 
 class StaleRunError(RuntimeError):

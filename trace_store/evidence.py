@@ -31,7 +31,7 @@ class EvidenceKind:
     name: str
     shape: Shape
     confidence: Confidence = "recorded"
-    """`inferred`: the link is our deduction, not the source's statement (DESIGN rule 6)."""
+    """`inferred`: the link is our deduction, not the source's statement (architecture rule 6)."""
 
 
 EVIDENCE: dict[str, EvidenceKind] = {}

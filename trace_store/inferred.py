@@ -1,6 +1,6 @@
 """Inferred produced-from edges: a batch input that names no lot links every candidate lot.
 
-The candidate rule (DESIGN rule 6: a recall gets a labelled superset, never a silent subset):
+The candidate rule (architecture rule 6: a recall gets a labelled superset, never a silent subset):
 the candidates of a lot-less input of component GTIN G are all lots of G in the `lot` table,
 the ERP's lot master, whatever their QC status or dates. Lots named only by other evidence (a
 recorded batch input, a shipment line) are not candidates: a lot the lot master does not know
@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from trace_store import evidence, loader
+from trace_store import evidence, sql
 from trace_store.rows import Row, batch_time, edge_row
 from trace_store.schema import batch_input, batch_record, lot, trace_edge
 
@@ -42,25 +42,23 @@ def refresh(conn: Connection, batch_keys: Iterable[tuple[str, str]], lot_keys: I
     lots = _by_first(lot_keys)
     if not docs and not lots:
         return
-    loader.advisory_locks(conn, _LOCK_SPACE, set(lots) | _doc_gtins(conn, docs))
+    sql.advisory_locks(conn, _LOCK_SPACE, set(lots) | _doc_gtins(conn, docs))
     e = trace_edge.c
     for source, ids in docs.items():
-        for part in loader.chunks(ids):
+        for part in sql.chunks(ids):
             conn.execute(
-                trace_edge.delete().where(e.evidence == KIND, e.source == source, loader.in_list(conn, e.doc_id, part))
+                trace_edge.delete().where(e.evidence == KIND, e.source == source, sql.in_list(conn, e.doc_id, part))
             )
             rows = _edges(conn, _candidates(outer=True).where(_docs(conn, source, part)))
             if rows:
-                loader.bulk_insert(conn, trace_edge, rows)
+                sql.bulk_insert(conn, trace_edge, rows)
     gtins = sorted(lots)
-    for part in loader.chunks(gtins):
-        conn.execute(trace_edge.delete().where(e.evidence == KIND, e.lot.is_(None), loader.in_list(conn, e.gtin, part)))
+    for part in sql.chunks(gtins):
+        conn.execute(trace_edge.delete().where(e.evidence == KIND, e.lot.is_(None), sql.in_list(conn, e.gtin, part)))
     for gtin, names in lots.items():
-        for part in loader.chunks(names):
-            rows = _edges(
-                conn, _candidates(outer=False).where(lot.c.gtin == gtin, loader.in_list(conn, lot.c.lot, part))
-            )
-            loader.upsert(conn, trace_edge, rows, key=("edge_id",))
+        for part in sql.chunks(names):
+            rows = _edges(conn, _candidates(outer=False).where(lot.c.gtin == gtin, sql.in_list(conn, lot.c.lot, part)))
+            sql.upsert(conn, trace_edge, rows, key=("edge_id",))
 
 
 def _by_first(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -71,7 +69,7 @@ def _by_first(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def _docs(conn: Connection, source: str, ids: Any) -> sa.ColumnElement[bool]:
-    return sa.and_(batch_input.c.source == source, loader.in_list(conn, batch_input.c.record_id, ids))
+    return sa.and_(batch_input.c.source == source, sql.in_list(conn, batch_input.c.record_id, ids))
 
 
 def _doc_gtins(conn: Connection, docs: dict[str, list[str]]) -> set[str]:
@@ -79,10 +77,10 @@ def _doc_gtins(conn: Connection, docs: dict[str, list[str]]) -> set[str]:
     bi, e = batch_input.c, trace_edge.c
     found: set[str] = set()
     for source, ids in docs.items():
-        for part in loader.chunks(ids):
+        for part in sql.chunks(ids):
             new = sa.select(bi.gtin).where(bi.lot.is_(None), bi.gtin.is_not(None), _docs(conn, source, part))
             old = sa.select(e.gtin).where(
-                e.evidence == KIND, e.gtin.is_not(None), e.source == source, loader.in_list(conn, e.doc_id, part)
+                e.evidence == KIND, e.gtin.is_not(None), e.source == source, sql.in_list(conn, e.doc_id, part)
             )
             found.update(conn.execute(sa.union(new, old)).scalars())
     return found

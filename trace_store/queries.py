@@ -1,4 +1,4 @@
-"""Questions asked of the store: recall traces, health stats, exports, the quarantine, test dumps.
+"""Questions asked of the store itself: health stats, runs, exports, the quarantine, test dumps.
 
 Every function takes a Store or an open Connection, so the CLI, the web app and tests can share a
 connection or let the function open its own.
@@ -8,88 +8,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from data_dictionary.jsonable import to_jsonable
 from trace_store.rows import ENTITY_TABLES
 from trace_store.schema import (
     metadata,
     quarantine,
     raw_version,
     sync_run,
-    trace_edge,
 )
-from trace_store.store import Store
+from trace_store.store import Store, connection
 
 PAGE = 1000
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One shipment that carried the traced item: who got how many, when, and under which order."""
-
-    customer: str | None
-    region: str | None
-    qty: Decimal
-    ship_date: datetime | None
-    shipment_id: str
-    order_number: str | None
-    source: str
-    serials: list[str] = field(default_factory=list)
-
-
-@contextmanager
-def _connection(conn_or_store: Store | Connection) -> Iterator[Connection]:
-    if isinstance(conn_or_store, Connection):
-        yield conn_or_store
-    else:
-        with conn_or_store.connect() as conn:
-            yield conn
-
-
-def _deliveries(conn_or_store: Store | Connection, *where: sa.ColumnElement[bool]) -> list[Delivery]:
-    e = trace_edge.c
-    query = (
-        sa.select(e.source, e.doc_id, e.to_party, e.to_region, e.qty, e.event_time, e.order_number, e.serial)
-        .where(e.evidence == "shipped", *where)
-        .order_by(e.event_time, e.source, e.doc_id, e.line_no)
-    )
-    acc: dict[tuple[str, str], dict[str, Any]] = {}
-    with _connection(conn_or_store) as conn:
-        for r in conn.execute(query):
-            d = acc.setdefault(
-                (r.source, r.doc_id),
-                {
-                    "customer": r.to_party,
-                    "region": r.to_region,
-                    "qty": Decimal(0),
-                    "ship_date": r.event_time,
-                    "shipment_id": r.doc_id,
-                    "order_number": r.order_number,
-                    "source": r.source,
-                    "serials": [],
-                },
-            )
-            d["qty"] += r.qty
-            if r.serial:
-                d["serials"].append(r.serial)
-    return [Delivery(**{**d, "serials": sorted(d["serials"])}) for d in acc.values()]
-
-
-def trace_lot(conn_or_store: Store | Connection, gtin: str, lot: str) -> list[Delivery]:
-    """Forward trace of a lot: every shipment that carried it, in ship-date order."""
-    return _deliveries(conn_or_store, trace_edge.c.gtin == gtin, trace_edge.c.lot == lot)
-
-
-def trace_serial(conn_or_store: Store | Connection, gtin: str, serial: str) -> list[Delivery]:
-    """Forward trace of one serialised unit (normally one delivery; more means a finding)."""
-    return _deliveries(conn_or_store, trace_edge.c.gtin == gtin, trace_edge.c.serial == serial)
 
 
 def stats(conn_or_store: Store | Connection) -> dict[str, Any]:
@@ -109,7 +43,7 @@ def stats(conn_or_store: Store | Connection) -> dict[str, Any]:
 
     r, q, s = raw_version.c, quarantine.c, sync_run.c
     latest = sa.select(sa.func.max(s.run_id)).group_by(s.source, s.entity).scalar_subquery()
-    with _connection(conn_or_store) as conn:
+    with connection(conn_or_store) as conn:
         for entity, tables in ENTITY_TABLES.items():
             t = tables.header
             for row in conn.execute(sa.select(t.c.source, sa.func.count()).group_by(t.c.source)):
@@ -120,7 +54,7 @@ def stats(conn_or_store: Store | Connection) -> dict[str, Any]:
         for row in conn.execute(open_q.group_by(q.source, q.entity)):
             slot(row[0], row[1])["open_quarantine"] = row[2]
         runs = conn.execute(sa.select(sync_run).where(s.run_id.in_(latest)).order_by(s.source, s.entity))
-        latest_runs = [_jsonable(dict(run._mapping)) for run in runs]
+        latest_runs = [to_jsonable(dict(run._mapping)) for run in runs]
         by_rule = quarantine_by_rule(conn)
     entities = {name: sum(v["rows"] for (_, e), v in per.items() if e == name) for name in ENTITY_TABLES}
     return {
@@ -133,16 +67,16 @@ def stats(conn_or_store: Store | Connection) -> dict[str, Any]:
 
 def runs(conn_or_store: Store | Connection) -> list[dict[str, Any]]:
     """Every sync run with its counts, oldest first."""
-    with _connection(conn_or_store) as conn:
+    with connection(conn_or_store) as conn:
         rows = conn.execute(sa.select(sync_run).order_by(sync_run.c.run_id))
-        return [_jsonable(dict(r._mapping)) for r in rows]
+        return [to_jsonable(dict(r._mapping)) for r in rows]
 
 
 def export(conn_or_store: Store | Connection, entity: str) -> Iterator[dict[str, Any]]:
     """Canonical rows of `entity` in key order, lines nested, JSON-friendly; pages of 1000 headers."""
     tables = ENTITY_TABLES[entity]
     header, key = tables.header, [tables.header.c[k] for k in tables.key]
-    with _connection(conn_or_store) as conn:
+    with connection(conn_or_store) as conn:
         last: tuple[Any, ...] | None = None
         while True:
             query = sa.select(header).order_by(*key).limit(PAGE)
@@ -156,7 +90,7 @@ def export(conn_or_store: Store | Connection, entity: str) -> Iterator[dict[str,
                 k = tuple(row[c] for c in tables.key)
                 if tables.lines_field:
                     row[tables.lines_field] = lines_by_key.get(k, [])
-                yield _jsonable(row)
+                yield to_jsonable(row)
             last = tuple(page[-1][c] for c in tables.key)
 
 
@@ -179,8 +113,8 @@ def quarantine_rows(
     """Quarantined records with payload, mapped record and failures; optionally one rule's only."""
     q = quarantine.c
     query = sa.select(quarantine).where(q.status == status).order_by(q.source, q.entity, q.external_id, q.id)
-    with _connection(conn_or_store) as conn:
-        rows = [_jsonable(dict(r._mapping)) for r in conn.execute(query)]
+    with connection(conn_or_store) as conn:
+        rows = [to_jsonable(dict(r._mapping)) for r in conn.execute(query)]
     return [r for r in rows if rule is None or rule in r["rules"].split(",")]
 
 
@@ -189,7 +123,7 @@ def quarantine_by_rule(conn_or_store: Store | Connection, status: str = "open") 
     q = quarantine.c
     counts: Counter[str] = Counter()
     query = sa.select(q.rules, sa.func.count()).where(q.status == status).group_by(q.rules)
-    with _connection(conn_or_store) as conn:
+    with connection(conn_or_store) as conn:
         for rules, n in conn.execute(query):
             for rule in rules.split(","):
                 counts[rule] += n
@@ -213,25 +147,10 @@ _DUMP_TABLES = [
 def dump(conn_or_store: Store | Connection) -> dict[str, list[dict[str, Any]]]:
     """Every data table, sorted and without run ids or wall-clock times, for comparing two stores."""
     out: dict[str, list[dict[str, Any]]] = {}
-    with _connection(conn_or_store) as conn:
+    with connection(conn_or_store) as conn:
         for name in _DUMP_TABLES:
             table = metadata.tables[name]
             cols = [c for c in table.columns if c.name not in _DUMP_SKIP.get(name, set())]
-            rows = [_jsonable(dict(r._mapping)) for r in conn.execute(sa.select(*cols))]
+            rows = [to_jsonable(dict(r._mapping)) for r in conn.execute(sa.select(*cols))]
             out[name] = sorted(rows, key=lambda r: [str(r[c.name]) for c in cols])
     return out
-
-
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    """Decimals as normalised strings (same on both backends), times as ISO 8601."""
-    return {k: _value(v) for k, v in row.items()}
-
-
-def _value(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return format(v.normalize(), "f")
-    if isinstance(v, datetime | date):
-        return v.isoformat()
-    if isinstance(v, list):
-        return [_jsonable(x) if isinstance(x, dict) else _value(x) for x in v]
-    return v

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from trace_store import loader
+from trace_store import sql
 from trace_store.schema import (
     customer_return,
     device,
@@ -73,12 +73,12 @@ def refresh(conn: Connection, written: Mapping[str, Sequence[tuple[Any, ...]]]) 
     docs = {entity: _by_source(written[entity]) for entity in SKU_TABLES if written.get(entity)}
     waiting = sorted({sku for entity, by_source in docs.items() for sku in _unresolved(conn, entity, by_source)})
     if skus or waiting:
-        loader.advisory_locks(conn, _LOCK_SPACE, {*skus, *waiting})
-        for part in loader.chunks(skus):
+        sql.advisory_locks(conn, _LOCK_SPACE, {*skus, *waiting})
+        for part in sql.chunks(skus):
             _resolve_all(conn, _skus(conn, part))
         for entity, by_source in docs.items():
             for source, ids in by_source.items():
-                for part in loader.chunks(ids):
+                for part in sql.chunks(ids):
                     scope = _documents(conn, source, part)
                     _resolve(conn, entity, scope)
                     _edge_gtins(conn, entity, scope)
@@ -94,24 +94,24 @@ def _by_source(keys: Sequence[tuple[Any, ...]]) -> dict[str, list[str]]:
 
 
 def _skus(conn: Connection, skus: Sequence[str]) -> Scope:
-    return lambda table, _doc: loader.in_list(conn, table.c.sku, skus)
+    return lambda table, _doc: sql.in_list(conn, table.c.sku, skus)
 
 
 def _documents(conn: Connection, source: str, ids: Sequence[str]) -> Scope:
-    return lambda table, doc: sa.and_(table.c.source == source, loader.in_list(conn, table.c[doc], ids))
+    return lambda table, doc: sa.and_(table.c.source == source, sql.in_list(conn, table.c[doc], ids))
 
 
 def _identity_skus(conn: Connection, written: Mapping[str, Sequence[tuple[Any, ...]]]) -> list[str]:
     """SKUs of the devices and shop variants just written: lines naming them may resolve now."""
     d, v = device.c, variant.c
     found: set[str] = set()
-    for part in loader.chunks(sorted(key[0] for key in written.get("device") or [])):
-        query = sa.select(d.sku).where(d.sku.is_not(None), loader.in_list(conn, d.gtin, part))
+    for part in sql.chunks(sorted(key[0] for key in written.get("device") or [])):
+        query = sa.select(d.sku).where(d.sku.is_not(None), sql.in_list(conn, d.gtin, part))
         found.update(conn.execute(query).scalars())
     for source, ids in _by_source(written.get("variant") or []).items():
-        for part in loader.chunks(ids):
+        for part in sql.chunks(ids):
             query = sa.select(v.sku).where(
-                v.sku.is_not(None), v.source == source, loader.in_list(conn, v.external_id, part)
+                v.sku.is_not(None), v.source == source, sql.in_list(conn, v.external_id, part)
             )
             found.update(conn.execute(query).scalars())
     return sorted(found)
@@ -122,7 +122,7 @@ def _unresolved(conn: Connection, entity: str, by_source: Mapping[str, list[str]
     table, doc = SKU_TABLES[entity]
     found: set[str] = set()
     for source, ids in by_source.items():
-        for part in loader.chunks(ids):
+        for part in sql.chunks(ids):
             query = sa.select(table.c.sku).where(
                 table.c.gtin.is_(None), table.c.sku.is_not(None), _documents(conn, source, part)(table, doc)
             )

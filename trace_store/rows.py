@@ -15,8 +15,7 @@ import sqlalchemy as sa
 
 from data_dictionary.models import Record
 from trace_store import schema
-
-Row = dict[str, Any]
+from trace_store.sql import Row
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,4 +198,4 @@ EDGE_BUILDERS = {
     "batch_record": ("produced_from", produced_edges),
     "return": ("returned", returned_edges),
 }
-"""Entities whose documents are physical evidence (DESIGN rule 6); orders and invoices are not."""
+"""Entities whose documents are physical evidence (architecture rule 6); orders and invoices are not."""

@@ -1,7 +1,7 @@
 """The trace store's tables, as SQLAlchemy Core: the loader and queries write plain SQL on these.
 
 Raw history (`raw_version`) is append-only; `raw_current` is the hash index that lets a sync skip
-unchanged records. Canonical tables are keyed by business keys (DESIGN rule 2) and carry the
+unchanged records. Canonical tables are keyed by business keys (architecture rule 2) and carry the
 source timestamp that decides newer-wins, plus the raw record they came from. `trace_edge` holds
 the physical-evidence graph, built at load time so a recall is one indexed lookup.
 """
@@ -30,6 +30,19 @@ def _str(name: str, nullable: bool = True) -> sa.Column[str]:
 
 def _key(name: str) -> sa.Column[str]:
     return sa.Column(name, sa.String(), primary_key=True)
+
+
+def _line_table(name: str, header: str, doc_key: str, *columns: sa.schema.SchemaItem) -> sa.Table:
+    """A document's lines: keyed by the document's key and `line_no`, deleted with their document."""
+    return sa.Table(
+        name,
+        metadata,
+        _key("source"),
+        _key(doc_key),
+        sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+        *columns,
+        sa.ForeignKeyConstraint(["source", doc_key], [f"{header}.source", f"{header}.{doc_key}"], ondelete="CASCADE"),
+    )
 
 
 def _provenance() -> list[sa.Column[Any]]:
@@ -142,18 +155,13 @@ batch_record = sa.Table(
     sa.Index(None, "output_gtin", "output_lot"),
 )
 
-batch_input = sa.Table(
+batch_input = _line_table(
     "batch_input",
-    metadata,
-    _key("source"),
-    _key("record_id"),
-    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    "batch_record",
+    "record_id",
     _str("gtin"),
     _str("lot"),
     sa.Column("qty", QTY, nullable=False),
-    sa.ForeignKeyConstraint(
-        ["source", "record_id"], ["batch_record.source", "batch_record.record_id"], ondelete="CASCADE"
-    ),
     sa.Index(None, "gtin", "lot"),
 )
 
@@ -173,21 +181,16 @@ sales_order = sa.Table(
     *_provenance(),
 )
 
-order_line = sa.Table(
+order_line = _line_table(
     "order_line",
-    metadata,
-    _key("source"),
-    _key("order_number"),
-    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    "sales_order",
+    "order_number",
     _str("sku"),
     _str("gtin"),
     sa.Column("qty", QTY, nullable=False),
     sa.Column("unit_price", MONEY, nullable=False),
     sa.Column("discount", MONEY, nullable=False),
     sa.Column("tax", MONEY, nullable=False),
-    sa.ForeignKeyConstraint(
-        ["source", "order_number"], ["sales_order.source", "sales_order.order_number"], ondelete="CASCADE"
-    ),
 )
 
 shipment = sa.Table(
@@ -213,12 +216,10 @@ shipment = sa.Table(
 """A shipment as the warehouse reports it. Only `status` 'shipped' ones (with a ship date) left
 the warehouse: they alone have trace edges and count as shipped; pending ones wait."""
 
-shipment_line = sa.Table(
+shipment_line = _line_table(
     "shipment_line",
-    metadata,
-    _key("source"),
-    _key("shipment_id"),
-    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    "shipment",
+    "shipment_id",
     _str("gtin"),
     _str("sku"),
     _str("tracking"),
@@ -228,7 +229,6 @@ shipment_line = sa.Table(
     sa.Column("production_date", sa.Date()),
     sa.Column("qty", QTY, nullable=False),
     _str("udi_raw"),
-    sa.ForeignKeyConstraint(["source", "shipment_id"], ["shipment.source", "shipment.shipment_id"], ondelete="CASCADE"),
     sa.Index(None, "gtin", "lot"),
     sa.Index(None, "gtin", "serial"),
 )
@@ -250,20 +250,15 @@ invoice = sa.Table(
     sa.Index(None, "order_number"),
 )
 
-invoice_line = sa.Table(
+invoice_line = _line_table(
     "invoice_line",
-    metadata,
-    _key("source"),
-    _key("invoice_number"),
-    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    "invoice",
+    "invoice_number",
     _str("sku"),
     _str("gtin"),
     _str("lot"),
     sa.Column("qty", QTY, nullable=False),
     sa.Column("unit_price", MONEY, nullable=False),
-    sa.ForeignKeyConstraint(
-        ["source", "invoice_number"], ["invoice.source", "invoice.invoice_number"], ondelete="CASCADE"
-    ),
 )
 
 trace_edge = sa.Table(
@@ -292,7 +287,7 @@ trace_edge = sa.Table(
     sa.Index(None, "output_gtin", "output_lot"),
     sa.Index(None, "source", "doc_id"),
 )
-"""Physical evidence only (DESIGN rule 6). `shipped`: gtin/lot/serial went to `to_party` in
+"""Physical evidence only (architecture rule 6). `shipped`: gtin/lot/serial went to `to_party` in
 shipment `doc_id`. `produced_from`: input gtin/lot (`qty` consumed) went into output_gtin/output_lot
 by batch record `doc_id`. `inferred`: the record did not name the input lot, so every candidate lot
 of that GTIN is linked (trace_store/inferred.py). `evidence` values are registered in
@@ -366,7 +361,7 @@ audit_log = sa.Table(
     _str("prev_hash", False),
     _str("hash", False),
 )
-"""Hash-chained (DESIGN rule 7): `hash` covers the entry and `prev_hash`, so editing or deleting
+"""Hash-chained (architecture rule 7): `hash` covers the entry and `prev_hash`, so editing or deleting
 any entry breaks every later link. `seq` is assigned by the writer holding the chain head."""
 
 quarantine_event = sa.Table(
@@ -416,7 +411,7 @@ finding = sa.Table(
     sa.Index(None, "rule", "key", "resolved_at"),
     sa.Index(None, "severity", "notified_at"),
 )
-"""Cross-record findings (trace_store/findings.py). One row per episode: a case (rule, key) that
+"""Cross-record findings (traceability/findings.py). One row per episode: a case (rule, key) that
 holds again after it was resolved opens a new row, so each row's first_seen/resolved times stay true."""
 
 inventory_level = sa.Table(
@@ -453,20 +448,15 @@ customer_return = sa.Table(
 )
 """Customer returns (canonical entity `return`; the table avoids the SQL keyword)."""
 
-return_line = sa.Table(
+return_line = _line_table(
     "return_line",
-    metadata,
-    _key("source"),
-    _key("return_id"),
-    sa.Column("line_no", sa.Integer(), primary_key=True, autoincrement=False),
+    "customer_return",
+    "return_id",
     _str("gtin"),
     _str("sku"),
     _str("lot"),
     _str("serial"),
     sa.Column("qty", QTY, nullable=False),
-    sa.ForeignKeyConstraint(
-        ["source", "return_id"], ["customer_return.source", "customer_return.return_id"], ondelete="CASCADE"
-    ),
     sa.Index(None, "gtin", "lot"),
 )
 
@@ -539,4 +529,4 @@ login_throttle = sa.Table(
     sa.Column("locked_until", UtcDateTime()),
 )
 """Failed sign-ins per account (`user:<name>`) and per client address (`client:<ip>`): the growing
-delays and temporary lockouts of tracehub/sessions.py."""
+delays and temporary lockouts of steward/sessions.py."""

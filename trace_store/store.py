@@ -1,7 +1,7 @@
 """The trace store's front door: runs, cursors, change detection and batch commits.
 
 The pipeline asks `current_hashes` which pulled records changed, hands the rest to `commit_batch`
-(one transaction per batch, DESIGN rule 1) and closes with `finish_run`, which enforces
+(one transaction per batch, architecture rule 1) and closes with `finish_run`, which enforces
 conservation (rule 3).
 """
 
@@ -19,11 +19,12 @@ from trace_store import migrate
 from trace_store.batch import LoadBatch
 from trace_store.engine import WRITE, make_engine
 from trace_store.errors import ConservationError
-from trace_store.loader import chunks, in_list, write_batch
+from trace_store.loader import write_batch
 from trace_store.resolve import identities
 from trace_store.schema import raw_current, sync_run, sync_state
+from trace_store.sql import chunks, in_list
 
-__all__ = ["ConservationError", "Store", "device_items"]
+__all__ = ["ConservationError", "Store", "connection", "device_items"]
 
 
 def device_items(conn: Connection) -> dict[str, Item]:
@@ -152,3 +153,17 @@ class Store:
             )
         if conservation is not None:
             raise conservation
+
+
+@contextmanager
+def connection(conn_or_store: Store | Connection) -> Iterator[Connection]:
+    """The connection a reader works on: the caller's own, or a new read connection of the store.
+
+    Readers take either, so the CLI, the web console and tests can share one connection (and see
+    one snapshot) or let each question open its own.
+    """
+    if isinstance(conn_or_store, Connection):
+        yield conn_or_store
+    else:
+        with conn_or_store.connect() as conn:
+            yield conn

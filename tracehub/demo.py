@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 from rich.console import Console
 
-from tracehub import report, settings
+from pipeline import settings
+from tracehub import report
 
 DAGS_FOLDER = Path(__file__).resolve().parent.parent / "dags"
 
@@ -60,6 +61,22 @@ DEMO_SOURCES: dict[str, dict[str, Any]] = {
     },
 }
 """Demo source name -> platform; synced in this order (master data from the ERP first)."""
+
+
+def checkout_problem() -> str | None:
+    """Why the demo cannot run here, or None: it needs `simulators/` and `dags/` from a source checkout.
+
+    The wheel holds the product only; the simulated platforms and the DAG files come with the
+    repository, where `make demo` runs.
+    """
+    fix = "they come with a source checkout, not the wheel: clone the repository and run `make demo` there"
+    try:
+        import simulators  # noqa: F401
+    except ImportError:
+        return f"tracehub demo needs the simulated platforms (simulators/); {fix}"
+    if not DAGS_FOLDER.is_dir():
+        return f"tracehub demo needs the DAG files ({DAGS_FOLDER}); {fix}"
+    return None
 
 
 def load_or_generate_world(folder: Path, seed: int, scale: float) -> Any:
@@ -176,7 +193,7 @@ def run_demo(seed: int, scale: float, console: Console) -> dict[str, str]:
         store.close()
         console.print("preparing Airflow (metadata DB, pools) ...")
         prepare_airflow(home, [f"api_{name}" for name in DEMO_SOURCES])
-        from tracehub.dag_factory import MAINTENANCE_DAG_ID
+        from pipeline.dags import MAINTENANCE_DAG_ID
 
         dag_ids = [*(f"sync_{name}" for name in DEMO_SOURCES), MAINTENANCE_DAG_ID]
         with console.status("running sync DAGs through Airflow (dag.test) ..."):
@@ -194,6 +211,7 @@ def print_summary(console: Console, expected: dict[str, Any]) -> None:
     """Counts per source and entity, quarantine by rule, and one lot traced to its customers."""
     from trace_store import queries
     from trace_store.store import Store
+    from traceability import deliveries
 
     store = Store.open(settings.db_url())
     try:
@@ -203,7 +221,7 @@ def print_summary(console: Console, expected: dict[str, Any]) -> None:
         _print_findings_and_reconciliation(console, store)
         key = max(expected["lots"], key=lambda k: (len(expected["lots"][k]), k))
         gtin, lot = key.split("|", 1)
-        console.print(report.trace_table(gtin, lot, queries.trace_lot(store, gtin, lot)))
+        console.print(report.trace_table(gtin, lot, deliveries.trace_lot(store, gtin, lot)))
         console.print(f"next: tracehub trace lot {gtin} '{lot}' | tracehub quarantine list | tracehub stats")
     finally:
         store.close()
@@ -213,8 +231,8 @@ def _print_findings_and_reconciliation(console: Console, store: Any) -> None:
     """What the trace_maintenance DAG just evaluated: open findings by rule, and the order figures."""
     from collections import Counter
 
-    from trace_store.findings import list_findings
-    from trace_store.reconcile import reconcile
+    from traceability.findings import list_findings
+    from traceability.reconcile import reconcile
 
     by_rule = Counter(f["rule"] for f in list_findings(store))
     console.print(report.table("open findings by rule", ["rule", "findings"], sorted(by_rule.items()), ["findings"]))

@@ -2,7 +2,9 @@
 
 All four are drawn from `ImpactReport.as_dict()`, so they state the same figures. The HTML page
 needs nothing but itself: inline CSS and an inline SVG of the genealogy (recalled lots, lots made
-from them) and the distribution (lots to consignees), no scripts, no external assets.
+from them) and the distribution (lots to consignees), no scripts, no external assets. It is rendered
+from the Jinja2 templates in tracehub/templates/ with autoescaping on: this module works out the
+figures and the diagram's geometry, the templates hold the markup.
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
-from html import escape
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from rich.table import Table
 
-from trace_store.recall import ImpactReport
+from traceability.recall import ImpactReport
 from tracehub.report import table
 
 FORMATS = ("table", "csv", "json", "html")
@@ -66,6 +69,8 @@ DELIVERY_COLUMNS = [
     "confidence",
 ]
 """One delivery row, the same in the terminal table and the HTML report."""
+RETURN_COLUMNS = ["consignee", "gtin", "lot", "serials", "qty", "return date", "return", "order"]
+STOCK_COLUMNS = ["gtin", "lot", "location", "on hand"]
 
 BALANCE_KEYS = ("gtin", "lot", "produced", "shipped", "at_customers", "returned", "on_hand", "scrapped", "unaccounted")
 BALANCE_COLUMNS = [key.replace("_", " ") for key in BALANCE_KEYS]
@@ -74,6 +79,10 @@ BALANCE_COLUMNS = [key.replace("_", " ") for key in BALANCE_KEYS]
 
 def _balance_cells(data: dict[str, Any]) -> Iterator[list[Any]]:
     return ([m[key] for key in BALANCE_KEYS] for m in data["mass_balance"])
+
+
+def _stock_cells(data: dict[str, Any]) -> Iterator[list[Any]]:
+    return ([s["gtin"], s["lot"], s["location"], s["on_hand"]] for s in data["stock"])
 
 
 def render(report: ImpactReport, fmt: str) -> str:
@@ -121,8 +130,8 @@ def tables(report: ImpactReport) -> list[Table]:
     )
     stock = table(
         f"still in our warehouses: {t['on_hand']} units",
-        ["gtin", "lot", "location", "on hand"],
-        ([s["gtin"], s["lot"], s["location"], s["on_hand"]] for s in data["stock"]),
+        STOCK_COLUMNS,
+        _stock_cells(data),
         ["on hand"],
     )
     balance = table(
@@ -227,50 +236,33 @@ def to_csv(report: ImpactReport) -> str:
     return out.getvalue()
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans SC",sans-serif;margin:2rem;color:#1d2733}
-h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.1rem;margin:1.8rem 0 .5rem;border-bottom:1px solid #ccd5df}
-.meta{color:#52606d}.totals span{display:inline-block;margin-right:1.5rem;font-weight:600}
-table{border-collapse:collapse;font-size:.85rem;width:100%}th,td{border:1px solid #d9e1ea;padding:.25rem .45rem;
-text-align:left;vertical-align:top}th{background:#eef2f6}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.inferred{color:#9a5b00;font-style:italic}.gap{color:#b42318;font-weight:700}svg{max-width:100%;height:auto}
-"""
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,  # platform text (names, lots, reasons) is untrusted: every value is escaped
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
 
 
 def to_html(report: ImpactReport) -> str:
     """One page, no external references: inline CSS and SVG."""
     data = report.as_dict()
-    r, t = data["recall"], data["totals"]
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Recall {r['recall_id']} impact</title><style>{_CSS}</style></head><body>",
-        f"<h1>Recall {r['recall_id']}: {escape(r['reason'])}</h1>",
-        f'<p class="meta">Status {escape(r["status"])}; recorded by {escape(r["created_by"])} at '
-        f"{escape(r['created_at'])}. Items: {escape(', '.join(_item(i) for i in r['items']))}.</p>",
-        '<p class="totals">'
-        + "".join(
-            f"<span>{escape(str(v))} {label}</span>"
-            for label, v in (
-                ("consignees", t["consignees"]),
-                ("units shipped", t["shipped"]),
-                ("units returned", t["returned"]),
-                ("units on hand", t["on_hand"]),
-            )
-        )
-        + "</p>",
-        "<h2>Genealogy and distribution</h2>",
-        svg(data),
-        "<h2>Consignees</h2>",
-        _html_table(
+    r = data["recall"]
+    return _TEMPLATES.get_template("recall_report.html.j2").render(
+        recall=r,
+        items=", ".join(_item(i) for i in r["items"]),
+        totals=data["totals"],
+        diagram=_diagram(data),
+        consignees=_table(
             DELIVERY_COLUMNS,
             _delivery_cells(data),
             numeric={DELIVERY_COLUMNS.index("qty")},
             flag=DELIVERY_COLUMNS.index("confidence"),
         ),
-        "<h2>Returned by consignees</h2>",
-        _html_table(
-            ["consignee", "gtin", "lot", "serials", "qty", "return date", "return", "order"],
+        returns=_table(
+            RETURN_COLUMNS,
             (
                 [
                     c["name"],
@@ -285,44 +277,34 @@ def to_html(report: ImpactReport) -> str:
                 for c in data["consignees"]
                 for x in c["returns"]
             ),
-            numeric={4},
+            numeric={RETURN_COLUMNS.index("qty")},
         ),
-        "<h2>Still in our warehouses</h2>",
-        _html_table(
-            ["gtin", "lot", "location", "on hand"],
-            ([s["gtin"], s["lot"], s["location"], s["on_hand"]] for s in data["stock"]),
-            numeric={3},
-        ),
-        "<h2>Mass balance</h2>",
-        "<p>produced = at customers + returned + on hand + scrapped + unaccounted</p>",
-        _html_table(
+        stock=_table(STOCK_COLUMNS, _stock_cells(data), numeric={STOCK_COLUMNS.index("on hand")}),
+        balance=_table(
             BALANCE_COLUMNS,
             _balance_cells(data),
             numeric=set(range(2, len(BALANCE_COLUMNS))),
             gap=BALANCE_COLUMNS.index("unaccounted"),
         ),
-        "</body></html>",
-    ]
-    return "\n".join(parts) + "\n"
+    )
 
 
-def _html_table(
-    headers: list[str], rows: Any, numeric: set[int], flag: int | None = None, gap: int | None = None
-) -> str:
-    out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in headers), "</tr></thead><tbody>"]
+def _table(
+    headers: list[str], rows: Iterable[list[Any]], numeric: set[int], flag: int | None = None, gap: int | None = None
+) -> dict[str, Any]:
+    """A table for the page: each cell as (text, CSS classes): `n` for the `numeric` columns, `gap` for a
+    nonzero `gap` column; a row is `inferred` when its `flag` column says so."""
+    body = []
     for row in rows:
-        cls = ' class="inferred"' if flag is not None and row[flag] == "inferred" else ""
-        out.append(f"<tr{cls}>")
+        cells = []
         for i, value in enumerate(row):
             text = "" if value is None else str(value)
             classes = ["n"] if i in numeric else []
             if gap is not None and i == gap and text not in ("", "0"):
                 classes.append("gap")
-            attr = f' class="{" ".join(classes)}"' if classes else ""
-            out.append(f"<td{attr}>{escape(text)}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
+            cells.append((text, " ".join(classes)))
+        body.append({"inferred": flag is not None and row[flag] == "inferred", "cells": cells})
+    return {"headers": headers, "rows": body}
 
 
 def svg(data: dict[str, Any]) -> str:
@@ -330,14 +312,17 @@ def svg(data: dict[str, Any]) -> str:
 
     Solid lines are recorded evidence, dashed ones inferred (a candidate input lot, DESIGN rule 6).
     """
+    return _TEMPLATES.get_template("recall_diagram.svg.j2").render(diagram=_diagram(data))
+
+
+def _diagram(data: dict[str, Any]) -> dict[str, Any]:
+    """The diagram's geometry: column headings, the links between boxes and the boxes with their labels."""
     recalled = [lot["key"] for lot in data["lots"] if lot["depth"] == 0]
     made = [lot["key"] for lot in data["lots"] if lot["depth"] > 0]
     consignees = data["consignees"]
     labels = [recalled, made, [f"{c['name']} ({c['shipped']})" for c in consignees]]
     row_h, box_w, box_h, gap_x, top = 30, 300, 22, 110, 36
     xs = [10, 10 + box_w + gap_x, 10 + 2 * (box_w + gap_x)]
-    height = top + row_h * max(1, *(len(c) for c in labels)) + 10
-    width = xs[2] + box_w + 10
     ys = [{name: top + i * row_h for i, name in enumerate(col)} for col in (recalled, made)]
     ys.append({c["name"]: top + i * row_h for i, c in enumerate(consignees)})
     column_of = {key: 0 for key in recalled} | {key: 1 for key in made}
@@ -350,28 +335,39 @@ def svg(data: dict[str, Any]) -> str:
             key = f"{d['gtin']}|{d['lot']}"
             link = (key, column_of.get(key, 0), c["name"], 2)
             links[link] = links.get(link, False) or d["confidence"] == "inferred"
-    parts = [
-        f'<text x="{x}" y="20" font-size="12" font-weight="600" fill="#1d2733">{h}</text>'
-        for x, h in zip(xs, ("recalled lots", "made from them", "consignees (units shipped)"), strict=True)
-    ]
-    for (a, col_a, b, col_b), inferred in links.items():
-        if a not in ys[col_a] or b not in ys[col_b]:
-            continue
-        dash = ' stroke-dasharray="5 4"' if inferred else ""
-        parts.append(
-            f'<line x1="{xs[col_a] + box_w}" y1="{ys[col_a][a] + box_h / 2}" x2="{xs[col_b]}" '
-            f'y2="{ys[col_b][b] + box_h / 2}" stroke="#7b8794" stroke-width="1.2"{dash}/>'
-        )
     fills = ("#fde2e1", "#fff3c4", "#e3f1fd")
-    for col, names in enumerate(labels):
-        for name, y in zip(names, ys[col].values(), strict=True):
-            text = name if len(name) <= 46 else name[:45] + "…"
-            parts.append(
-                f'<g><rect x="{xs[col]}" y="{y}" width="{box_w}" height="{box_h}" rx="4" fill="{fills[col]}" '
-                f'stroke="#52606d"/><text x="{xs[col] + 6}" y="{y + 15}" font-size="11" fill="#1d2733">'
-                f"{escape(text)}<title>{escape(name)}</title></text></g>"
-            )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="genealogy and distribution">{"".join(parts)}</svg>'
-    )
+    boxes = [
+        {
+            "x": xs[col],
+            "y": y,
+            "width": box_w,
+            "height": box_h,
+            "fill": fills[col],
+            "text_x": xs[col] + 6,
+            "text_y": y + 15,
+            "text": name if len(name) <= 46 else name[:45] + "…",
+            "title": name,
+        }
+        for col, names in enumerate(labels)
+        for name, y in zip(names, ys[col].values(), strict=True)
+    ]
+    return {
+        "width": xs[2] + box_w + 10,
+        "height": top + row_h * max(1, *(len(c) for c in labels)) + 10,
+        "headings": [
+            {"x": x, "y": 20, "text": h}
+            for x, h in zip(xs, ("recalled lots", "made from them", "consignees (units shipped)"), strict=True)
+        ],
+        "links": [
+            {
+                "x1": xs[col_a] + box_w,
+                "y1": ys[col_a][a] + box_h / 2,
+                "x2": xs[col_b],
+                "y2": ys[col_b][b] + box_h / 2,
+                "inferred": inferred,
+            }
+            for (a, col_a, b, col_b), inferred in links.items()
+            if a in ys[col_a] and b in ys[col_b]
+        ],
+        "boxes": boxes,
+    }

@@ -8,6 +8,8 @@ from typing import Any
 
 from rich.table import Table
 
+from data_dictionary.jsonable import json_scalar
+
 RUN_COUNTS = ("pulled", "loaded", "unchanged", "quarantined")
 
 
@@ -26,7 +28,7 @@ def fmt(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
+        return str(json_scalar(value))
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

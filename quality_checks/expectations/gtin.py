@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pandas as pd
+from biip.checksums import gs1_standard_check_digit
 from great_expectations.execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
 from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
@@ -25,9 +26,7 @@ def gtin_check_digit_ok(value: Any) -> bool:
         return False
     if not (value.isascii() and value.isdigit()):
         return False
-    body = value[:-1]
-    weighted = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - weighted % 10) % 10 == int(value[-1])
+    return gs1_standard_check_digit(value[:-1]) == int(value[-1])
 
 
 class ColumnValuesValidGtin(ColumnMapMetricProvider):

@@ -31,14 +31,15 @@ def main() -> None:
     """Entry point that turns known errors into one clear line and exit code 1, not a traceback."""
     from connectors.config import ConfigError
     from connectors.errors import ConnectorError
+    from steward import StewardError
     from trace_store.store import ConservationError
-    from tracehub.steward import StewardError
+    from traceability.findings import FindingConfigError
 
     try:
         code = app(standalone_mode=False)
         if isinstance(code, int):
             sys.exit(code)
-    except (ConfigError, ConnectorError, ConservationError, LookupError, StewardError) as exc:
+    except (ConfigError, ConnectorError, ConservationError, FindingConfigError, LookupError, StewardError) as exc:
         err.print(f"[red]error:[/] {exc}")
         sys.exit(1)
     except typer.Exit as exc:

@@ -27,7 +27,7 @@ def audit_log(
     as_json: JsonOption = False,
 ) -> None:
     """Audit entries, newest first."""
-    from tracehub.steward import audit_entries
+    from steward import audit_entries
 
     with open_store() as store:
         rows = audit_entries(store, entity=entity, key=key, actor=actor, limit=limit)
@@ -50,7 +50,7 @@ def audit_log(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain; exit 1 naming the first entry that was altered, removed or relinked."""
-    from tracehub.steward import verify_audit
+    from steward import verify_audit
 
     with open_store() as store:
         result = verify_audit(store)

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from tracehub import settings
+from data_dictionary.jsonable import json_scalar
+from pipeline import settings
 
 app = typer.Typer(help="Tracehub: medical-device traceability from shop, warehouse and ERP.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Records that failed mapping or validation.", no_args_is_help=True)
@@ -52,4 +53,4 @@ def sources(config: Path | None) -> Any:
 
 
 def print_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=json_scalar) + "\n")

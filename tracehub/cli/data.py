@@ -9,7 +9,9 @@ from typing import Annotated
 
 import typer
 
-from tracehub import report, settings
+from data_dictionary.jsonable import json_scalar
+from pipeline import settings
+from tracehub import report
 from tracehub.cli.common import JsonOption, app, console, db_app, err, open_store, print_json
 
 
@@ -57,7 +59,7 @@ def export(
     count = 0
     with open_store() as store:
         for row in queries.export(store, entity):
-            out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            out.write(json.dumps(row, ensure_ascii=False, default=json_scalar) + "\n")
             count += 1
     if output:
         out.close()

@@ -10,9 +10,9 @@ from tracehub.cli.common import app, console, err
 @app.command()
 def docs() -> None:
     """Print the path and file URL of the Data Docs index (written after each sync and replay)."""
-    from tracehub.docs import data_docs_index
+    from pipeline import settings
 
-    index = data_docs_index()
+    index = settings.data_docs_dir() / "index.html"
     if not index.is_file():
         err.print(f"no Data Docs yet at {index}: they are written after a sync or a replay validates records")
         raise typer.Exit(1)

@@ -28,7 +28,7 @@ def export_epcis_command(gtin: str | None, lot: str | None, since: str | None, o
     is one clear message and exit code 1, with nothing written."""
     from rich.markup import escape
 
-    from trace_store.epcis import EpcisValidationError, Filters, SchemaMissingError, export_epcis
+    from traceability.epcis import EpcisValidationError, Filters, SchemaMissingError, export_epcis
 
     try:
         filters = Filters(gtin=gtin, lot=lot, since=parse_since(since))

@@ -22,8 +22,8 @@ def findings_cmd(
     ] = False,
 ) -> None:
     """Findings across sources: expired, unreleased or recalled lots shipped, serials shipped twice, ..."""
-    from trace_store.findings import list_findings
-    from tracehub.maintenance import refresh_after_load
+    from pipeline.maintenance import refresh_after_load
+    from traceability.findings import list_findings
 
     with open_store() as store:
         refreshed = refresh_after_load(store) if refresh else None

@@ -33,7 +33,7 @@ def map_dry_run(
     not resolved to its device here, so rules that need the device master are not checked.
     """
     from mappings import get_mapping
-    from tracehub.pipeline import check_payloads, mapping_for
+    from pipeline.checks import check_payloads, mapping_for
 
     if (source is None) == (kind is None):
         raise typer.BadParameter("give exactly one of --source and --kind", param_hint="--source/--kind")

@@ -36,7 +36,7 @@ def quarantine_list(
     as_json: JsonOption = False,
 ) -> None:
     """Quarantined records (open ones by default), newest first, with every rule they failed."""
-    from tracehub.steward import list_quarantine
+    from steward import list_quarantine
 
     with open_store() as store:
         rows, total = list_quarantine(
@@ -67,7 +67,7 @@ def quarantine_list(
 @quarantine_app.command("show")
 def quarantine_show(qid: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonOption = False) -> None:
     """One record in full: raw payload, mapped record, failed rules and its history."""
-    from tracehub.steward import get_quarantine
+    from steward import get_quarantine
 
     with open_store() as store:
         row = get_quarantine(store, qid)
@@ -111,7 +111,7 @@ def quarantine_replay(
     """Re-map and re-validate stored payloads with the current mappings and suites; load what passes."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from tracehub.steward import replay
+    from steward import replay
 
     with (
         open_store() as store,
@@ -151,7 +151,7 @@ def quarantine_accept(
     qid: Annotated[int, typer.Argument(metavar="ID")], reason: ReasonOption, actor: ActorOption = None
 ) -> None:
     """Load a record despite its failed rules, with a justification (audited, marked accepted)."""
-    from tracehub.steward import accept
+    from steward import accept
 
     with open_store() as store:
         row = accept(store, qid, reason=reason, actor=actor_name(actor))
@@ -163,7 +163,7 @@ def quarantine_reject(
     qid: Annotated[int, typer.Argument(metavar="ID")], reason: ReasonOption, actor: ActorOption = None
 ) -> None:
     """Close a record for good with a reason: it never loads (audited)."""
-    from tracehub.steward import reject
+    from steward import reject
 
     with open_store() as store:
         row = reject(store, qid, reason=reason, actor=actor_name(actor))

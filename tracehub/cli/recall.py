@@ -41,7 +41,7 @@ def create(
     output: OutputOption = None,
 ) -> None:
     """Record a recall of lots and/or serials of one GTIN, mark them recalled, and print its impact."""
-    from trace_store.recall import RecallError, create_recall, impact
+    from traceability.recall import RecallError, create_recall, impact
 
     with open_store() as store:
         try:
@@ -58,7 +58,7 @@ def list_(as_json: JsonOption = False) -> None:
     """Every recall, newest first."""
     from dataclasses import asdict
 
-    from trace_store.recall import list_recalls
+    from traceability.recall import list_recalls
 
     with open_store() as store:
         recalls = list_recalls(store)
@@ -88,14 +88,14 @@ def list_(as_json: JsonOption = False) -> None:
 @recall_app.command("show")
 def show(recall_id: int, fmt: FormatOption = Format.table, output: OutputOption = None) -> None:
     """The impact report of a recorded recall."""
-    from trace_store.recall import impact
+    from traceability.recall import impact
 
     with open_store() as store:
         _emit(impact(store, recall_id), fmt, output)
 
 
 def _emit(result: object, fmt: Format, output: Path | None) -> None:
-    from trace_store.recall import ImpactReport
+    from traceability.recall import ImpactReport
     from tracehub.recall_report import render, tables
 
     assert isinstance(result, ImpactReport)

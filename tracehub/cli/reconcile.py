@@ -37,7 +37,7 @@ def reconcile_cmd(
     sla_days: Annotated[float, typer.Option("--sla-days", help="Shipping SLA for the on-time rate, in days.")] = 3.0,
 ) -> None:
     """Three-way reconciliation of shop orders, warehouse shipments and ERP invoices on the order number."""
-    from trace_store.reconcile import reconcile
+    from traceability.reconcile import reconcile
 
     if sla_days <= 0:
         raise typer.BadParameter(f"--sla-days must be positive, got {sla_days}")

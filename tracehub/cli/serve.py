@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tracehub import settings
+from pipeline import settings
 from tracehub.cli.common import app, console, err
 
 
@@ -19,7 +19,7 @@ def serve(
     import uvicorn
     from sqlalchemy.engine import make_url
 
-    from tracehub import steward
+    import steward
     from tracehub.web import create_app
 
     web = create_app()

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from tracehub import report
-from tracehub.cli.common import ConfigOption, app, console, open_store, sources
+from tracehub.cli.common import ConfigOption, app, console, err, open_store, sources
 
 
 @app.command()
@@ -16,8 +16,12 @@ def demo(
     scale: Annotated[float, typer.Option(help="World size (1 = about 200 orders).")] = 1.0,
 ) -> None:
     """Generate a world, serve it from simulated platforms and sync it through Airflow."""
-    from tracehub.demo import run_demo
+    from tracehub.demo import checkout_problem, run_demo
 
+    problem = checkout_problem()
+    if problem:
+        err.print(f"[red]error:[/] {problem}")
+        raise typer.Exit(1)
     run_demo(seed=seed, scale=scale, console=console)
 
 
@@ -34,10 +38,11 @@ def sync_cmd(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from connectors.registry import build_connector
+    from pipeline import settings
+    from pipeline.maintenance import refresh_after_load
+    from pipeline.sync import sync
+    from quality_checks.data_docs import refresh_data_docs
     from tracehub.cli.findings import print_refresh
-    from tracehub.docs import refresh_data_docs
-    from tracehub.maintenance import refresh_after_load
-    from tracehub.pipeline import sync
 
     cfg = sources(config).get(source)
     entities = entity or cfg.entities
@@ -65,7 +70,7 @@ def sync_cmd(
             rows.append([source, name, summary.pulled, summary.loaded, summary.unchanged, summary.quarantined])
         findings = refresh_after_load(store)
     console.print(report.table("sync", ["source", "entity", *report.RUN_COUNTS], rows, report.RUN_COUNTS))
-    index = refresh_data_docs()
+    index = refresh_data_docs(settings.data_docs_dir())
     if index is not None:
         console.print(f"Data Docs: {index}")
     print_refresh(findings)

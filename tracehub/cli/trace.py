@@ -19,7 +19,7 @@ from tracehub import report
 from tracehub.cli.common import JsonOption, console, err, open_store, print_json, trace_app
 
 if TYPE_CHECKING:
-    from trace_store.genealogy import TraceEdge, TraceResult
+    from traceability.genealogy import TraceEdge, TraceResult
 
 
 DIRECTIONS = ("forward", "backward", "both")
@@ -54,7 +54,7 @@ def trace_serial(
 
 
 def _trace(gtin: str, lot: str | None, serial: str | None, direction: str, depth: int | None, as_json: bool) -> None:
-    from trace_store import genealogy, queries
+    from traceability import deliveries, genealogy
 
     if direction not in DIRECTIONS:
         err.print(f"[red]error:[/] --direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
@@ -67,9 +67,9 @@ def _trace(gtin: str, lot: str | None, serial: str | None, direction: str, depth
         if direction in ("forward", "both"):
             results["forward"] = genealogy.forward(conn, gtin, lot=lot, serial=serial, depth=depth)
             direct = (
-                queries.trace_lot(conn, gtin, lot)
+                deliveries.trace_lot(conn, gtin, lot)
                 if lot is not None
-                else queries.trace_serial(conn, gtin, serial or "")
+                else deliveries.trace_serial(conn, gtin, serial or "")
             )
         else:
             direct = []

@@ -25,12 +25,9 @@ def users_add(
     actor: ActorOption = None,
 ) -> None:
     """Create a user; the password is asked twice (hidden) unless given on stdin."""
-    from tracehub.steward import add_user
+    from steward import add_user
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = _read_password("password", password_stdin)
     with open_store() as store:
         add_user(store, username, password, role, actor=actor_name(actor))
     console.print(f"user {username.strip().lower()} added with role {role}")
@@ -39,7 +36,7 @@ def users_add(
 @users_app.command("list")
 def users_list(as_json: JsonOption = False) -> None:
     """Every user with role and whether it is disabled."""
-    from tracehub.steward import list_users
+    from steward import list_users
 
     with open_store() as store:
         rows = list_users(store)
@@ -68,7 +65,7 @@ def users_enable(username: str, actor: ActorOption = None) -> None:
 
 
 def _set_disabled(username: str, disabled: bool, actor: str | None) -> None:
-    from tracehub.steward import set_user_disabled
+    from steward import set_user_disabled
 
     with open_store() as store:
         set_user_disabled(store, username, disabled, actor=actor_name(actor))
@@ -78,7 +75,7 @@ def _set_disabled(username: str, disabled: bool, actor: str | None) -> None:
 @users_app.command("role")
 def users_role(username: str, role: str, actor: ActorOption = None) -> None:
     """Give a user another role (audited); their console sessions end."""
-    from tracehub.steward import set_user_role
+    from steward import set_user_role
 
     with open_store() as store:
         set_user_role(store, username, role, actor=actor_name(actor))
@@ -94,12 +91,9 @@ def users_password(
     actor: ActorOption = None,
 ) -> None:
     """Set a new password (asked twice, hidden, unless on stdin); the user's console sessions end."""
-    from tracehub.steward import set_password
+    from steward import set_password
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    password = _read_password("new password", password_stdin)
     with open_store() as store:
         set_password(store, username, password, actor=actor_name(actor))
     console.print(f"password of {username} changed")
@@ -108,8 +102,15 @@ def users_password(
 @users_app.command("unlock")
 def users_unlock(username: str, actor: ActorOption = None) -> None:
     """Lift a console sign-in lockout after failed passwords (audited)."""
-    from tracehub.sessions import unlock
+    from steward.sessions import unlock
 
     with open_store() as store:
         done = unlock(store, username, actor=actor_name(actor))
     console.print(f"sign-in failures of {username} cleared" if done else f"{username} had no failed sign-ins")
+
+
+def _read_password(prompt: str, from_stdin: bool) -> str:
+    """The first line of stdin, or asked twice with the input hidden: never an argument (shell history)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))

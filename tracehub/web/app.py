@@ -15,8 +15,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from tracehub import settings
-from tracehub.docs import data_docs_dir
+from pipeline import settings
 from tracehub.web.auth import LoginRequired, PageError
 from tracehub.web.render import redirect, render
 
@@ -88,7 +87,7 @@ def create_app(store_url: str | None = None, secret_key: str | None = None) -> F
 
     app = FastAPI(title="Tracehub console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.store = store
-    app.state.data_docs = data_docs_dir()
+    app.state.data_docs = settings.data_docs_dir()
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(

@@ -1,7 +1,7 @@
 """Who is asking and may they: session users, the role ladder and CSRF tokens.
 
 The signed cookie carries only a session token; the session lives in the store
-(tracehub/sessions.py), so logging out, disabling a user or changing a role or password ends it
+(steward/sessions.py), so logging out, disabling a user or changing a role or password ends it
 at once, and a copied cookie is worth nothing afterwards. The role and the disabled flag are read
 from the store on every request. Every state-changing form carries the session's CSRF token,
 compared in constant time.
@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 
-from tracehub.steward import ROLES  # each role can do everything the roles before it can
+from steward import ROLES  # each role can do everything the roles before it can
 
 CSRF_FIELD = "csrf_token"
 
@@ -75,7 +75,8 @@ async def check_csrf(request: Request) -> None:
 
 def session_user(request: Request) -> User | None:
     """The signed-in, enabled user of this session, or None (an ended session is cleared)."""
-    from tracehub import sessions, steward
+    import steward
+    from steward import sessions
 
     token = request.session.get("sid")
     if not isinstance(token, str):
@@ -95,7 +96,7 @@ def client_address(request: Request) -> str | None:
 
 def sign_in(request: Request, user: dict[str, str]) -> None:
     """Start a new session for `user`: the old one ends, a new token and CSRF token, nothing carried over."""
-    from tracehub import sessions
+    from steward import sessions
 
     sign_out(request)
     request.session["sid"] = sessions.open_session(store_of(request), user["username"], client_address(request))
@@ -104,7 +105,7 @@ def sign_in(request: Request, user: dict[str, str]) -> None:
 
 def sign_out(request: Request) -> None:
     """End this browser's session in the store and forget it."""
-    from tracehub import sessions
+    from steward import sessions
 
     token = request.session.get("sid")
     if isinstance(token, str):

@@ -1,12 +1,17 @@
-"""Charts drawn on the server as inline SVG: no scripts, no front-end build, escaped labels."""
+"""Charts drawn on the server as inline SVG: no scripts, no front-end build, escaped labels.
+
+This module works out the geometry; the markup is a template of the console's Jinja2 environment
+(tracehub/web/templates/_failure_rate_chart.html, autoescaped).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from html import escape
 from typing import Any
 
 from markupsafe import Markup
+
+from tracehub.web.render import templates
 
 COLOURS = ("#1f6feb", "#d9480f", "#2b8a3e", "#862e9c", "#c92a2a", "#5c940d", "#0b7285", "#e67700")
 BUCKETS = 60
@@ -49,9 +54,14 @@ def failure_rate_points(runs: list[dict[str, Any]]) -> dict[str, list[tuple[date
 
 def failure_rate_svg(runs: list[dict[str, Any]]) -> Markup:
     """Line chart of the share of processed records that went to quarantine, one line per source."""
-    series = failure_rate_points(runs)
+    chart = _failure_rate_chart(failure_rate_points(runs))
+    return Markup(templates.env.get_template("_failure_rate_chart.html").render(chart=chart))
+
+
+def _failure_rate_chart(series: dict[str, list[tuple[datetime, int, int]]]) -> dict[str, Any] | None:
+    """The chart's geometry and labels (None without points): grid lines, time axis, a line per source."""
     if not series:
-        return Markup('<p class="muted">No sync run has processed records yet.</p>')
+        return None
     times = [t for points in series.values() for t, _, _ in points]
     t0, t1 = min(times), max(times)
     span = (t1 - t0).total_seconds() or 1.0
@@ -59,34 +69,48 @@ def failure_rate_svg(runs: list[dict[str, Any]]) -> Markup:
     plot_w, plot_h = W - LEFT - RIGHT, H - TOP - BOTTOM
 
     def x(t: datetime) -> float:
-        return LEFT + (plot_w / 2 if t1 == t0 else plot_w * (t - t0).total_seconds() / span)
+        return round(LEFT + (plot_w / 2 if t1 == t0 else plot_w * (t - t0).total_seconds() / span), 1)
 
-    def y(rate: float) -> float:
-        return TOP + plot_h * (1 - rate / top)
+    def y(rate: float, shift: float = 0) -> float:
+        return round(TOP + plot_h * (1 - rate / top) + shift, 1)
 
-    parts = [
-        f'<svg class="chart" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" '
-        'aria-labelledby="rate-title" xmlns="http://www.w3.org/2000/svg">',
-        '<title id="rate-title">Share of processed records quarantined, per source, over time</title>',
-    ]
-    for frac in (0, 0.5, 1):
-        yy = y(top * frac)
-        parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{yy:.1f}" y2="{yy:.1f}" class="grid"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{yy + 4:.1f}" text-anchor="end">{top * frac:.0%}</text>')
-    for t, anchor in ((t0, "start"), (t1, "end")):
-        label = escape(t.strftime("%Y-%m-%d %H:%M" if span >= 3600 else "%Y-%m-%d %H:%M:%S"))
-        parts.append(f'<text x="{x(t):.1f}" y="{H - 12}" text-anchor="{anchor}">{label}</text>')
-    for i, (source, points) in enumerate(series.items()):
-        colour = COLOURS[i % len(COLOURS)]
-        coords = " ".join(f"{x(t):.1f},{y(q / n):.1f}" for t, q, n in points)
-        parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        for t, q, n in points:
-            tip = escape(f"{source} {t:%Y-%m-%d %H:%M}: {q} of {n} quarantined ({q / n:.1%})")
-            parts.append(
-                f'<circle cx="{x(t):.1f}" cy="{y(q / n):.1f}" r="3.5" fill="{colour}"><title>{tip}</title></circle>'
-            )
-        ly = TOP + 14 + 18 * i
-        parts.append(f'<rect x="{W - RIGHT + 16}" y="{ly - 9}" width="12" height="12" fill="{colour}"/>')
-        parts.append(f'<text x="{W - RIGHT + 34}" y="{ly + 1}">{escape(source)}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    time_format = "%Y-%m-%d %H:%M" if span >= 3600 else "%Y-%m-%d %H:%M:%S"
+    return {
+        "width": W,
+        "height": H,
+        "grid": [
+            {
+                "x1": LEFT,
+                "x2": W - RIGHT,
+                "y": y(top * frac),
+                "label_x": LEFT - 6,
+                "label_y": y(top * frac, shift=4),
+                "label": f"{top * frac:.0%}",
+            }
+            for frac in (0, 0.5, 1)
+        ],
+        "times": [
+            {"x": x(t), "y": H - 12, "anchor": anchor, "label": t.strftime(time_format)}
+            for t, anchor in ((t0, "start"), (t1, "end"))
+        ],
+        "series": [
+            {
+                "source": source,
+                "colour": COLOURS[i % len(COLOURS)],
+                "points": " ".join(f"{x(t)},{y(q / n)}" for t, q, n in points),
+                "dots": [
+                    {
+                        "x": x(t),
+                        "y": y(q / n),
+                        "tip": f"{source} {t:%Y-%m-%d %H:%M}: {q} of {n} quarantined ({q / n:.1%})",
+                    }
+                    for t, q, n in points
+                ],
+                "key_x": W - RIGHT + 16,
+                "key_y": TOP + 14 + 18 * i - 9,
+                "label_x": W - RIGHT + 34,
+                "label_y": TOP + 14 + 18 * i + 1,
+            }
+            for i, (source, points) in enumerate(series.items())
+        ],
+    }

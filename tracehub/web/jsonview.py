@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from data_dictionary.jsonable import json_scalar
+
 
 @dataclass(slots=True)
 class Line:
@@ -48,7 +50,7 @@ def _lines(value: Any, path: str, indent: int, prefix: str, suffix: str, out: li
             _lines(v, _child(path, i), indent + 1, "", "," if i < len(value) - 1 else "", out)
         out.append(Line(f"{pad}]{suffix}", path))
     else:
-        text = f"{pad}{prefix}{json.dumps(value, ensure_ascii=False, default=str)}{suffix}"
+        text = f"{pad}{prefix}{json.dumps(value, ensure_ascii=False, default=json_scalar)}{suffix}"
         out.append(Line(text, path, leaf=True, value=value))
 
 

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from tracehub.web.routes import audit, docs, overview, quarantine, session, trace, users
+from tracehub.web.routes import audit, data_docs, findings, overview, quarantine, recalls, session, trace, users
 
-ROUTERS = [session.router, overview.router, quarantine.router, trace.router, audit.router, docs.router, users.router]
+ROUTERS = [
+    session.router,
+    overview.router,
+    quarantine.router,
+    trace.router,
+    audit.router,
+    data_docs.router,
+    findings.router,
+    recalls.router,
+    users.router,
+]

@@ -25,7 +25,7 @@ ACCOUNT_ENTITIES = ("user", "login")
 def audit_log(
     request: Request, user: Viewer, entity: Filter = "", key: Filter = "", actor: Filter = "", verify: bool = False
 ) -> Response:
-    from tracehub import steward
+    import steward
 
     store = store_of(request)
     filters = {"entity": entity.strip(), "key": key.strip(), "actor": actor.strip()}

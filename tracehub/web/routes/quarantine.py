@@ -1,6 +1,6 @@
 """The quarantine: list with filters and paging, one record in detail, and the steward's decisions.
 
-Every decision goes through `tracehub.steward`, which validates, changes the record and writes
+Every decision goes through `steward`, which validates, changes the record and writes
 the audit entry in one transaction; a refusal (`StewardError`) changes nothing and is shown on
 the page with a 4xx status.
 """
@@ -28,7 +28,7 @@ def _none(value: str | None) -> str | None:
 
 
 def _record(store: Any, qid: int) -> dict[str, Any]:
-    from tracehub import steward
+    import steward
 
     try:
         return steward.get_quarantine(store, qid)
@@ -46,8 +46,8 @@ def quarantine_list(
     status: Annotated[str, Query(max_length=MAX_FILTER)] = "open",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
+    import steward
     from trace_store import queries
-    from tracehub import steward
 
     store = store_of(request)
     filters = {"source": _none(source), "entity": _none(entity), "rule": _none(rule), "status": status}
@@ -73,7 +73,7 @@ def quarantine_list(
 
 
 def _detail(request: Request, qid: int, status: int = 200, error: str | None = None, reason: str = "") -> Response:
-    from tracehub import steward
+    import steward
 
     record = _record(store_of(request), qid)
     failures = record.get("failures") or []
@@ -105,7 +105,7 @@ def replay_many(
     scope: Annotated[str, Form()] = "selected",
 ) -> Response:
     """Replay the ticked records (`scope=selected`) or every open record of a rule and/or source."""
-    from tracehub import steward
+    import steward
 
     if scope == "selected":
         try:
@@ -138,7 +138,7 @@ def _replayed(result: Any) -> str:
 
 @router.post("/{qid}/replay")
 def replay_one(request: Request, user: StewardAction, qid: RecordId) -> Response:
-    from tracehub import steward
+    import steward
 
     _record(store_of(request), qid)
     try:
@@ -150,7 +150,7 @@ def replay_one(request: Request, user: StewardAction, qid: RecordId) -> Response
 
 
 def _decide(request: Request, user: Any, qid: int, reason: str, action: str) -> Response:
-    from tracehub import steward
+    import steward
 
     store = store_of(request)
     _record(store, qid)

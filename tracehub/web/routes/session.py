@@ -1,6 +1,6 @@
 """Signing in and out. Both forms carry a CSRF token (login CSRF would let a page sign you in as someone else).
 
-Sign-ins are throttled per account and per client address (tracehub/sessions.py), refused
+Sign-ins are throttled per account and per client address (steward/sessions.py), refused
 before any password work. Password checks (argon2, deliberately slow) run one at a time on their
 own limiter, and only a few may wait: a flood of sign-ins gets "busy" answers at once instead
 of taking the threads every other page needs.
@@ -48,7 +48,8 @@ async def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     global _waiting
-    from tracehub import sessions, steward
+    import steward
+    from steward import sessions
 
     await check_csrf(request)
     store, client, target = store_of(request), client_address(request), _safe_next(next)

@@ -33,7 +33,7 @@ EDGE_COLUMNS = ("depth", "evidence", "path_confidence", "gtin", "lot", "serial",
 
 def _genealogy(store: Any, gtin: str, lot: str | None, serial: str | None) -> dict[str, Table]:
     """Forward consignees and edges, backward input lots and edges, as display tables."""
-    from trace_store import genealogy
+    from traceability import genealogy
 
     with store.connect() as conn:
         ahead = genealogy.forward(conn, gtin, lot=lot, serial=serial)

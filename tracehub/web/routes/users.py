@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from tracehub.steward import ROLES
+from steward import ROLES
 from tracehub.web.auth import Admin, AdminAction, PageError, store_of
 from tracehub.web.render import flash, redirect, render
 
@@ -20,7 +20,8 @@ router = APIRouter(prefix="/users")
 def _page(
     request: Request, status: int = 200, error: str | None = None, username: str = "", role: str = "viewer"
 ) -> Response:
-    from tracehub import sessions, steward
+    import steward
+    from steward import sessions
 
     store = store_of(request)
     return render(
@@ -49,7 +50,7 @@ def add_user(
     password: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
 ) -> Response:
-    from tracehub import steward
+    import steward
 
     try:
         steward.add_user(store_of(request), username, password, role, actor=user.username)
@@ -60,7 +61,7 @@ def add_user(
 
 
 def _existing(request: Request, username: str) -> str:
-    from tracehub import steward
+    import steward
 
     if steward.get_user(store_of(request), username) is None:
         raise PageError(404, f"There is no user {username[:100]!r}. Nothing changed.")
@@ -68,7 +69,7 @@ def _existing(request: Request, username: str) -> str:
 
 
 def _set_disabled(request: Request, actor: str, username: str, disabled: bool) -> Response:
-    from tracehub import steward
+    import steward
 
     _existing(request, username)
     if disabled and username == actor:
@@ -94,7 +95,7 @@ def enable_user(request: Request, user: AdminAction, username: str) -> Response:
 @router.post("/{username}/role")
 def change_role(request: Request, user: AdminAction, username: str, role: Annotated[str, Form()] = "") -> Response:
     """Another role; the user's sessions end (they sign in again under it)."""
-    from tracehub import steward
+    import steward
 
     _existing(request, username)
     if username == user.username:
@@ -112,7 +113,7 @@ def change_password(
     request: Request, user: AdminAction, username: str, password: Annotated[str, Form()] = ""
 ) -> Response:
     """A new password, set by an admin; the user's sessions end (the admin's own too, if it is theirs)."""
-    from tracehub import steward
+    import steward
 
     _existing(request, username)
     try:
@@ -126,7 +127,7 @@ def change_password(
 @router.post("/{username}/unlock")
 def unlock(request: Request, user: AdminAction, username: str) -> Response:
     """Lift a sign-in lockout (audited)."""
-    from tracehub import sessions
+    from steward import sessions
 
     _existing(request, username)
     done = sessions.unlock(store_of(request), username, actor=user.username)

@@ -1,0 +1,228 @@
+"""Sync one source entity: pull pages, skip unchanged, map, validate, land one batch per transaction.
+
+This is architecture rules 1-4 in code. Pages stream through in bounded batches; each batch is
+committed by the store in one transaction together with the run counts and the new cursor, so
+a crash re-pulls at most the batch in flight and a re-run of any window changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from connectors.base import Connector, RawRecord
+from connectors.config import SourceConfig
+from data_dictionary.identity import Items
+from pipeline.checks import check_payloads, mapping_for, to_quarantine
+from trace_store.batch import LandedRaw, LoadBatch
+from trace_store.store import Store
+
+if TYPE_CHECKING:
+    from mappings import Mapping
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+
+Pulled = tuple[RawRecord, LandedRaw]
+"""A pulled record with its canonical text and content hash."""
+
+
+@dataclass
+class RunSummary:
+    """Counts of one sync run; pulled == unchanged + loaded + quarantined."""
+
+    source: str
+    entity: str
+    run_id: int
+    pulled: int = 0
+    unchanged: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+
+    def add(self, batch: LoadBatch) -> None:
+        self.pulled += batch.pulled
+        self.unchanged += batch.unchanged
+        self.loaded += batch.loaded
+        self.quarantined += len(batch.quarantined)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "entity": self.entity,
+            "run_id": self.run_id,
+            "pulled": self.pulled,
+            "unchanged": self.unchanged,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+        }
+
+
+def sync_window(
+    source: SourceConfig, store: Store, entity: str, full: bool = False
+) -> tuple[datetime | None, datetime]:
+    """The window to pull: from the cursor minus the lookback (or the beginning), to now minus the safety lag."""
+    until = datetime.now(UTC) - timedelta(seconds=source.safety_lag_seconds)
+    cursor = None if full else store.cursor(source.name, entity)
+    since = cursor - timedelta(minutes=source.lookback_minutes) if cursor else None
+    return since, until
+
+
+def sync(
+    source: SourceConfig,
+    entity: str,
+    store: Store,
+    connector: Connector,
+    on_batch: Callable[[RunSummary], None] | None = None,
+    full: bool = False,
+) -> RunSummary:
+    """Run one incremental sync of `entity` from `source` into `store` and return its counts.
+
+    `full` re-pulls from the beginning instead of the cursor: a backfill that, thanks to the
+    content hashes, loads only what really changed.
+
+    Any error marks the run failed (the cursor stays where the last committed batch left it)
+    and is raised again for the scheduler to retry.
+    """
+    mapping = mapping_for(source, entity)
+    summary = RunSummary(source.name, entity, store.begin_run(source.name, entity))
+    since, until = sync_window(source, store, entity, full)
+    items = store.items()
+    ordered = connector.ordered(entity)
+    latest: datetime | None = None
+    try:
+        with _Committer(store, summary, on_batch) as committer:
+            for raws in _batches(connector.pull(entity, since, until), source.batch_records):
+                batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight(), items)
+                newest = min(max(raw.updated_at for raw, _ in raws), until)
+                latest = max(latest, newest) if latest else newest
+                batch.cursor = newest if ordered else None
+                committer.submit(batch)
+            if not ordered and latest is not None:  # the window landed whole: only now may the cursor move
+                committer.submit(LoadBatch(summary.run_id, source.name, entity, 0, 0, cursor=latest))
+    except BaseException as exc:
+        store.finish_run(summary.run_id, error=f"{type(exc).__name__}: {exc}")
+        raise
+    store.finish_run(summary.run_id)
+    log.info("sync %s/%s done: %s", source.name, entity, summary.as_dict())
+    return summary
+
+
+class _Committer:
+    """Commits batch N in one worker thread while the caller prepares batch N+1.
+
+    Batches still commit one at a time and in order, so cursors only move forward; the database
+    works on another core meanwhile. At most two batches are in memory.
+    """
+
+    def __init__(self, store: Store, summary: RunSummary, on_batch: Callable[[RunSummary], None] | None) -> None:
+        self._store = store
+        self._summary = summary
+        self._on_batch = on_batch
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehub-load")
+        self._pending: tuple[Future[Any], LoadBatch] | None = None
+
+    def in_flight(self) -> dict[str, tuple[str, datetime]]:
+        """Content hashes of the batch being committed: newer than what the store answers yet."""
+        if self._pending is None:
+            return {}
+        return {r.external_id: (r.content_hash, r.updated_at) for r in self._pending[1].landed}
+
+    def submit(self, batch: LoadBatch) -> None:
+        self._drain()
+        self._pending = (self._pool.submit(self._store.commit_batch, batch), batch)
+
+    def _drain(self) -> None:
+        if self._pending is None:
+            return
+        future, batch = self._pending
+        self._pending = None
+        future.result()
+        self._summary.add(batch)
+        if self._on_batch:
+            self._on_batch(self._summary)
+
+    def __enter__(self) -> _Committer:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self._drain()
+            elif self._pending is not None:
+                wait([self._pending[0]])  # the run is closed only after its last transaction ended
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[list[Pulled]]:
+    """Group pages into batches bounded by record count and payload bytes."""
+    batch: list[Pulled] = []
+    size = 0
+    for page in pages:
+        for raw in page:
+            version = LandedRaw.of(raw.external_id, raw.updated_at, raw.payload)
+            batch.append((raw, version))
+            size += len(version.payload_json)
+        if len(batch) >= max_records or size >= MAX_BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _prepare(
+    run_id: int,
+    source: SourceConfig,
+    entity: str,
+    pulled: list[Pulled],
+    store: Store,
+    mapping: Mapping,
+    in_flight: dict[str, tuple[str, datetime]],
+    items: Items,
+) -> LoadBatch:
+    """Split a batch into unchanged, loaded and quarantined raw records (rules 2 and 3)."""
+    batch = LoadBatch(
+        run_id=run_id,
+        source=source.name,
+        entity=entity,
+        pulled=len(pulled),
+        unchanged=0,
+        kind=source.kind,
+        mapping_options=mapping.options.as_dict(),
+    )
+    latest: dict[str, Pulled] = {}
+    for raw, version in pulled:
+        seen = latest.get(raw.external_id)
+        if seen is not None:
+            batch.unchanged += 1  # the same record twice in one window: the later version counts
+            if seen[0].updated_at > raw.updated_at:
+                continue
+        latest[raw.external_id] = (raw, version)
+
+    stored = store.current_hashes(source.name, entity, list(latest))
+    stored.update((key, value) for key, value in in_flight.items() if key in latest)
+    changed: list[Pulled] = []
+    for external_id, (raw, version) in latest.items():
+        current = stored.get(external_id)
+        if current is not None and (current[0] == version.content_hash or current[1] > raw.updated_at):
+            batch.unchanged += 1  # same content, or older than what we hold: newer wins
+        else:
+            changed.append((raw, version))
+
+    batch.landed = [version for _, version in changed]
+    checked = check_payloads(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
+    for (raw, version), result in zip(changed, checked, strict=True):
+        if result.failures:
+            batch.quarantined.append(
+                to_quarantine(raw.external_id, version.content_hash, raw.payload, result.records, result.failures)
+            )
+            continue
+        batch.loaded += 1
+        batch.records.extend(result.records)
+        batch.record_raw_ids.extend(raw.external_id for _ in result.records)
+    return batch

@@ -1,0 +1,131 @@
+"""SQL that works the same on SQLite and PostgreSQL: IN lists, bulk inserts, upserts, advisory locks.
+
+Every write of many rows goes through here, so there is one place that knows how each backend
+does it fast (COPY and a staged INSERT ... SELECT on PostgreSQL, executemany on SQLite).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+Row = dict[str, Any]
+T = TypeVar("T")
+
+CHUNK = 1000
+"""Values per IN list: well under SQLite's and PostgreSQL's bind-parameter limits."""
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def in_list(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[str]) -> sa.ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL one array parameter (`= ANY`), which psycopg need not parse."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String())))
+    return column.in_(values)
+
+
+def advisory_locks(conn: Connection, namespace: bytes, keys: Iterable[str]) -> None:
+    """PostgreSQL: take a transaction-scoped advisory lock per key, in key order (no deadlock between loaders)."""
+    if conn.dialect.name != "postgresql":
+        return
+    ids = {int.from_bytes(hashlib.sha256(namespace + key.encode()).digest()[:8], "big", signed=True) for key in keys}
+    for lock_id in sorted(ids):
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
+
+
+def dialect_insert(conn: Connection, table: sa.Table) -> Any:
+    """INSERT with ON CONFLICT support for the connection's backend."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def bulk_insert(conn: Connection, table: sa.Table, rows: list[Row]) -> None:
+    """Plain INSERT of many rows: COPY on PostgreSQL, executemany elsewhere.
+
+    psycopg re-parses every long multi-row statement in Python; COPY sends rows with no SQL to
+    parse, which is what keeps line and edge loading above 10k rows/s.
+    """
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
+        return
+    columns = [table.c[name] for name in rows[0]]
+    processors = [_copy_processor(conn, c) for c in columns]
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row([p(row[c.name]) if p else row[c.name] for c, p in zip(columns, processors, strict=True)])
+    except dbapi.Error as err:  # same exception types as every other statement
+        raise sa.exc.DBAPIError.instance(sql, None, err, dbapi.Error) from err
+
+
+def _copy_processor(conn: Connection, column: sa.Column[Any]) -> Any:
+    """How a value is written by COPY: JSON as its text (psycopg's adapter does not apply there)."""
+    if isinstance(column.type, sa.JSON):
+        dumps = getattr(conn.dialect, "_json_serializer", None) or json.dumps
+        return lambda value: None if value is None else dumps(value)
+    return column.type.bind_processor(conn.dialect)
+
+
+def upsert(
+    conn: Connection,
+    table: sa.Table,
+    rows: list[Row],
+    key: Sequence[str],
+    update: Sequence[str] = (),
+    newer_only: bool = False,
+    returning: bool = False,
+) -> set[tuple[Any, ...]]:
+    """INSERT ... ON CONFLICT for many rows (keys unique within `rows`).
+
+    `update` names the columns a conflict overwrites (none: do nothing); `newer_only` guards
+    the update with source_updated_at so an older version never overwrites a newer one. On
+    PostgreSQL the rows are COPYed into a session temp table and upserted with one
+    INSERT ... SELECT, instead of a huge multi-row VALUES statement psycopg must parse.
+    Returns the keys written when `returning` is set.
+    """
+    if not rows:
+        return set()
+    names = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        stage = _stage(conn, table)
+        bulk_insert(conn, stage, rows)
+        ins: Any = postgresql.insert(table).from_select(
+            names, sa.select(*(stage.c[n] for n in names)).order_by(*(stage.c[k] for k in key))
+        )
+    else:
+        ins = sqlite.insert(table)
+    if update:
+        guard = ins.excluded.source_updated_at >= table.c.source_updated_at if newer_only else None
+        stmt = ins.on_conflict_do_update(
+            index_elements=list(key), set_={c: ins.excluded[c] for c in update}, where=guard
+        )
+    else:
+        stmt = ins.on_conflict_do_nothing(index_elements=list(key))
+    if returning:
+        stmt = stmt.returning(*(table.c[k] for k in key))
+    result = conn.execute(stmt) if conn.dialect.name == "postgresql" else conn.execute(stmt, rows)
+    return {tuple(r) for r in result} if returning else set()
+
+
+def _stage(conn: Connection, table: sa.Table) -> sa.Table:
+    """An empty session temp table shaped like `table` (no constraints), emptied at commit."""
+    name = f"stage_{table.name}"
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE IF NOT EXISTS {quote(name)} ON COMMIT DELETE ROWS "
+        f"AS SELECT * FROM {quote(table.name)} WITH NO DATA"
+    )
+    conn.exec_driver_sql(f"TRUNCATE {quote(name)}")
+    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in table.columns))

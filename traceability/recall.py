@@ -1,0 +1,511 @@
+"""Recalls: record one, mark its lots and serials, and answer its impact from the store.
+
+`create_recall` validates every item against what the store knows, then writes the `recall`
+row, its `recall_item` rows (they are the mark: `is_recalled` reads them) and an audit entry,
+all in one transaction. `impact` walks the trace graph forward from every item
+(traceability/genealogy.py: component lots reach the finished lots made from them), and adds who
+the consignees are (party), which invoices billed their orders, what is still on hand, and the
+mass balance of every lot reached. Every query is keyed by indexed columns, so the report costs
+a few index lookups per lot whatever the size of the store.
+
+Mass balance of a lot: produced = at customers + returned + on hand + scrapped + unaccounted,
+where at customers = shipped - returned. Returned medical devices wait in the returns
+quarantine, never back in sellable stock, so they are not part of on hand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from data_dictionary.jsonable import to_jsonable
+from trace_store import audit
+from trace_store.schema import (
+    batch_record,
+    device,
+    inventory_level,
+    invoice,
+    lot,
+    party,
+    recall,
+    recall_item,
+    scrap,
+    shipment,
+    trace_edge,
+)
+from trace_store.sql import chunks, in_list
+from trace_store.store import Store, connection
+from traceability import genealogy
+
+ZERO = Decimal(0)
+
+
+class RecallError(ValueError):
+    """A recall request the store cannot accept; nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecallItem:
+    gtin: str
+    lot: str | None = None
+    serial: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.gtin} serial {self.serial}" if self.serial else f"{self.gtin} lot {self.lot}"
+
+
+@dataclass(frozen=True, slots=True)
+class Recall:
+    recall_id: int
+    created_at: datetime
+    created_by: str
+    reason: str
+    status: str
+    items: list[RecallItem]
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedLot:
+    """A lot the recall reaches: a recalled one (depth 0) or one made from it (depth >= 1)."""
+
+    gtin: str
+    lot: str
+    depth: int
+    confidence: str
+    made_from: list[str] = field(default_factory=list)
+    """"GTIN|LOT" keys of the affected lots it was made from (empty for recalled lots)."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.gtin}|{self.lot}"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Units of one lot (or its serials) in one shipment to one consignee."""
+
+    gtin: str | None
+    lot: str | None
+    serials: list[str]
+    qty: Decimal
+    ship_date: datetime | None
+    shipment_id: str
+    source: str
+    order_number: str | None
+    invoices: list[str]
+    confidence: str
+    """`inferred` when the path from the recalled item to this shipment has an inferred edge."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnedUnits:
+    gtin: str | None
+    lot: str | None
+    serials: list[str]
+    qty: Decimal
+    return_date: datetime | None
+    return_id: str
+    order_number: str | None
+
+
+@dataclass
+class Consignee:
+    """Who received recalled units, how to reach them, and what they got and sent back."""
+
+    name: str
+    role: str | None
+    region: str | None
+    email: str | None
+    phone: str | None
+    person: str | None = None
+    """Who the goods were addressed to there (the latest shipment's recipient)."""
+    deliveries: list[Delivery] = field(default_factory=list)
+    returns: list[ReturnedUnits] = field(default_factory=list)
+
+    @property
+    def shipped(self) -> Decimal:
+        return sum((d.qty for d in self.deliveries), ZERO)
+
+    @property
+    def returned(self) -> Decimal:
+        return sum((r.qty for r in self.returns), ZERO)
+
+    @property
+    def contact(self) -> str:
+        return " / ".join(v for v in (self.person, self.email, self.phone) if v)
+
+
+@dataclass(frozen=True, slots=True)
+class StockLine:
+    gtin: str
+    lot: str
+    location: str
+    on_hand: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MassBalance:
+    """produced = (shipped - returned) + returned + on_hand + scrapped + unaccounted.
+
+    `produced` is None for a lot with no production record (a supplier's component lot);
+    its `unaccounted` is then None too.
+    """
+
+    gtin: str
+    lot: str
+    produced: Decimal | None
+    shipped: Decimal
+    returned: Decimal
+    on_hand: Decimal
+    scrapped: Decimal
+    unaccounted: Decimal | None
+
+    @property
+    def at_customers(self) -> Decimal:
+        return self.shipped - self.returned
+
+
+@dataclass
+class ImpactReport:
+    recall: Recall
+    lots: list[AffectedLot]
+    consignees: list[Consignee]
+    stock: list[StockLine]
+    mass_balance: list[MassBalance]
+
+    def without_contacts(self) -> ImpactReport:
+        """The report with no contact person, email or phone of any consignee (for readers not entitled to them)."""
+        hidden = [replace(c, email=None, phone=None, person=None) for c in self.consignees]
+        return replace(self, consignees=hidden)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly (decimals as strings, times ISO 8601), with the totals a reader wants first."""
+        consignees = []
+        for c in self.consignees:
+            row = asdict(c)
+            row.update(contact=c.contact, shipped=c.shipped, returned=c.returned)
+            consignees.append(row)
+        balance = [{**asdict(m), "at_customers": m.at_customers} for m in self.mass_balance]
+        data = {
+            "recall": asdict(self.recall),
+            "totals": {
+                "consignees": len(self.consignees),
+                "shipped": sum((c.shipped for c in self.consignees), ZERO),
+                "returned": sum((c.returned for c in self.consignees), ZERO),
+                "on_hand": sum((s.on_hand for s in self.stock), ZERO),
+            },
+            "lots": [{**asdict(a), "key": a.key} for a in self.lots],
+            "consignees": consignees,
+            "stock": [asdict(s) for s in self.stock],
+            "mass_balance": balance,
+        }
+        return to_jsonable(data)
+
+
+def create_recall(
+    store: Store,
+    gtin: str,
+    lots: Sequence[str] = (),
+    serials: Sequence[str] = (),
+    reason: str = "",
+    actor: str = "tracehub",
+) -> int:
+    """Record a recall of `lots` and/or `serials` of `gtin`; returns its id.
+
+    Raises RecallError (and writes nothing) for an empty reason or actor, no lot and no serial,
+    an unknown GTIN, or a lot or serial the store has never seen for that GTIN.
+    """
+    reason, actor = reason.strip(), actor.strip()
+    items = [RecallItem(gtin, lot=x) for x in dict.fromkeys(lots)] + [
+        RecallItem(gtin, serial=s) for s in dict.fromkeys(serials)
+    ]
+    if not reason:
+        raise RecallError("a recall needs a reason (--reason): say what is wrong with the units")
+    if not actor:
+        raise RecallError("a recall needs the name of who records it (--actor)")
+    if not items:
+        raise RecallError(f"recall of GTIN {gtin}: name at least one lot (--lot) or serial (--serial)")
+    now = datetime.now(UTC)
+    with store.transaction() as conn:
+        _check_known(conn, gtin, [i.lot for i in items if i.lot], [i.serial for i in items if i.serial])
+        recall_id = int(
+            conn.execute(
+                recall.insert()
+                .values(created_at=now, created_by=actor, reason=reason, status="open")
+                .returning(recall.c.recall_id)
+            ).scalar_one()
+        )
+        conn.execute(
+            recall_item.insert(),
+            [
+                {"recall_id": recall_id, "item_no": n, "gtin": i.gtin, "lot": i.lot, "serial": i.serial}
+                for n, i in enumerate(items, start=1)
+            ],
+        )
+        details = {"reason": reason, "items": [asdict(i) for i in items]}
+        audit.append(conn, actor, "recall.create", "recall", str(recall_id), details)
+    return recall_id
+
+
+def _check_known(conn: Connection, gtin: str, lots: list[str], serials: list[str]) -> None:
+    if conn.execute(sa.select(device.c.gtin).where(device.c.gtin == gtin)).first() is None:
+        raise RecallError(f"GTIN {gtin} is not a device in the store; check the number (14 digits, GS1 check digit)")
+    known: set[str] = set()
+    for part in chunks(lots):
+        for table, g, lt in (
+            (lot, lot.c.gtin, lot.c.lot),
+            (batch_record, batch_record.c.output_gtin, batch_record.c.output_lot),
+            (trace_edge, trace_edge.c.gtin, trace_edge.c.lot),
+            (inventory_level, inventory_level.c.gtin, inventory_level.c.lot),
+        ):
+            known.update(
+                conn.execute(sa.select(lt).where(g == gtin, lt.in_(part)).distinct().select_from(table)).scalars()
+            )
+    unknown = [x for x in lots if x not in known]
+    if unknown:
+        raise RecallError(f"GTIN {gtin} has no lot {', '.join(map(repr, unknown))} in the store; check the lot numbers")
+    seen: set[str] = set()
+    for part in chunks(serials):
+        e = trace_edge.c
+        seen.update(conn.execute(sa.select(e.serial).where(e.gtin == gtin, e.serial.in_(part)).distinct()).scalars())
+    missing = [x for x in serials if x not in seen]
+    if missing:
+        raise RecallError(f"GTIN {gtin} has no serial {', '.join(map(repr, missing))} in the store")
+
+
+def is_recalled(
+    conn_or_store: Store | Connection, gtin: str, lot: str | None = None, serial: str | None = None
+) -> bool:
+    """Whether a recall covers this lot, or this serial (itself, or its `lot` when given)."""
+    r = recall_item.c
+    matches = []
+    if lot is not None:
+        matches.append(sa.and_(r.lot == lot, r.serial.is_(None)))
+    if serial is not None:
+        matches.append(r.serial == serial)
+    if not matches:
+        raise ValueError("is_recalled needs a lot or a serial")
+    with connection(conn_or_store) as conn:
+        return conn.execute(sa.select(r.recall_id).where(r.gtin == gtin, sa.or_(*matches)).limit(1)).first() is not None
+
+
+def get_recall(conn_or_store: Store | Connection, recall_id: int) -> Recall:
+    """The recall and its items; LookupError if there is none with that id."""
+    with connection(conn_or_store) as conn:
+        row = conn.execute(sa.select(recall).where(recall.c.recall_id == recall_id)).first()
+        if row is None:
+            raise LookupError(f"no recall {recall_id}; `tracehub recall list` shows the recalls")
+        items = conn.execute(
+            sa.select(recall_item.c.gtin, recall_item.c.lot, recall_item.c.serial)
+            .where(recall_item.c.recall_id == recall_id)
+            .order_by(recall_item.c.item_no)
+        )
+        return Recall(
+            row.recall_id, row.created_at, row.created_by, row.reason, row.status, [RecallItem(*i) for i in items]
+        )
+
+
+def list_recalls(conn_or_store: Store | Connection) -> list[Recall]:
+    """Every recall, newest first."""
+    with connection(conn_or_store) as conn:
+        ids = conn.execute(sa.select(recall.c.recall_id).order_by(recall.c.recall_id.desc())).scalars().all()
+        return [get_recall(conn, i) for i in ids]
+
+
+def impact(conn_or_store: Store | Connection, recall_id: int) -> ImpactReport:
+    """Who received the recalled units (directly or inside products made from them), what is left, and
+    whether every unit of every lot reached is accounted for."""
+    with connection(conn_or_store) as conn:
+        header = get_recall(conn, recall_id)
+        edges: dict[str, genealogy.TraceEdge] = {}
+        affected: dict[tuple[str, str], dict[str, Any]] = {}
+        for item in header.items:
+            trace = genealogy.forward(conn, item.gtin, lot=item.lot, serial=item.serial)
+            if item.lot is not None:
+                _affect(affected, item.gtin, item.lot, 0, "recorded", None)
+            for e in trace.edges:
+                kept = edges.get(e.edge_id)
+                if kept is None or e.rank() < kept.rank():
+                    edges[e.edge_id] = e
+                if e.shape == "produced" and e.output_gtin and e.output_lot:
+                    made_from = f"{e.gtin}|{e.lot}"
+                    _affect(affected, e.output_gtin, e.output_lot, e.depth, e.path_confidence, made_from)
+                elif item.serial is not None and e.gtin and e.lot:
+                    _affect(affected, e.gtin, e.lot, 0, "recorded", None)
+        lots = [
+            AffectedLot(g, lt, a["depth"], a["confidence"], sorted(a["made_from"]))
+            for (g, lt), a in sorted(affected.items(), key=lambda kv: (kv[1]["depth"], kv[0]))
+        ]
+        consignees = _consignees(conn, list(edges.values()))
+        pairs = [(a.gtin, a.lot) for a in lots]
+        return ImpactReport(header, lots, consignees, _stock(conn, pairs), _balances(conn, pairs))
+
+
+def _affect(
+    affected: dict[tuple[str, str], dict[str, Any]],
+    gtin: str,
+    lot_name: str,
+    depth: int,
+    confidence: str,
+    made_from: str | None,
+) -> None:
+    entry = affected.setdefault((gtin, lot_name), {"depth": depth, "confidence": confidence, "made_from": set()})
+    entry["depth"] = min(entry["depth"], depth)
+    if confidence == "recorded":
+        entry["confidence"] = "recorded"
+    if made_from:
+        entry["made_from"].add(made_from)
+
+
+def _consignees(conn: Connection, edges: list[genealogy.TraceEdge]) -> list[Consignee]:
+    outbound = [e for e in edges if e.shape == "outbound" and e.to_party]
+    inbound = [e for e in edges if e.shape == "inbound" and e.from_party]
+    names = sorted({e.to_party for e in outbound if e.to_party} | {e.from_party for e in inbound if e.from_party})
+    parties = _parties(conn, names)
+    recipients = _recipients(conn, names)
+    invoices = _invoices(conn, sorted({e.order_number for e in outbound if e.order_number}))
+    result: dict[str, Consignee] = {}
+    for name in names:
+        p, r = parties.get(name, {}), recipients.get(name, {})
+        region = p.get("region") or next((e.to_region for e in outbound if e.to_party == name and e.to_region), None)
+        email, phone = p.get("email") or r.get("email"), p.get("phone") or r.get("phone")
+        result[name] = Consignee(name, p.get("role"), region, email, phone, r.get("person"))
+    groups: dict[tuple[Any, ...], list[genealogy.TraceEdge]] = defaultdict(list)
+    for e in outbound:
+        groups[(e.to_party, e.source, e.doc_id, e.gtin, e.lot)].append(e)
+    for (name, source, doc_id, gtin, lot_name), group in groups.items():
+        first = group[0]
+        result[name].deliveries.append(
+            Delivery(
+                gtin,
+                lot_name,
+                sorted(e.serial for e in group if e.serial),
+                sum((e.qty for e in group), ZERO),
+                first.event_time,
+                doc_id,
+                source,
+                first.order_number,
+                invoices.get(first.order_number or "", []),
+                "inferred" if any(e.path_confidence == "inferred" for e in group) else "recorded",
+            )
+        )
+    returned: dict[tuple[Any, ...], list[genealogy.TraceEdge]] = defaultdict(list)
+    for e in inbound:
+        returned[(e.from_party, e.doc_id, e.gtin, e.lot)].append(e)
+    for (name, doc_id, gtin, lot_name), group in returned.items():
+        result[name].returns.append(
+            ReturnedUnits(
+                gtin,
+                lot_name,
+                sorted(e.serial for e in group if e.serial),
+                sum((e.qty for e in group), ZERO),
+                group[0].event_time,
+                doc_id,
+                group[0].order_number,
+            )
+        )
+    for c in result.values():
+        c.deliveries.sort(key=lambda d: (d.ship_date or datetime.min.replace(tzinfo=UTC), d.shipment_id, d.lot or ""))
+        c.returns.sort(key=lambda r: (r.return_date or datetime.min.replace(tzinfo=UTC), r.return_id))
+    return sorted(result.values(), key=lambda c: (-c.shipped, c.name))
+
+
+def _parties(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    p = party.c
+    for part in chunks(names):
+        query = (
+            sa.select(p.name, p.role, p.region, p.email, p.phone).where(in_list(conn, p.name, part)).order_by(p.source)
+        )
+        for row in conn.execute(query):
+            found.setdefault(row.name, dict(row._mapping))
+    return found
+
+
+def _recipients(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Per consignee, the person, email and phone its latest shipment was addressed to.
+
+    A drop-shipped clinic is no ERP partner: the warehouse's recipient is all a recall can reach.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    s = shipment.c
+    for part in chunks(names):
+        query = (
+            sa.select(s.ship_to_name, s.ship_to_contact, s.ship_to_email, s.ship_to_phone)
+            .where(in_list(conn, s.ship_to_name, part), s.ship_to_contact.is_not(None))
+            .order_by(s.ship_to_name, s.ship_date.desc(), s.shipment_id.desc())
+        )
+        for row in conn.execute(query):
+            found.setdefault(
+                row.ship_to_name,
+                {"person": row.ship_to_contact, "email": row.ship_to_email, "phone": row.ship_to_phone},
+            )
+    return found
+
+
+def _invoices(conn: Connection, order_numbers: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    i = invoice.c
+    for part in chunks(order_numbers):
+        query = (
+            sa.select(i.order_number, i.invoice_number)
+            .where(in_list(conn, i.order_number, part))
+            .order_by(i.invoice_number)
+        )
+        for row in conn.execute(query):
+            found[row.order_number].append(row.invoice_number)
+    return found
+
+
+def _by_lot(conn: Connection, pairs: Iterable[tuple[str, str]], gtin: Any, lot_col: Any) -> sa.ColumnElement[bool]:
+    """Rows of any of the (gtin, lot) pairs: one branch per GTIN with its lots as one list, index-backed."""
+    lots_by_gtin: dict[str, list[str]] = defaultdict(list)
+    for g, lt in pairs:
+        lots_by_gtin[g].append(lt)
+    return sa.or_(*(sa.and_(gtin == g, in_list(conn, lot_col, lots)) for g, lots in sorted(lots_by_gtin.items())))
+
+
+def _stock(conn: Connection, pairs: list[tuple[str, str]]) -> list[StockLine]:
+    if not pairs:
+        return []
+    v = inventory_level.c
+    query = (
+        sa.select(v.gtin, v.lot, v.location, sa.func.sum(v.on_hand))
+        .where(_by_lot(conn, pairs, v.gtin, v.lot), v.on_hand > 0)
+        .group_by(v.gtin, v.lot, v.location)
+        .order_by(v.gtin, v.lot, v.location)
+    )
+    return [StockLine(*row) for row in conn.execute(query)]
+
+
+def _balances(conn: Connection, pairs: list[tuple[str, str]]) -> list[MassBalance]:
+    """Each figure is one grouped, index-backed sum over the lots reached."""
+    if not pairs:
+        return []
+    e, v, s, b = trace_edge.c, inventory_level.c, scrap.c, batch_record.c
+
+    def sums(gtin: Any, lot_col: Any, qty: Any, *where: Any) -> dict[tuple[str, str], Decimal]:
+        query = sa.select(gtin, lot_col, sa.func.sum(qty)).where(_by_lot(conn, pairs, gtin, lot_col), *where)
+        return {(g, lt): Decimal(q) for g, lt, q in conn.execute(query.group_by(gtin, lot_col))}
+
+    produced = sums(b.output_gtin, b.output_lot, b.output_qty)
+    shipped = sums(e.gtin, e.lot, e.qty, e.evidence == "shipped")
+    returned = sums(e.gtin, e.lot, e.qty, e.evidence == "returned")
+    on_hand = sums(v.gtin, v.lot, v.on_hand)
+    scrapped = sums(s.gtin, s.lot, s.qty)
+    rows = []
+    for pair in pairs:
+        made = produced.get(pair)
+        out, back = shipped.get(pair, ZERO), returned.get(pair, ZERO)
+        held, gone = on_hand.get(pair, ZERO), scrapped.get(pair, ZERO)
+        missing = None if made is None else made - (out - back) - back - held - gone
+        rows.append(MassBalance(pair[0], pair[1], made, out, back, held, gone, missing))
+    return rows
