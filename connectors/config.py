@@ -19,15 +19,19 @@ sources:
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from connectors.errors import ConfigError
 
 Kind = Literal["shopify", "shipbob", "odoo"]
 
@@ -37,10 +41,6 @@ ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
     "odoo": ("device", "party", "lot", "batch_record", "invoice", "scrap"),
 }
 """Canonical entities each platform kind can deliver, in the order a full sync pulls them."""
-
-
-class ConfigError(ValueError):
-    """A configuration problem, worded for the integration engineer who must fix it."""
 
 
 class Credentials(BaseModel):
@@ -81,7 +81,8 @@ class SourceConfig(BaseModel):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     kind: Kind
-    base_url: str = Field(pattern=r"^https?://")
+    base_url: str
+    """The platform's address: http(s), a host, an optional port and path prefix; nothing else."""
     entities: list[str] = Field(min_length=1)
     credentials: Credentials
     schedule: str | None = "@hourly"
@@ -104,6 +105,14 @@ class SourceConfig(BaseModel):
     customer's custom fields (Odoo Studio `x_studio_*`) or another join field than the vendor's
     default. Optional: without it the connector reads standard fields only."""
 
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_usable(cls, value: str) -> str:
+        problem = base_url_problem(value)
+        if problem:
+            raise ValueError(f"{problem}; write the platform's address, e.g. https://example.myshopify.com")
+        return value
+
     @model_validator(mode="after")
     def _entities_known(self) -> SourceConfig:
         allowed = ENTITIES_BY_KIND[self.kind]
@@ -124,14 +133,20 @@ class SourceConfig(BaseModel):
         paths = self.field_map.get(entity, {}).values()
         return sorted({path.removeprefix("$.").split(".", 1)[0].split("[", 1)[0] for path in paths})
 
+    def credential_origin(self) -> str:
+        """Where the secret comes from, for messages: never the secret itself."""
+        if self.credentials.env is not None:
+            return f"environment variable {self.credentials.env}"
+        return f"Airflow connection {self.credentials.airflow_conn!r}"
+
     def secret(self) -> Secret:
         """Resolve the credential from the environment or an Airflow connection."""
         if self.credentials.env is not None:
             value = os.environ.get(self.credentials.env)
             if not value:
                 raise ConfigError(
-                    f"source {self.name!r}: environment variable {self.credentials.env} is not set; "
-                    "export it with the platform's access token"
+                    f"source {self.name!r} field credentials.env: environment variable {self.credentials.env} "
+                    "is not set; export it with the platform's access token"
                 )
             return Secret(token=value, login=self.login, database=self.database)
         return _airflow_secret(self.name, self.credentials.airflow_conn or "", self.login, self.database)
@@ -164,6 +179,8 @@ def load_sources(path: str | Path) -> SourcesFile:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"sources file {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"sources file {path} cannot be read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"sources file {path} is not valid YAML: {exc}") from None
     try:
@@ -181,15 +198,66 @@ def _describe(err: Any, data: object) -> str:
         with contextlib.suppress(KeyError, IndexError, AttributeError, TypeError):
             name = data["sources"][loc[1]].get("name", loc[1])
             where = f"source {name!r} field {'.'.join(map(str, loc[2:])) or '(entry)'}"
-    return f"{where}: {err['msg']}"
+    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"
+
+
+HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+
+
+def base_url_problem(url: str) -> str | None:
+    """What makes `url` unusable as a platform's address, or None.
+
+    Usable: `http` or `https`, a host name or IP address, an optional port and path prefix. A user
+    name or password in it would be a secret in the sources file (rule 8), so it is refused and
+    never repeated; so is a query or fragment, which the connectors would silently drop.
+    """
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "contains spaces or control characters"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not url.lower().startswith(f"{parts.scheme}://"):
+        return "must start with http:// or https://"
+    if "@" in parts.netloc:
+        return "must not carry a user name or password (the secret comes from 'credentials')"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must not have a query (?...) or fragment (#...)"
+    host = parts.hostname
+    if not host:
+        return f"{url!r} has no host"
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return f"{url!r} has an invalid port"
+    if not _valid_host(host):
+        return f"{url!r} has an invalid host {host!r}"
+    return None
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (internationalised ones too) or an IPv4 / IPv6 address."""
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host)
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return all(HOST_LABEL.match(label) for label in ascii_host.removesuffix(".").split("."))
 
 
 def _airflow_secret(source: str, conn_id: str, login: str | None, database: str | None) -> Secret:
     """Read an Airflow connection: `AIRFLOW_CONN_<ID>` (URI or JSON) first, then Airflow itself."""
-    raw = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+    where = f"source {source!r} field credentials.airflow_conn"
+    variable = f"AIRFLOW_CONN_{conn_id.upper()}"
+    raw = os.environ.get(variable)
     if raw:
         if raw.lstrip().startswith("{"):
-            conn = json.loads(raw)
+            try:
+                conn = json.loads(raw)
+            except ValueError:
+                raise ConfigError(
+                    f"{where}: Airflow connection {conn_id!r} in {variable} is not valid JSON; "
+                    "give a connection URI or a JSON object"
+                ) from None
             password, conn_login, schema = conn.get("password"), conn.get("login"), conn.get("schema")
         else:
             parts = urlsplit(raw)
@@ -203,10 +271,10 @@ def _airflow_secret(source: str, conn_id: str, login: str | None, database: str 
             conn_obj = Connection.get(conn_id)
         except Exception:
             raise ConfigError(
-                f"source {source!r}: Airflow connection {conn_id!r} not found; "
-                f"set AIRFLOW_CONN_{conn_id.upper()} or add it with 'airflow connections add'"
+                f"{where}: Airflow connection {conn_id!r} not found; "
+                f"set {variable} or add it with 'airflow connections add'"
             ) from None
         password, conn_login, schema = conn_obj.password, conn_obj.login, conn_obj.schema
     if not password:
-        raise ConfigError(f"source {source!r}: Airflow connection {conn_id!r} has no password/token")
+        raise ConfigError(f"{where}: Airflow connection {conn_id!r} has no password/token")
     return Secret(token=password, login=login or conn_login, database=database or schema)

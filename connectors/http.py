@@ -3,8 +3,10 @@
 Architecture rule 5 lives here: transient failures (429, 500/502/503/504, timeouts, dropped
 connections, truncated or invalid JSON) are retried with exponential backoff and jitter,
 waiting at least what `Retry-After` / `x-retry-after` asks; a pause longer than the cap
-raises `DeferSync` so the pipeline checkpoints instead of hanging. Other 4xx fail at once
-with the platform's own message. Rule 8 too: the token lives only in the session headers
+raises `DeferSync` so the pipeline checkpoints instead of hanging. Permanent failures never
+reach the retry loop (connectors.errors.PERMANENT): 401/403 raise `AuthError`, other 4xx
+`PlatformError` with the platform's own message, a token that cannot travel in a header
+`ConfigError` before any request. Rule 8 too: the token lives only in the session headers
 and is scrubbed from every message we build; requests' own exception text (which embeds
 URLs) is never passed on.
 """
@@ -13,11 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from tenacity import (
@@ -31,7 +35,8 @@ from tenacity import (
 )
 
 from connectors.config import Secret, SourceConfig
-from connectors.errors import AuthError, DeferSync, PlatformError, RetriesExhausted
+from connectors.errors import AuthError, ConfigError, DeferSync, PlatformError, RetriesExhausted
+from connectors.metrics import current as current_metrics
 from connectors.ratelimit import TokenBucket, bucket_for
 
 log = logging.getLogger(__name__)
@@ -111,6 +116,7 @@ class HttpClient:
         self._session = requests.Session()
         self._session.headers["Accept"] = "application/json"
         if auth is not None:
+            self._check_header_token()
             self._session.headers.update(auth.headers(secret.token))
 
     def __repr__(self) -> str:
@@ -156,12 +162,24 @@ class HttpClient:
 
     def auth_error(self, detail: str) -> AuthError:
         """The refusal, naming the source and where its credential comes from."""
-        creds = self._config.credentials
-        where = f"environment variable {creds.env}" if creds.env else f"Airflow connection {creds.airflow_conn!r}"
         return AuthError(
             self.source,
             f"source {self.source!r}: the platform refused the credentials ({self.scrub(detail)}); "
-            f"check the credentials of source {self.source!r} ({where})",
+            f"check the credentials of source {self.source!r} ({self._config.credential_origin()})",
+        )
+
+    def _check_header_token(self) -> None:
+        """A token that cannot travel in a header is a configuration error, found before any request.
+
+        Otherwise requests / http.client fail with the header value, the token, in their message.
+        """
+        token = self._token
+        if token.isascii() and token.isprintable() and token == token.strip():
+            return
+        raise ConfigError(
+            f"source {self.source!r} field credentials: the token in {self._config.credential_origin()} has "
+            "leading or trailing spaces, a line break or non-ASCII characters (a trailing newline, typographic "
+            "quotes?); set it to the bare token"
         )
 
     def platform_error(self, label: str, status: int | None, message: str) -> PlatformError:
@@ -186,6 +204,7 @@ class HttpClient:
     ) -> Reply:
         if self._bucket is not None:
             self._bucket.acquire()
+        metrics, started = current_metrics(), time.monotonic()
         try:
             response = self._session.request(
                 method,
@@ -196,14 +215,25 @@ class HttpClient:
                 allow_redirects=False,
             )
         except requests.Timeout:
+            if metrics is not None:
+                metrics.request(label, "timeout", time.monotonic() - started)
             raise Transient(f"no answer within {self._timeout:g} s") from None
         except (
             requests.ConnectionError,
             requests.exceptions.ChunkedEncodingError,
             requests.exceptions.ContentDecodingError,
         ) as exc:
+            if metrics is not None:
+                metrics.request(label, "connection", time.monotonic() - started)
+            if _unknown_host(exc):
+                raise ConfigError(
+                    f"source {self.source!r} field base_url: the host {urlsplit(self._base_url).hostname!r} does "
+                    "not exist (DNS has no such name); correct base_url in the sources file"
+                ) from None
             raise Transient(f"connection failed: {_describe(exc)}") from None
         status = response.status_code
+        if metrics is not None:
+            metrics.request(label, str(status), time.monotonic() - started)
         if status in RETRY_STATUSES:
             self._back_off(label, status, _retry_after(response.headers))
         if status in (401, 403):
@@ -245,6 +275,9 @@ class HttpClient:
         return max(backoff, asked)
 
     def _log_retry(self, label: str, state: RetryCallState) -> None:
+        metrics = current_metrics()
+        if metrics is not None:
+            metrics.retry(label)
         error = state.outcome.exception() if state.outcome else None
         wait = state.next_action.sleep if state.next_action else 0.0
         log.warning(
@@ -288,6 +321,26 @@ def _platform_message(response: requests.Response) -> str:
             if value:
                 return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return json.dumps(body, ensure_ascii=False)[:300]
+
+
+def _unknown_host(exc: BaseException) -> bool:
+    """DNS said the name does not exist (EAI_NONAME): a typo in the configuration, not an outage.
+
+    A failing or unreachable resolver (EAI_AGAIN) stays transient.
+    """
+    seen: set[int] = set()
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, socket.gaierror) and current.errno == socket.EAI_NONAME:
+            return True
+        reason = getattr(current, "reason", None)
+        stack += [current.__cause__, current.__context__, reason if isinstance(reason, BaseException) else None]
+        stack += [arg for arg in current.args if isinstance(arg, BaseException)]
+    return False
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ pass `active_test: False`: archived products and partners still matter to histor
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,7 +46,16 @@ FINAL_ERRORS = frozenset(
 )
 """Odoo exception names (last dotted part) that mean the request itself is wrong: never retried.
 AccessDenied means bad credentials; any other name (a database hiccup, a worker restart)
-is taken as transient."""
+is taken as transient, unless its message says the configuration is wrong (below)."""
+
+UNKNOWN_DATABASE = re.compile(r'database "(?P<database>[^"]*)" does not exist')
+"""PostgreSQL's words, which Odoo passes on as `psycopg2.OperationalError` when the registry of a
+database that does not exist is opened (odoo/modules/registry.py `Registry.init` connects first).
+Other OperationalErrors (the database server restarting, too many connections) stay transient."""
+UNKNOWN_MODEL = re.compile(r"Object (?P<model>[\w.]+) doesn't exist")
+"""`UserError` from odoo/service/model.py `execute_cr`: the database lacks the app that defines the model."""
+UNKNOWN_FIELD = re.compile(r"Invalid field '(?P<field>[^']+)' on (?:model )?'(?P<model>[^']+)'")
+"""`ValueError` from `_determine_fields_to_fetch` when a requested field does not exist on the model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,9 +308,53 @@ class OdooConnector:
         kind = name.rsplit(".", 1)[-1]
         if kind == "AccessDenied":
             raise self.http.auth_error(f"Odoo {label}: {message}")
+        misconfigured = self._config_error(kind, self.http.scrub(message))
+        if misconfigured is not None:
+            raise misconfigured
         if kind in FINAL_ERRORS:
             raise self.http.platform_error(label, 200, f"{name}: {message}")
         raise Transient(f"Odoo {name or error.get('message', 'error')}: {self.http.scrub(message)}")
+
+    def _config_error(self, kind: str, message: str) -> ConfigError | None:
+        """The Odoo error as the configuration mistake it reveals, naming the setting to fix; else None."""
+        source, said = self.source, f"(Odoo: {message.strip()})"
+        database = UNKNOWN_DATABASE.search(message)
+        if kind == "OperationalError" and database and database["database"] == self._secret.database:
+            origin = "the sources file" if self.config.database else f"the schema of {self.config.credential_origin()}"
+            return ConfigError(
+                f"source {source!r} field database: Odoo has no database {self._secret.database!r} (from {origin}) "
+                f"{said}; set the name of an existing database"
+            )
+        model = UNKNOWN_MODEL.search(message)
+        if model:
+            return ConfigError(
+                f"source {source!r} field entities: this Odoo has no model {model['model']!r}"
+                f"{self._needed_by(model['model'])} {said}; install the Odoo app that provides it, "
+                "or remove the entities that need it from the source"
+            )
+        field = UNKNOWN_FIELD.search(message)
+        if not field:
+            return None
+        name, on = field["field"], field["model"]
+        mapped = [e for e in self.config.entities if ENTITIES[e].model == on and name in self.config.custom_fields(e)]
+        if mapped:
+            return ConfigError(
+                f"source {source!r} field field_map.{mapped[0]}: Odoo model {on!r} has no field {name!r} {said}; "
+                "correct or remove it in the source's field_map"
+            )
+        return ConfigError(
+            f"source {source!r} field entities: Odoo model {on!r} has no field {name!r}{self._needed_by(on, name)} "
+            f"{said}; install the Odoo module that adds it, or remove the entities that need it from the source"
+        )
+
+    def _needed_by(self, model: str, field: str | None = None) -> str:
+        """`, needed by entities [...]`: the source's entities whose pull reads `model` (and `field`), if any."""
+        names = [
+            entity
+            for entity in self.config.entities
+            if any(m == model and (field is None or field in f) for m, f in _reads(ENTITIES[entity]))
+        ]
+        return f", needed by entities {names}" if names else ""
 
     def _result_list(self, reply: Reply, label: str) -> list[dict[str, Any]]:
         result = reply.body["result"]
@@ -336,6 +390,16 @@ class OdooConnector:
                 f"{model}.search_read", 200, f"record {row.get('id')!r} has no valid write_date"
             ) from None
         return RawRecord(external_id=str(row["id"]), updated_at=updated_at, payload=row)
+
+
+def _reads(spec: OdooEntity) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Every (model, fields) an entity's pull reads: its own model, then each relation it expands."""
+    yield spec.model, spec.fields
+    pending = list(spec.expand)
+    while pending:
+        rel = pending.pop()
+        yield rel.model, (*rel.fields, *(child.field for child in rel.expand))
+        pending.extend(rel.expand)
 
 
 def _relation_ids(value: Any, to_many: bool) -> list[int]:

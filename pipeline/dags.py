@@ -1,15 +1,22 @@
-"""Build one `sync_<source>` Airflow DAG per configured source.
+"""Build one `sync_<source>` Airflow DAG per configured source, and the `trace_maintenance` DAG.
 
 Parse time stays light: the only I/O is reading the local sources file; connectors, mappings,
-GX and the store are imported inside the tasks.
+GX and the store are imported inside the tasks. A sync task emits its entity's Asset event only
+when it loaded something, so `trace_maintenance` runs after changes, not after every cycle.
+Errors are sorted once (`outcome`): a permanent one fails the task at once, a platform or a
+live run asking to wait reschedules it without holding a worker slot, the rest retry.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Asset, AssetAny, task
+from airflow.sdk import DAG, Asset, AssetAlias, AssetAny, task
+from airflow.sdk.bases.notifier import BaseNotifier
 
 from connectors.config import ENTITIES_BY_KIND, SourceConfig, load_sources
 from pipeline import settings
@@ -23,6 +30,11 @@ def entity_asset(entity: str) -> Asset:
 def store_assets() -> list[Asset]:
     """One asset per canonical entity any platform kind delivers (static: no I/O)."""
     return [entity_asset(e) for e in sorted({e for kind in ENTITIES_BY_KIND.values() for e in kind})]
+
+
+def changes_alias(source_name: str, entity: str) -> AssetAlias:
+    """Through which a sync task emits its entity's Asset event, only when it loaded something."""
+    return AssetAlias(f"tracehub-changes-{source_name}-{entity}")
 
 
 def pool_name(source: SourceConfig) -> str:
@@ -49,19 +61,73 @@ def build_sync_dag(source: SourceConfig) -> DAG:
     ) as dag:
         previous = None
         for entity in (e for e in ENTITIES_BY_KIND[source.kind] if e in source.entities):
-            current = _sync_task.override(task_id=f"sync_{entity}", outlets=[entity_asset(entity)])(source.name, entity)
+            current = _sync_task.override(
+                task_id=f"sync_{entity}",
+                outlets=[changes_alias(source.name, entity)],
+                on_failure_callback=SyncFailedNotifier(source.name, entity),
+            )(source.name, entity)
             if previous is not None:
                 previous >> current
             previous = current
     return dag
 
 
+class SyncFailedNotifier(BaseNotifier):
+    """Raises the `sync_failed` alert of a source entity when its sync task failed for good."""
+
+    def __init__(self, source_name: str, entity: str) -> None:
+        super().__init__()
+        self.source_name, self.entity = source_name, entity
+
+    def notify(self, context: Any) -> None:
+        from pipeline.alerts import sync_failed
+        from trace_store.store import Store
+
+        error = context.get("exception")
+        store = Store.open(settings.db_url())
+        try:
+            sync_failed(store, self.source_name, self.entity, f"{type(error).__name__}: {error}" if error else "failed")
+        finally:
+            store.close()
+
+
+BUSY_RETRY = timedelta(minutes=1)
+"""When another run holds a source entity's lock, the task looks again after this long."""
+
+
 @task
-def _sync_task(source_name: str, entity: str) -> dict[str, object]:
-    """Run one entity sync; the counts go to XCom (never credentials)."""
+def _sync_task(source_name: str, entity: str, outlet_events: Any = None) -> dict[str, object]:
+    """Run one entity sync; the counts go to XCom (never credentials), the Asset event only on a change."""
     from pipeline.runner import run_sync
 
-    return run_sync(source_name, entity)
+    with outcome():
+        counts = run_sync(source_name, entity)
+    if int(str(counts["loaded"])) > 0 and outlet_events is not None:
+        outlet_events[changes_alias(source_name, entity)].add(entity_asset(entity))
+    return counts
+
+
+@contextmanager
+def outcome() -> Iterator[None]:
+    """Permanent errors fail the task at once; a platform or a live run asking to wait reschedules it.
+
+    Anything else is raised as it is, for the task's bounded retries (architecture rule 5).
+    """
+    from airflow.sdk.exceptions import AirflowFailException, AirflowRescheduleException
+
+    from connectors.errors import PERMANENT, DeferSync
+    from trace_store.errors import SchemaNotCurrent, SyncInProgress
+    from traceability.findings import FindingConfigError
+
+    fail_at_once: tuple[type[Exception], ...] = (*PERMANENT, SchemaNotCurrent, FindingConfigError, LookupError)
+    try:
+        yield
+    except fail_at_once as exc:
+        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from None
+    except DeferSync as exc:
+        raise AirflowRescheduleException(datetime.now(UTC) + timedelta(seconds=exc.retry_after)) from None
+    except SyncInProgress:
+        raise AirflowRescheduleException(datetime.now(UTC) + BUSY_RETRY) from None
 
 
 def build_all() -> dict[str, DAG]:
@@ -94,4 +160,42 @@ def _maintenance_task(step: str) -> dict[str, object]:
     """One maintenance step on the configured store; its summary goes to XCom."""
     from pipeline.maintenance import run_step
 
-    return run_step(step)
+    with outcome():
+        return run_step(step)
+
+
+HEALTH_DAG_ID = "tracehub_health"
+
+
+def build_health_dag(schedule: str = "*/10 * * * *") -> DAG:
+    """Evaluate the alerts (stale sources, quarantine spikes, recoveries) on a schedule of its own."""
+    with DAG(
+        dag_id=HEALTH_DAG_ID,
+        description="Open and resolve operational alerts from the run ledger, and announce them",
+        schedule=schedule,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        tags=["tracehub", "health"],
+        default_args={"retries": 1, "retry_delay": timedelta(minutes=1)},
+    ) as dag:
+        _health_task.override(task_id="evaluate_alerts")()
+    return dag
+
+
+@task
+def _health_task() -> dict[str, object]:
+    """Evaluate the alerts of every configured source; the summary goes to XCom."""
+    from pipeline.alerts import evaluate
+    from trace_store.store import Store
+
+    with outcome():
+        store = Store.open(settings.db_url())
+        try:
+            store.require_current_schema()
+            result = evaluate(store, load_sources(settings.sources_path()))
+        finally:
+            store.close()
+    if result.send_error:
+        raise RuntimeError(result.send_error)  # retried; the announcements stay pending until delivered
+    return {"opened": result.opened, "resolved": result.resolved, "sent": result.sent}

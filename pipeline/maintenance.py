@@ -57,7 +57,7 @@ def run_step(step: str) -> dict[str, Any]:
         raise LookupError(f"maintenance step {step!r} is unknown; steps: {', '.join(steps)}")
     store = Store.open(settings.db_url())
     try:
-        store.upgrade()
+        store.require_current_schema()
         return steps[step](store)
     finally:
         store.close()

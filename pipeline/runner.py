@@ -1,37 +1,29 @@
-"""Run a sync by source name: what Airflow tasks and the CLI both call."""
+"""Run a sync by source name: what an Airflow task calls.
+
+A task checks that the store's schema is current (migrating is a deploy step) and leaves
+findings to the `trace_maintenance` DAG, which the sync's Asset event starts only when the
+sync changed the store.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from connectors.config import load_sources
 from connectors.registry import build_connector
 from pipeline import settings
-from pipeline.maintenance import refresh_after_load
-from pipeline.sync import RunSummary, sync
+from pipeline.sync import sync
 from trace_store.store import Store
 
 
-def run_sync(
-    source_name: str,
-    entity: str,
-    on_batch: Callable[[RunSummary], None] | None = None,
-) -> dict[str, object]:
-    """Sync one entity of a configured source into the configured store; return the counts.
-
-    Findings are refreshed after the sync (outside its batch transactions), under key `findings`.
-    """
+def run_sync(source_name: str, entity: str) -> dict[str, object]:
+    """Sync one entity of a configured source into the configured store; return the counts."""
     from quality_checks.data_docs import refresh_data_docs  # GX: loaded when a task runs, not when a DAG parses
 
     source = load_sources(settings.sources_path()).get(source_name)
     store = Store.open(settings.db_url())
     try:
-        store.upgrade()
-        counts = sync(source, entity, store, build_connector(source), on_batch).as_dict()
-        counts["findings"] = refresh_after_load(store)
-        refresh_data_docs(
-            settings.data_docs_dir()
-        )  # GX results of this run, for stewards: once per run, never per batch
+        store.require_current_schema()
+        counts = sync(source, entity, store, build_connector(source)).as_dict()
+        refresh_data_docs(settings.data_docs_dir())  # this run's GX results: once per run, never per batch
         return counts
     finally:
         store.close()

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.base import Connector, RawRecord
 from connectors.config import SourceConfig
+from connectors.metrics import collecting
 from data_dictionary.identity import Items
 from pipeline.checks import check_payloads, mapping_for, to_quarantine
+from pipeline.run_log import in_context, run_context
 from trace_store.batch import LandedRaw, LoadBatch
 from trace_store.store import Store
 
@@ -79,6 +81,7 @@ def sync(
     connector: Connector,
     on_batch: Callable[[RunSummary], None] | None = None,
     full: bool = False,
+    wait_seconds: float = 0,
 ) -> RunSummary:
     """Run one incremental sync of `entity` from `source` into `store` and return its counts.
 
@@ -86,16 +89,32 @@ def sync(
     content hashes, loads only what really changed.
 
     Any error marks the run failed (the cursor stays where the last committed batch left it)
-    and is raised again for the scheduler to retry.
+    and is raised again for the scheduler to retry. One run per source and entity at a time:
+    when another holds the lock for `wait_seconds`, SyncInProgress is raised and nothing starts.
     """
     mapping = mapping_for(source, entity)
-    summary = RunSummary(source.name, entity, store.begin_run(source.name, entity))
+    with store.run_lock(source.name, entity, wait_seconds):
+        summary = RunSummary(source.name, entity, store.begin_run(source.name, entity))
+        with run_context(source.name, entity, summary.run_id):
+            return _pull_and_land(source, entity, store, connector, mapping, on_batch, full, summary)
+
+
+def _pull_and_land(
+    source: SourceConfig,
+    entity: str,
+    store: Store,
+    connector: Connector,
+    mapping: Mapping,
+    on_batch: Callable[[RunSummary], None] | None,
+    full: bool,
+    summary: RunSummary,
+) -> RunSummary:
     since, until = sync_window(source, store, entity, full)
     items = store.items()
     ordered = connector.ordered(entity)
     latest: datetime | None = None
     try:
-        with _Committer(store, summary, on_batch) as committer:
+        with collecting() as metrics, _Committer(store, summary, on_batch) as committer:
             for raws in _batches(connector.pull(entity, since, until), source.batch_records):
                 batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight(), items)
                 newest = min(max(raw.updated_at for raw, _ in raws), until)
@@ -105,9 +124,9 @@ def sync(
             if not ordered and latest is not None:  # the window landed whole: only now may the cursor move
                 committer.submit(LoadBatch(summary.run_id, source.name, entity, 0, 0, cursor=latest))
     except BaseException as exc:
-        store.finish_run(summary.run_id, error=f"{type(exc).__name__}: {exc}")
+        store.finish_run(summary.run_id, error=f"{type(exc).__name__}: {exc}", requests=metrics.as_dict())
         raise
-    store.finish_run(summary.run_id)
+    store.finish_run(summary.run_id, requests=metrics.as_dict())
     log.info("sync %s/%s done: %s", source.name, entity, summary.as_dict())
     return summary
 
@@ -134,7 +153,7 @@ class _Committer:
 
     def submit(self, batch: LoadBatch) -> None:
         self._drain()
-        self._pending = (self._pool.submit(self._store.commit_batch, batch), batch)
+        self._pending = (self._pool.submit(in_context(self._store.commit_batch), batch), batch)
 
     def _drain(self) -> None:
         if self._pending is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import threading
 from contextlib import ExitStack
@@ -11,6 +12,9 @@ from pathlib import Path
 from simulators import odoo
 from simulators.server import Faults, start
 from simulators.world import generate_world
+
+TOKEN_ENV = "SIMULATOR_TOKEN"
+"""The one token all three platforms accept (default: a new random one, printed at start)."""
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +26,10 @@ def main(argv: list[str] | None = None) -> None:
         command.add_argument("--seed", type=int, default=7)
         command.add_argument("--scale", type=float, default=1.0)
     serve.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered with a fault")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
+    serve.add_argument(
+        "--port-base", type=int, default=0, help="Shopify on this port, ShipBob on the next, Odoo on the one after"
+    )
     world.add_argument("--out", type=Path, required=True, help="folder to write the three JSON files into")
     args = parser.parse_args(argv)
 
@@ -30,10 +38,12 @@ def main(argv: list[str] | None = None) -> None:
         generated.write(args.out)
         print(f"world seed {args.seed} scale {args.scale} written to {args.out}")
         return
+    token = os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(16)
     with ExitStack() as stack:
-        for kind in ("shopify", "shipbob", "odoo"):
-            token = secrets.token_urlsafe(16)
-            server = stack.enter_context(start(kind, generated, token, Faults(rate=args.fault_rate, seed=args.seed)))
+        for offset, kind in enumerate(("shopify", "shipbob", "odoo")):
+            port = args.port_base + offset if args.port_base else 0
+            faults = Faults(rate=args.fault_rate, seed=args.seed)
+            server = stack.enter_context(start(kind, generated, token, faults, args.host, port))
             credentials = f"token={token}"
             if kind == "odoo":
                 credentials = f"database={odoo.DATABASE} login={odoo.LOGIN} password={token}"

@@ -121,12 +121,19 @@ class Odoo:
 
     @staticmethod
     def _database(name: Any) -> None:
+        """Odoo opens a database's registry by connecting to it (odoo/modules/registry.py `Registry.init`):
+        for a name PostgreSQL does not know, psycopg2's OperationalError carries libpq's words (14+)."""
         if name != DATABASE:
-            raise RpcError("psycopg2.OperationalError", f'FATAL:  database "{name}" does not exist')
+            raise RpcError(
+                "psycopg2.OperationalError",
+                f'connection to server at "localhost" (127.0.0.1), port 5432 failed: '
+                f'FATAL:  database "{name}" does not exist\n',
+            )
 
     def _execute(self, model: str, method: str, args: list, kwargs: dict[str, Any]) -> Any:
         if model not in self.world.odoo or model not in odoo_models():
-            raise OdooValueError(f"Object {model} doesn't exist")
+            # odoo/service/model.py execute_cr: raise UserError(_("Object %s doesn't exist", obj))
+            raise RpcError("odoo.exceptions.UserError", f"Object {model} doesn't exist")
         if method not in READ_METHODS:
             raise RpcError("builtins.AttributeError", f"The method '{method}' does not exist on the model '{model}'")
         records = self.world.odoo[model]
@@ -200,7 +207,7 @@ def _display_name(model: str, record: dict[str, Any]) -> str:
 
 
 def _error(call_id: Any, name: str, message: str) -> dict[str, Any]:
-    """Odoo's JSON-RPC error body (HTTP 200)."""
+    """Odoo's JSON-RPC error body (HTTP 200); `data` as odoo/http.py `serialize_exception` builds it."""
     debug = f'Traceback (most recent call last):\n  File "odoo/http.py", line 1, in dispatch\n{name}: {message}\n'
     return {
         "jsonrpc": "2.0",
@@ -208,7 +215,7 @@ def _error(call_id: Any, name: str, message: str) -> dict[str, Any]:
         "error": {
             "code": 200,
             "message": "Odoo Server Error",
-            "data": {"name": name, "message": message, "debug": debug},
+            "data": {"name": name, "debug": debug, "message": message, "arguments": [message], "context": {}},
         },
     }
 

@@ -118,16 +118,16 @@ class _FaultDice:
 class SimServer:
     """A running simulated platform; stop it with `stop()` or use it as a context manager."""
 
-    def __init__(self, kind: str, platform: Platform, faults: Faults) -> None:
+    def __init__(self, kind: str, platform: Platform, faults: Faults, host: str = "127.0.0.1", port: int = 0) -> None:
         self.kind = kind
         self.platform = platform
         self.faults = faults
         self.requests: list[RequestLogEntry] = []
         self._dice = _FaultDice(faults)
         self._log_lock = threading.Lock()
-        self._httpd = _Httpd(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _Httpd((host, port), _handler_for(self))
         port = self._httpd.server_address[1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sim-{kind}-{port}", daemon=True)
         self._thread.start()
 
@@ -233,12 +233,14 @@ def _handler_for(server: SimServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def start(kind: str, world: World, token: str = "secret", faults: Faults | None = None) -> SimServer:
-    """Serve `world` as platform `kind` (shopify, shipbob, odoo) on a free loopback port.
+def start(
+    kind: str, world: World, token: str = "secret", faults: Faults | None = None, host: str = "127.0.0.1", port: int = 0
+) -> SimServer:
+    """Serve `world` as platform `kind` (shopify, shipbob, odoo) on `host`:`port` (default: a free loopback port).
 
     `token` is the Shopify access token, the ShipBob bearer token or the Odoo password.
     """
     if kind not in ("shopify", "shipbob", "odoo"):
         raise ValueError(f"unknown platform kind {kind!r}; expected shopify, shipbob or odoo")
     platform = import_module(f"simulators.{kind}").make_platform(world, token)
-    return SimServer(kind, platform, faults or Faults())
+    return SimServer(kind, platform, faults or Faults(), host, port)

@@ -38,6 +38,8 @@ STATUSES = ("open", "superseded", "replayed", "accepted", "rejected")
 PAGE_MAX = 1000
 REPLAY_CHUNK = 500
 """Records per replay transaction: bounded memory and lock time, one run for the whole replay."""
+REPLAY_WAIT_SECONDS = 30
+"""How long a replay waits for a sync of the same source and entity to finish before it gives up."""
 
 
 @dataclass
@@ -183,25 +185,25 @@ def replay(
     mappings = {key: _mapping_for(group[0]) for key, group in groups.items()}  # refuse before any change
     total, done = len(rows), 0
     for (src, entity), group in sorted(groups.items()):
-        mapping = mappings[(src, entity)]
-        run_id: int | None = None
-        try:
-            for part in chunks(group, REPLAY_CHUNK):
-                with store.transaction() as conn:
-                    prepared, stale = _prepare(conn, mapping, list(part))
-                    if run_id is None and prepared:
-                        run_id = _open_run(conn, src, entity)
-                        result.run_ids.append(run_id)
-                    _replay_chunk(conn, src, entity, prepared, stale, run_id, actor, result)
-                done += len(part)
-                if on_progress:
-                    on_progress(done, total)
-        except BaseException as exc:
+        with store.run_lock(src, entity, REPLAY_WAIT_SECONDS):  # never alongside a sync of the same entity
+            run_id: int | None = None
+            try:
+                for part in chunks(group, REPLAY_CHUNK):
+                    with store.transaction() as conn:
+                        prepared, stale = _prepare(conn, mappings[(src, entity)], list(part))
+                        if run_id is None and prepared:
+                            run_id = _open_run(conn, src, entity)
+                            result.run_ids.append(run_id)
+                        _replay_chunk(conn, src, entity, prepared, stale, run_id, actor, result)
+                    done += len(part)
+                    if on_progress:
+                        on_progress(done, total)
+            except BaseException as exc:
+                if run_id is not None:
+                    store.finish_run(run_id, error=f"replay: {type(exc).__name__}: {exc}")
+                raise
             if run_id is not None:
-                store.finish_run(run_id, error=f"replay: {type(exc).__name__}: {exc}")
-            raise
-        if run_id is not None:
-            store.finish_run(run_id)
+                store.finish_run(run_id)
     if result.replayed:
         from pipeline import settings
         from quality_checks.data_docs import refresh_data_docs
@@ -315,7 +317,7 @@ def _raw_versions(
 
 
 def _open_run(conn: Connection, source: str, entity: str) -> int:
-    """A run for steward loads; unlike a sync's, it does not abandon a sync running meanwhile."""
+    """A run for steward loads, opened holding the run lock of its source and entity."""
     return conn.execute(
         sync_run.insert()
         .values(

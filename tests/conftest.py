@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 from data_dictionary.failures import RuleFailure
@@ -29,6 +30,9 @@ from tracehub.demo import airflow_environment
 
 # Airflow reads its configuration once, at first import: point it at a throwaway home first.
 os.environ.update(airflow_environment(Path(tempfile.mkdtemp(prefix="tracehub-test-"))))
+# One Fernet key for this process and every `airflow`/`tracehub` process it starts, whichever reads
+# the metadata DB first: connections one of them encrypts, the others can read.
+os.environ["AIRFLOW__CORE__FERNET_KEY"] = Fernet.generate_key().decode()
 
 GTIN = "09506000134352"
 PG_ENV = "TRACEHUB_TEST_PG_URL"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from connectors.base import Connector, RawRecord
-from connectors.config import ENTITIES_BY_KIND, Secret, SourceConfig
+from connectors.config import ENTITIES_BY_KIND, ConfigError, Secret, SourceConfig
 from connectors.errors import AuthError, ConnectorError, DeferSync, PlatformError, RetriesExhausted
 from connectors.http import RetryPolicy
 from connectors.registry import build_connector
@@ -386,9 +386,16 @@ def test_other_4xx_fail_at_once_with_the_platform_message(
 
 def test_final_odoo_errors_inside_http_200_fail_at_once(platform: Opener) -> None:
     server, connector = platform("odoo")
-    with pytest.raises(PlatformError, match=r"Object no\.such\.model doesn.t exist") as caught:
+    with pytest.raises(PlatformError, match=r"Record does not exist or has been deleted") as caught:
+        connector._execute("stock.lot", "read", [[987654]], {"fields": ["name"]})
+    assert "odoo.exceptions.MissingError" in caught.value.platform_message
+    assert [e.rpc for e in server.requests] == ["common.login", "object.execute_kw stock.lot.read"]
+
+
+def test_an_odoo_model_the_database_lacks_is_a_configuration_error(platform: Opener) -> None:
+    server, connector = platform("odoo")
+    with pytest.raises(ConfigError, match=r"no model 'no\.such\.model' \(Odoo: Object no\.such\.model doesn.t exist\)"):
         connector._execute("no.such.model", "search_read", [[]], {})
-    assert "builtins.ValueError" in caught.value.platform_message
     assert [e.rpc for e in server.requests] == ["common.login", "object.execute_kw no.such.model.search_read"]
 
 
@@ -481,11 +488,11 @@ def test_a_standard_odoo_is_read_with_standard_fields_only() -> None:
 
 
 def test_a_field_map_naming_a_field_the_database_lacks_fails_at_once() -> None:
-    """The standard install's answer to an unknown field, `ValueError` inside an HTTP 200, is final."""
+    """The standard install's answer to an unknown field, `ValueError` inside an HTTP 200, names the field map."""
     server, connector, _ = _standard_odoo(field_map={"device": {"registration_no": "x_studio_registration_no"}})
     try:
         with pytest.raises(
-            PlatformError, match=r"Invalid field 'x_studio_registration_no' on model 'product\.product'"
+            ConfigError, match=r"source 'erp_std' field field_map\.device: .*'x_studio_registration_no'"
         ):
             _pull(connector, "device")
         assert len([e for e in server.requests if e.rpc and "search_read" in e.rpc]) == 1

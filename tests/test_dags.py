@@ -39,7 +39,10 @@ def test_dagbag_imports_one_dag_per_configured_source(airflow_db, monkeypatch):
     bag = _dagbag(monkeypatch, REPO / "config" / "sources.yaml")
     assert bag.import_errors == {}
     config = yaml.safe_load((REPO / "config" / "sources.yaml").read_text())
-    assert set(bag.dag_ids) == {f"sync_{s['name']}" for s in config["sources"]} | {"trace_maintenance"}
+    assert set(bag.dag_ids) == {f"sync_{s['name']}" for s in config["sources"]} | {
+        "trace_maintenance",
+        "tracehub_health",
+    }
     for source in config["sources"]:
         dag = bag.dags[f"sync_{source['name']}"]
         assert {t.task_id for t in dag.tasks} == {f"sync_{e}" for e in source["entities"]}
@@ -78,6 +81,7 @@ def test_bad_sources_file_is_an_import_error_that_names_the_field(airflow_db, mo
 def test_sync_dag_runs_through_airflow(airflow_db, monkeypatch, tmp_path):
     world = generate_world(3, 0.3)
     db_url = f"sqlite:///{tmp_path / 'store.db'}"
+    Store.open(db_url).upgrade()  # the deploy step: tasks check the schema, they never migrate
     monkeypatch.setenv("TRACEHUB_DB_URL", db_url)
     with running_platforms(world, monkeypatch) as platforms:
         sources = tmp_path / "sources.yaml"

@@ -241,7 +241,7 @@ def test_odoo_errors_arrive_inside_http_200(erp: SimServer) -> None:
     assert denied["error"]["data"]["name"] == "odoo.exceptions.AccessDenied"
     assert denied["error"]["message"] == "Odoo Server Error" and "result" not in denied
     model = execute(erp, "no.such.model", "search_read", [[]])
-    assert model["error"]["data"]["name"] == "builtins.ValueError"
+    assert model["error"]["data"]["name"] == "odoo.exceptions.UserError"  # odoo/service/model.py execute_cr
     field = execute(erp, "stock.lot", "search_read", [[["colour", "=", "red"]]])
     assert "Invalid field 'colour'" in field["error"]["data"]["message"]
     assert rpc(erp, "common", "login", "otherdb", odoo.LOGIN, "erp-secret").json()["error"]

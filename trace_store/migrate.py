@@ -1,4 +1,8 @@
-"""Schema migrations without alembic.ini: `upgrade(url)` brings any store to the latest revision."""
+"""Schema migrations without alembic.ini: `upgrade(url)` brings any store to the latest revision.
+
+Migrating is a deploy step (`tracehub db upgrade`, the compose file's airflow-init); scheduled
+tasks only check with `require_current` that the store is at the revision their code expects.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection, Engine
 
 from trace_store.engine import make_engine
+from trace_store.errors import SchemaNotCurrent
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x7472_6D67  # pg advisory lock id: two deploys must not migrate at once
@@ -35,3 +42,16 @@ def upgrade(url: str | URL | Engine | None = None, revision: str = "head") -> No
     finally:
         if engine is not url:
             engine.dispose()
+
+
+def require_current(engine: Engine) -> None:
+    """SchemaNotCurrent unless the store is at the latest revision (a deploy step was missed)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current != head:
+        where = engine.url.render_as_string(hide_password=True)
+        raise SchemaNotCurrent(
+            f"the trace store at {where} is at schema revision {current or 'none (empty)'}, this Tracehub needs "
+            f"{head}: run `tracehub db upgrade` (a deploy step) before the pipelines"
+        )

@@ -344,9 +344,12 @@ sync_run = sa.Table(
     sa.Column("loaded", sa.Integer(), nullable=False),
     sa.Column("quarantined", sa.Integer(), nullable=False),
     sa.Column("error", sa.Text()),
+    sa.Column("requests", sa.JSON()),
     sa.CheckConstraint("status IN ('running', 'success', 'failed', 'abandoned')", name="ck_sync_run_status"),
     sa.Index(None, "source", "entity", "status"),
 )
+"""The run ledger. `requests`: what the run asked its platform, per endpoint: count, statuses, 429s,
+retries and latency (connectors/metrics.py), kept with the run for `tracehub stats`."""
 
 audit_log = sa.Table(
     "audit_log",
@@ -530,3 +533,21 @@ login_throttle = sa.Table(
 )
 """Failed sign-ins per account (`user:<name>`) and per client address (`client:<ip>`): the growing
 delays and temporary lockouts of steward/sessions.py."""
+
+alert = sa.Table(
+    "alert",
+    metadata,
+    sa.Column("id", BIGID, primary_key=True, autoincrement=True),
+    _str("kind", False),
+    _str("source", False),
+    _str("entity", False),
+    sa.Column("details", sa.JSON(), nullable=False),
+    sa.Column("opened_at", UtcDateTime(), nullable=False),
+    sa.Column("resolved_at", UtcDateTime()),
+    sa.Column("opened_sent_at", UtcDateTime()),
+    sa.Column("resolved_sent_at", UtcDateTime()),
+    sa.CheckConstraint("kind IN ('sync_failed', 'source_stale', 'quarantine_spike')", name="ck_alert_kind"),
+    sa.Index(None, "kind", "source", "entity", "resolved_at"),
+)
+"""Operational incidents (pipeline/alerts.py): one row from the moment a source entity went wrong
+until it recovered, so each incident is announced once when it opens and once when it resolves."""

@@ -34,12 +34,16 @@ def in_list(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[st
     return column.in_(values)
 
 
+def advisory_key(namespace: bytes, key: str) -> int:
+    """The 64-bit PostgreSQL advisory lock id of `key` within `namespace`."""
+    return int.from_bytes(hashlib.sha256(namespace + key.encode()).digest()[:8], "big", signed=True)
+
+
 def advisory_locks(conn: Connection, namespace: bytes, keys: Iterable[str]) -> None:
     """PostgreSQL: take a transaction-scoped advisory lock per key, in key order (no deadlock between loaders)."""
     if conn.dialect.name != "postgresql":
         return
-    ids = {int.from_bytes(hashlib.sha256(namespace + key.encode()).digest()[:8], "big", signed=True) for key in keys}
-    for lock_id in sorted(ids):
+    for lock_id in sorted({advisory_key(namespace, key) for key in keys}):
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_id)))
 
 

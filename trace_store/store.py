@@ -8,8 +8,9 @@ conservation (rule 3).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -21,6 +22,7 @@ from trace_store.engine import WRITE, make_engine
 from trace_store.errors import ConservationError
 from trace_store.loader import write_batch
 from trace_store.resolve import identities
+from trace_store.run_lock import run_lock
 from trace_store.schema import raw_current, sync_run, sync_state
 from trace_store.sql import chunks, in_list
 
@@ -59,6 +61,10 @@ class Store:
         """Bring the schema to the latest migration."""
         migrate.upgrade(self.engine)
 
+    def require_current_schema(self) -> None:
+        """SchemaNotCurrent unless the schema is at the latest migration (scheduled tasks check, never migrate)."""
+        migrate.require_current(self.engine)
+
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         """A read connection for queries."""
@@ -71,15 +77,19 @@ class Store:
         with self.engine.connect().execution_options(**WRITE) as conn, conn.begin():
             yield conn
 
+    def run_lock(self, source: str, entity: str, wait_seconds: float = 0) -> AbstractContextManager[None]:
+        """The one-run-at-a-time lock of `source`/`entity` (see trace_store/run_lock.py); SyncInProgress if busy."""
+        return run_lock(self.engine, source, entity, wait_seconds)
+
     def begin_run(self, source: str, entity: str) -> int:
-        """Start a run; older runs of this source/entity still 'running' were killed: abandon them."""
+        """Start a run, holding `run_lock`: older runs of this source/entity still 'running' died, so abandon them."""
         now = datetime.now(UTC)
         r = sync_run.c
         with self.transaction() as conn:
             conn.execute(
                 sync_run.update()
                 .where(r.source == source, r.entity == entity, r.status == "running")
-                .values(status="abandoned", finished_at=now, error="abandoned: a newer run started")
+                .values(status="abandoned", finished_at=now, error="abandoned: its process ended before it finished")
             )
             return conn.execute(
                 sync_run.insert()
@@ -127,8 +137,8 @@ class Store:
         with self.transaction() as conn:
             return write_batch(conn, batch)
 
-    def finish_run(self, run_id: int, error: str | None = None) -> None:
-        """Close a run: 'failed' with `error`, else 'success' if its counts add up.
+    def finish_run(self, run_id: int, error: str | None = None, requests: dict[str, Any] | None = None) -> None:
+        """Close a run: 'failed' with `error`, else 'success' if its counts add up; keep its request figures.
 
         Raises ConservationError (after marking the run failed) when pulled != unchanged + loaded +
         quarantined: a record went missing somewhere and the run must not pass as a success.
@@ -149,7 +159,12 @@ class Store:
             conn.execute(
                 sync_run.update()
                 .where(r.run_id == run_id)
-                .values(status="failed" if error else "success", finished_at=datetime.now(UTC), error=error)
+                .values(
+                    status="failed" if error else "success",
+                    finished_at=datetime.now(UTC),
+                    error=error,
+                    requests=requests,
+                )
             )
         if conservation is not None:
             raise conservation

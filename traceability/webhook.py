@@ -1,4 +1,4 @@
-"""Deliver new critical findings to a webhook: JSON POST, HMAC-signed, retried, each finding once.
+"""Deliver new critical findings (and operational alerts) to a webhook: JSON POST, HMAC-signed, retried, once.
 
 Configuration: env TRACEHUB_WEBHOOK_URL (unset: no delivery), optional TRACEHUB_WEBHOOK_SECRET and
 TRACEHUB_WEBHOOK_ATTEMPTS (default 5);
@@ -20,6 +20,7 @@ import hmac
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -88,7 +89,7 @@ def notify_critical(store: Store, hook: Webhook | None = None) -> int:
                 pending = unnotified_critical(conn)
             sent = 0
             for batch in chunks(pending, BATCH):
-                _post(hook, canonical_json({"event": EVENT, "findings": list(batch)}).encode())
+                deliver(hook, EVENT, {"findings": list(batch)})
                 with store.transaction() as conn:
                     mark_notified(conn, [f["id"] for f in batch], datetime.now(UTC))
                 sent += len(batch)
@@ -99,7 +100,9 @@ def notify_critical(store: Store, hook: Webhook | None = None) -> int:
                 lock.commit()
 
 
-def _post(hook: Webhook, body: bytes) -> None:
+def deliver(hook: Webhook, event: str, payload: dict[str, Any]) -> None:
+    """POST `{"event": event, **payload}`, signed, retried on 5xx/429/no answer; WebhookError when it gives up."""
+    body = canonical_json({"event": event, **payload}).encode()
     headers = {"Content-Type": "application/json"}
     if hook.secret:
         headers[SIGNATURE_HEADER] = sign(hook.secret, body)
@@ -117,11 +120,11 @@ def _post(hook: Webhook, body: bytes) -> None:
                     raise _Transient(f"HTTP {response.status_code}")
                 if not 200 <= response.status_code < 300:
                     raise WebhookError(
-                        f"webhook {hook.where()} refused the findings: HTTP {response.status_code} "
-                        f"{response.text[:200]!r}; fix the receiver, they are sent again at the next refresh"
+                        f"webhook {hook.where()} refused {event}: HTTP {response.status_code} "
+                        f"{response.text[:200]!r}; fix the receiver, it is sent again at the next refresh"
                     )
     except (_Transient, requests.RequestException) as exc:
         raise WebhookError(
             f"webhook {hook.where()} failed after {hook.attempts} attempts ({type(exc).__name__}: "
-            f"{exc if isinstance(exc, _Transient) else 'no answer'}); the findings are sent again at the next refresh"
+            f"{exc if isinstance(exc, _Transient) else 'no answer'}); {event} is sent again at the next refresh"
         ) from None

@@ -136,17 +136,15 @@ def airflow_environment(home: Path) -> dict[str, str]:
     }
 
 
-def prepare_airflow(home: Path, pools: list[str]) -> None:
-    """Migrate the metadata database and create one pool per source (must run before importing Airflow)."""
+def prepare_airflow(home: Path, sources_file: Path) -> None:
+    """Migrate the metadata database and provision pools as a deploy would (must run before importing Airflow)."""
     os.environ.update(airflow_environment(home))
     (home / "airflow").mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True)
-    from airflow.models.pool import Pool
+    from connectors.config import load_sources
+    from pipeline.provision import provision
 
-    for pool in pools:
-        Pool.create_or_update_pool(
-            name=pool, slots=1, description="one request stream per API credential", include_deferred=False
-        )
+    provision(load_sources(sources_file))
 
 
 def run_dags(dag_ids: list[str]) -> dict[str, str]:
@@ -192,7 +190,7 @@ def run_demo(seed: int, scale: float, console: Console) -> dict[str, str]:
         store.upgrade()
         store.close()
         console.print("preparing Airflow (metadata DB, pools) ...")
-        prepare_airflow(home, [f"api_{name}" for name in DEMO_SOURCES])
+        prepare_airflow(home, sources_file)
         from pipeline.dags import MAINTENANCE_DAG_ID
 
         dag_ids = [*(f"sync_{name}" for name in DEMO_SOURCES), MAINTENANCE_DAG_ID]

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.table import Table
 
+from connectors.metrics import totals
 from data_dictionary.jsonable import json_scalar
 
 RUN_COUNTS = ("pulled", "loaded", "unchanged", "quarantined")
@@ -34,13 +35,25 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
+REQUEST_FIGURES = ("requests", "throttled", "retries", "latency_ms_avg", "latency_ms_max")
+"""What each run asked its platform (connectors/metrics.py): requests, 429s, retries, latency."""
+
+
 def runs_table(runs: Sequence[Mapping[str, Any]], title: str = "latest sync per source and entity") -> Table:
+    columns = [*RUN_COUNTS, "requests", "429s", "retries", "avg ms", "max ms"]
     return table(
         title,
-        ["source", "entity", "status", *RUN_COUNTS],
-        ([r["source"], r["entity"], r["status"], *(r[k] for k in RUN_COUNTS)] for r in runs),
-        RUN_COUNTS,
+        ["source", "entity", "status", *columns],
+        ([r["source"], r["entity"], r["status"], *(r[k] for k in RUN_COUNTS), *_request_figures(r)] for r in runs),
+        columns,
     )
+
+
+def _request_figures(run: Mapping[str, Any]) -> list[Any]:
+    if not run.get("requests"):
+        return [None] * len(REQUEST_FIGURES)
+    figures = totals(run["requests"])
+    return [figures[k] for k in REQUEST_FIGURES]
 
 
 def rules_table(by_rule: Mapping[str, int]) -> Table:

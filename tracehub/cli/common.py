@@ -7,10 +7,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from data_dictionary.jsonable import json_scalar
 from pipeline import settings
@@ -36,14 +37,87 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 @contextmanager
 def open_store() -> Iterator[Any]:
+    """The trace store, migrated to the latest schema; a URL it cannot be opened at is a ConfigError."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from connectors.errors import ConfigError
     from trace_store.store import Store
 
-    store = Store.open(settings.db_url())
+    try:
+        store = Store.open(settings.db_url())
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError(
+            f"TRACEHUB_DB_URL is not a database URL Tracehub can use ({exc}); "
+            "e.g. postgresql+psycopg://user@host/db or sqlite:////path/to/tracehub.db"
+        ) from None
+    except OSError as exc:  # the folder of a SQLite file cannot be made
+        raise ConfigError(store_failure(f"{exc.strerror or exc}: {exc.filename}")) from None
     try:
         store.upgrade()
         yield store
     finally:
         store.close()
+
+
+def store_failure(reason: str) -> str:
+    """What went wrong with the trace store, where (password hidden) and what to check."""
+    return (
+        f"cannot use the trace store at {redacted_store_url()}: {reason}; "
+        "check TRACEHUB_DB_URL and that the database is running and reachable"
+    )
+
+
+class OutputError(Exception):
+    """An output file that cannot be written: its path and the operating system's reason."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(
+            f"cannot write {path}: {error.strerror or error}; give a file path in a folder that exists "
+            "and that you can write to"
+        )
+
+
+def writable(path: Path | None) -> None:
+    """OutputError now, before any work is done or recorded, if `path` cannot be written.
+
+    Opens for appending (which neither truncates an existing file nor leaves a new one behind).
+    """
+    if path is None:
+        return
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise OutputError(path, exc) from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def output_file(path: Path | None, newline: str | None = None) -> Iterator[IO[str]]:
+    """`path` open for writing (stdout when None); OutputError if it cannot be opened."""
+    if path is None:
+        yield sys.stdout
+        return
+    try:
+        handle = path.open("w", encoding="utf-8", newline=newline)
+    except OSError as exc:
+        raise OutputError(path, exc) from None
+    with handle:
+        yield handle
+
+
+def redacted_store_url() -> str:
+    """The trace store's URL as it may be shown: without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.db_url()).render_as_string(hide_password=True)
+
+
+def print_error(message: str) -> None:
+    """`error: message` on stderr as one line: never wrapped, never read as markup."""
+    err.print(f"[red]error:[/] {escape(' '.join(message.split()))}", soft_wrap=True, highlight=False)
 
 
 def sources(config: Path | None) -> Any:

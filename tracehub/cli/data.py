@@ -10,9 +10,18 @@ from typing import Annotated
 import typer
 
 from data_dictionary.jsonable import json_scalar
-from pipeline import settings
 from tracehub import report
-from tracehub.cli.common import JsonOption, app, console, db_app, err, open_store, print_json
+from tracehub.cli.common import (
+    JsonOption,
+    app,
+    console,
+    db_app,
+    err,
+    open_store,
+    output_file,
+    print_json,
+    redacted_store_url,
+)
 
 
 @app.command()
@@ -55,34 +64,21 @@ def export(
     if entity not in ENTITY_MODELS:
         choices = [*sorted(ENTITY_MODELS), "epcis"]
         raise typer.BadParameter(f"unknown entity {entity!r}; choose from {choices}", param_hint="ENTITY")
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
     count = 0
-    with open_store() as store:
+    with output_file(output) as out, open_store() as store:
         for row in queries.export(store, entity):
             out.write(json.dumps(row, ensure_ascii=False, default=json_scalar) + "\n")
             count += 1
     if output:
-        out.close()
         err.print(f"wrote {count} {entity} records to {output}")
 
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the trace store schema to the latest revision."""
-    from trace_store.store import Store
-
-    store = Store.open(settings.db_url())
-    try:
-        store.upgrade()
-    finally:
-        store.close()
-    console.print(f"store at {_redact(settings.db_url())} is up to date")
-
-
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    with open_store():
+        pass
+    console.print(f"store at {redacted_store_url()} is up to date")
 
 
 @app.command()

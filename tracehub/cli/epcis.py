@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from tracehub.cli.common import err, open_store
+from tracehub.cli.common import err, open_store, writable
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -30,6 +30,7 @@ def export_epcis_command(gtin: str | None, lot: str | None, since: str | None, o
 
     from traceability.epcis import EpcisValidationError, Filters, SchemaMissingError, export_epcis
 
+    writable(output)
     try:
         filters = Filters(gtin=gtin, lot=lot, since=parse_since(since))
         with open_store() as store, err.status("exporting EPCIS events") as status:

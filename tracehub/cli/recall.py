@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tracehub import report
-from tracehub.cli.common import JsonOption, app, console, err, open_store, print_json
+from tracehub.cli.common import JsonOption, app, console, err, open_store, output_file, print_json, writable
 from tracehub.cli.quarantine import ActorOption, actor_name
 
 recall_app = typer.Typer(
@@ -43,6 +42,7 @@ def create(
     """Record a recall of lots and/or serials of one GTIN, mark them recalled, and print its impact."""
     from traceability.recall import RecallError, create_recall, impact
 
+    writable(output)  # before the recall is recorded: a failed write must not leave a recall to re-create
     with open_store() as store:
         try:
             recall_id = create_recall(store, gtin, lots or [], serials or [], reason, actor_name(actor))
@@ -90,6 +90,7 @@ def show(recall_id: int, fmt: FormatOption = Format.table, output: OutputOption 
     """The impact report of a recorded recall."""
     from traceability.recall import impact
 
+    writable(output)
     with open_store() as store:
         _emit(impact(store, recall_id), fmt, output)
 
@@ -104,8 +105,7 @@ def _emit(result: object, fmt: Format, output: Path | None) -> None:
             console.print(t)
         return
     text = render(result, fmt.value)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    output.write_text(text, encoding="utf-8")
-    err.print(f"wrote the {fmt.value} report of recall {result.recall.recall_id} to {output}")
+    with output_file(output) as out:
+        out.write(text)
+    if output is not None:
+        err.print(f"wrote the {fmt.value} report of recall {result.recall.recall_id} to {output}")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tracehub import report
-from tracehub.cli.common import JsonOption, app, console, err, open_store, print_json
+from tracehub.cli.common import JsonOption, app, console, err, open_store, output_file, print_json, writable
 
 COLUMNS = [
     "order_number",
@@ -41,10 +41,11 @@ def reconcile_cmd(
 
     if sla_days <= 0:
         raise typer.BadParameter(f"--sla-days must be positive, got {sla_days}")
+    writable(csv_file)
     with open_store() as store:
         result = reconcile(store, sla_days=sla_days, all_lines=all_lines)
     if csv_file is not None:
-        with csv_file.open("w", newline="", encoding="utf-8") as handle:
+        with output_file(csv_file, newline="") as handle:
             writer = csv.DictWriter(handle, COLUMNS)
             writer.writeheader()
             for line in result.lines:

@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline import settings
-from tracehub.cli.common import app, console, err
+from tracehub.cli.common import app, console, err, redacted_store_url
 
 
 @app.command()
@@ -17,14 +16,12 @@ def serve(
 ) -> None:
     """Run the web console: quarantine review, trace explorer, audit log, users."""
     import uvicorn
-    from sqlalchemy.engine import make_url
 
     import steward
     from tracehub.web import create_app
 
     web = create_app()
-    store_label = make_url(settings.db_url()).render_as_string(hide_password=True)
-    console.print(f"Tracehub console on [bold]http://{host}:{port}/[/] (store {store_label}); Ctrl+C stops it")
+    console.print(f"Tracehub console on [bold]http://{host}:{port}/[/] (store {redacted_store_url()}); Ctrl+C stops it")
     if not steward.list_users(web.state.store):
         err.print("[yellow]no console users yet:[/] create the first with `tracehub users add NAME --role admin`")
     uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)

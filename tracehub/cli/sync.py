@@ -33,6 +33,9 @@ def sync_cmd(
     ] = None,
     config: ConfigOption = None,
     full: Annotated[bool, typer.Option("--full", help="Re-pull everything, ignoring the cursor (a backfill).")] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="Seconds to wait for a run of the same entity already going.")
+    ] = 0,
 ) -> None:
     """Sync a source now, outside the scheduler, with a progress bar per entity."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -65,7 +68,7 @@ def sync_cmd(
                     f"{summary.unchanged} unchanged, {summary.quarantined} quarantined",
                 )
 
-            summary = sync(cfg, name, store, connector, on_batch=update, full=full)
+            summary = sync(cfg, name, store, connector, on_batch=update, full=full, wait_seconds=wait)
             update(summary)
             rows.append([source, name, summary.pulled, summary.loaded, summary.unchanged, summary.quarantined])
         findings = refresh_after_load(store)
