@@ -18,6 +18,7 @@ from connectors.base import Connector, RawRecord
 from connectors.config import SourceConfig
 from connectors.metrics import collecting
 from data_dictionary.identity import Items
+from pipeline import drift
 from pipeline.checks import check_payloads, mapping_for, to_quarantine
 from pipeline.run_log import in_context, run_context
 from trace_store.batch import LandedRaw, LoadBatch
@@ -235,10 +236,14 @@ def _prepare(
 
     batch.landed = [version for _, version in changed]
     checked = check_payloads(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
-    for (raw, version), result in zip(changed, checked, strict=True):
+    known = drift.Known(*store.payload_fields(source.name, entity))
+    shapes = [drift.shape(raw.payload) for raw, _ in changed]
+    batch.fields, batch.fields_are_additions = drift.tally(shapes), known.has_history
+    for (raw, version), result, fields in zip(changed, checked, shapes, strict=True):
         if result.failures:
+            failures = drift.reclassify(result.failures, fields, known)
             batch.quarantined.append(
-                to_quarantine(raw.external_id, version.content_hash, raw.payload, result.records, result.failures)
+                to_quarantine(raw.external_id, version.content_hash, raw.payload, result.records, failures)
             )
             continue
         batch.loaded += 1

@@ -60,7 +60,9 @@ def test_wrong_shape_payload_is_quarantined_naming_the_field(store, monkeypatch)
     assert (result["loaded"], result["quarantined"]) == (0, 1), result
     row = next(r for r in queries.quarantine_rows(store) if r["external_id"] == str(victim["id"]))
     assert row["payload"]["shipments"][0]["products"] == "not a list", "the raw payload is kept"
-    assert [(f["rule"], f["field"]) for f in row["failures"]] == [("mapping", "shipments[0].products")]
+    # products was always a list before: the platform retyped it (schema drift), not one bad value
+    assert [(f["rule"], f["field"]) for f in row["failures"]] == [("schema_drift", "shipments[0].products")]
+    assert "now sends 'shipments[*].products' as string" in row["failures"][0]["message"]
     shipments = {r["shipment_id"] for r in queries.export(store, "shipment")}
     assert str(victim["id"]) in shipments, "the older good version stays loaded"
 

@@ -70,3 +70,8 @@ class LoadBatch:
     mapping_options: dict[str, Any] | None = None
     """The source's time zone and field map the records were mapped with, kept on quarantine rows
     for the same reason."""
+    fields: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Payload path -> (JSON type, how many landed payloads had it), `$` counting them all; added to
+    the store's `payload_field` tally in the same transaction."""
+    fields_are_additions: bool = False
+    """Whether a path first seen in this batch is an addition (the source entity has a history)."""

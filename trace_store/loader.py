@@ -24,7 +24,15 @@ from trace_store.batch import LoadBatch
 from trace_store.errors import StaleRunError
 from trace_store.evidence import check as check_edges
 from trace_store.rows import EDGE_BUILDERS, ENTITY_TABLES, EntityTables, HeaderRow, Row, header_row
-from trace_store.schema import quarantine, raw_current, raw_version, sync_run, sync_state, trace_edge
+from trace_store.schema import (
+    payload_field,
+    quarantine,
+    raw_current,
+    raw_version,
+    sync_run,
+    sync_state,
+    trace_edge,
+)
 from trace_store.sql import bulk_insert, chunks, dialect_insert, in_list, upsert
 
 ACTOR = "loader"
@@ -41,6 +49,7 @@ def write_batch(conn: Connection, batch: LoadBatch) -> dict[str, int]:
     _write_quarantine(conn, batch, now)
     loaded_ids = sorted({r.external_id for r in batch.landed} - {q.external_id for q in batch.quarantined})
     _supersede(conn, batch.source, batch.entity, loaded_ids)
+    _tally_fields(conn, batch, now)
     if batch.cursor is not None:
         _advance_cursor(conn, batch.source, batch.entity, batch.cursor, now)
     keys = "\n".join(sorted(f"{r.external_id}:{r.content_hash}" for r in batch.landed))
@@ -62,6 +71,35 @@ def write_batch(conn: Connection, batch: LoadBatch) -> dict[str, int]:
         {"run_id": batch.run_id, "counts": counts, "keys_sha256": hashlib.sha256(keys.encode()).hexdigest()},
     )
     return counts
+
+
+def _tally_fields(conn: Connection, batch: LoadBatch, now: datetime) -> None:
+    """Add the batch's payload paths to the store's tally (one statement; a few hundred paths at most)."""
+    if not batch.fields:
+        return
+    rows = [
+        {
+            "source": batch.source,
+            "entity": batch.entity,
+            "path": path,
+            "json_type": json_type,
+            "present": count,
+            "added": batch.fields_are_additions,
+            "first_seen_at": now,
+            "last_seen_at": now,
+        }
+        for path, (json_type, count) in sorted(batch.fields.items())
+    ]
+    ins = dialect_insert(conn, payload_field)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["source", "entity", "path"],
+        set_={
+            "present": payload_field.c.present + ins.excluded.present,
+            "json_type": ins.excluded.json_type,
+            "last_seen_at": ins.excluded.last_seen_at,
+        },
+    )
+    conn.execute(stmt, rows)
 
 
 def _count_run(conn: Connection, batch: LoadBatch) -> None:

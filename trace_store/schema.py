@@ -551,3 +551,19 @@ alert = sa.Table(
 )
 """Operational incidents (pipeline/alerts.py): one row from the moment a source entity went wrong
 until it recovered, so each incident is announced once when it opens and once when it resolves."""
+
+payload_field = sa.Table(
+    "payload_field",
+    metadata,
+    _key("source"),
+    _key("entity"),
+    _key("path"),
+    _str("json_type", False),
+    sa.Column("present", sa.BigInteger(), nullable=False),
+    sa.Column("added", sa.Boolean(), nullable=False),
+    sa.Column("first_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+)
+"""The fields each source's payloads have carried (pipeline/drift.py): how many payloads had each
+path and its JSON type, path `$` counting every payload. `added`: first seen after the source
+entity had a history, so it is a field the platform added (reported, and kept in the raw payload)."""

@@ -23,7 +23,7 @@ from trace_store.errors import ConservationError
 from trace_store.loader import write_batch
 from trace_store.resolve import identities
 from trace_store.run_lock import run_lock
-from trace_store.schema import raw_current, sync_run, sync_state
+from trace_store.schema import payload_field, raw_current, sync_run, sync_state
 from trace_store.sql import chunks, in_list
 
 __all__ = ["ConservationError", "Store", "connection", "device_items"]
@@ -126,6 +126,16 @@ class Store:
                 )
                 found.update({row.external_id: (row.content_hash, row.source_updated_at) for row in rows})
         return found
+
+    def payload_fields(self, source: str, entity: str) -> tuple[int, dict[str, tuple[str, int]]]:
+        """How many payloads of `source`/`entity` have landed, and per path its JSON type and count."""
+        f = payload_field.c
+        with self.connect() as conn:
+            rows = conn.execute(
+                sa.select(f.path, f.json_type, f.present).where(f.source == source, f.entity == entity)
+            ).all()
+        fields = {row.path: (row.json_type, row.present) for row in rows}
+        return fields.get("$", ("object", 0))[1], fields
 
     def items(self) -> dict[str, Item]:
         """The device master by SKU (see `device_items`)."""

@@ -33,6 +33,8 @@ from trace_store.schema import (
     finding,
     lot,
     order_line,
+    payload_field,
+    quarantine,
     raw_version,
     sales_order,
     shipment,
@@ -396,6 +398,56 @@ def price_outside_tolerance(conn: Connection, cfg: FindingConfig, _now: datetime
         yield Case(f"{r.source}|{r.order_number}|{r.line_no}", details)
 
 
+ADDED_FIELD_REPORTED = timedelta(days=7)
+"""How long a field a platform added is reported after it was first seen."""
+
+
+def schema_drift(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
+    """A platform stopped sending a field it always sent, or sends it as another type (pipeline/drift.py).
+
+    One case per source, entity and field, while records quarantined for it stay open; it resolves
+    when they are replayed (after the mapping is fixed), accepted or rejected.
+    """
+    q = quarantine.c
+    query = sa.select(q.source, q.entity, q.failures).where(q.status == "open", q.rules.like("%schema_drift%"))
+    cases: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in conn.execute(query):
+        for failure in r.failures or []:
+            if failure.get("rule") != "schema_drift":
+                continue
+            key = (r.source, r.entity, str(failure.get("field")))
+            case = cases.setdefault(
+                key,
+                {
+                    "source": r.source,
+                    "entity": r.entity,
+                    "field": key[2],
+                    "message": failure.get("message"),
+                    "records": 0,
+                },
+            )
+            case["records"] += 1
+    for (source, entity, field_path), details in sorted(cases.items()):
+        yield Case(f"{source}|{entity}|{field_path}", details)
+
+
+def schema_field_added(conn: Connection, _cfg: FindingConfig, now: datetime) -> Iterable[Case]:
+    """A field a platform started sending (kept in the raw payloads), for a week after it first appeared."""
+    f = payload_field.c
+    query = sa.select(f.source, f.entity, f.path, f.json_type, f.first_seen_at).where(
+        f.added.is_(True), f.first_seen_at >= now - ADDED_FIELD_REPORTED
+    )
+    for r in conn.execute(query.order_by(f.source, f.entity, f.path)):
+        details = {
+            "source": r.source,
+            "entity": r.entity,
+            "field": r.path,
+            "type": r.json_type,
+            "since": r.first_seen_at,
+        }
+        yield Case(f"{r.source}|{r.entity}|{r.path}", details)
+
+
 RULES: tuple[Rule, ...] = (
     Rule("expired_lot_shipped", "critical", "lot expiry (ERP) before the ship date", expired_lot_shipped),
     Rule(
@@ -423,6 +475,14 @@ RULES: tuple[Rule, ...] = (
         "warning",
         "order unit price (net of discount) off the list price beyond the tolerance",
         price_outside_tolerance,
+    ),
+    Rule("schema_drift", "critical", "a platform removed, renamed or retyped a field the mapping reads", schema_drift),
+    Rule(
+        "schema_field_added",
+        "warning",
+        "a platform sends a new field (kept in the raw payload)",
+        schema_field_added,
+        needs=("payload_field",),
     ),
 )
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
