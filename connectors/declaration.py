@@ -43,6 +43,13 @@ def _path(value: str, *, empty: bool = False) -> str:
     return value
 
 
+def _with_id(value: str) -> str:
+    names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+    if names != {"id"}:
+        raise ValueError(f"the path must use {{id}} and nothing else; got {value!r}")
+    return _path(value)
+
+
 def query_value(value: Any) -> str:
     """How a declared parameter travels: booleans as `true`/`false`, lists and objects as compact JSON."""
     if isinstance(value, bool):
@@ -124,10 +131,23 @@ class Detail(Strict):
     @field_validator("path")
     @classmethod
     def _has_id(cls, value: str) -> str:
-        names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-        if names != {"id"}:
-            raise ValueError(f"the path must use {{id}} and nothing else; got {value!r}")
-        return _path(value)
+        return _with_id(value)
+
+
+class Link(Strict):
+    """A linked document fetched into the record where it is named (a Frappe row's Serial and Batch Bundle)."""
+
+    at: str = Field(pattern=KEY_PATH)
+    """Key path of the field holding the linked document's name; lists on the way are walked (`items.bundle`)."""
+    path: str
+    """Below the requester's prefix; `{id}` is the name, URL-quoted."""
+    records: str | None = Field(default=None, pattern=KEY_PATH)
+    """Key path of the document in the body; omitted when the body is the document."""
+
+    @field_validator("path")
+    @classmethod
+    def _has_id(cls, value: str) -> str:
+        return _with_id(value)
 
 
 class Stream(Strict):
@@ -146,6 +166,7 @@ class Stream(Strict):
     max_page_size: int | None = Field(default=None, ge=1)
     """The vendor's largest page (WooCommerce 100): caps the source's `page_size`."""
     detail: Detail | None = None
+    links: list[Link] = Field(default_factory=list)
     split: str | None = None
     """A named splitter (connectors/splits.py) for rows that hold several records."""
     ordered: bool = True
@@ -167,8 +188,10 @@ class Stream(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Stream:
-        if self.split is not None and (self.cursor is not None or self.detail is not None):
-            raise ValueError("a stream with 'split' takes identity and time from the splitter: drop 'cursor'/'detail'")
+        if self.split is not None and (self.cursor is not None or self.detail is not None or self.links):
+            raise ValueError(
+                "a stream with 'split' takes identity and time from the splitter: drop 'cursor', 'detail' and 'links'"
+            )
         if self.filter is not None and self.cursor is None and self.split is None:
             raise ValueError("a 'filter' needs a 'cursor': records must be placed in the window they were pulled for")
         return self

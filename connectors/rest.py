@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.base import RawRecord
 from connectors.config import Secret, SourceConfig
-from connectors.declaration import Declaration, Detail, Filter, Stream, dig, query_value
+from connectors.declaration import Declaration, Detail, Filter, Link, Stream, dig, query_value
 from connectors.entities import declared
 from connectors.http import HttpClient, RetryPolicy
 from connectors.reply import Reply
@@ -122,6 +122,8 @@ class RestConnector:
         external_id = str(row[stream.id_field])
         if stream.detail is not None:
             row = self._detail(stream, stream.detail, path, external_id)
+        for link in stream.links:
+            self._fetch_links(stream, link, row, link.at.split("."))
         if stream.cursor is None:
             return [RawRecord(external_id=external_id, updated_at=pulled, payload=row)]
         text = dig(row, stream.cursor.field)
@@ -138,12 +140,29 @@ class RestConnector:
 
     def _detail(self, stream: Stream, detail: Detail, path: str, external_id: str) -> dict[str, Any]:
         """The whole record, from the declared per-record request (the list left parts out)."""
-        template = path + detail.path
+        return self._document(stream, path + detail.path, detail.records, external_id)
+
+    def _fetch_links(self, stream: Stream, link: Link, node: Any, keys: list[str]) -> None:
+        """Replace each linked document's name at `keys` (lists walked) by the document itself."""
+        if isinstance(node, list):
+            for item in node:
+                self._fetch_links(stream, link, item, keys)
+            return
+        if not isinstance(node, dict):
+            return
+        if len(keys) > 1:
+            self._fetch_links(stream, link, node.get(keys[0]), keys[1:])
+        elif isinstance(node.get(keys[0]), str) and node[keys[0]]:
+            node[keys[0]] = self._document(stream, self._url(link.path), link.records, node[keys[0]])
+
+    def _document(self, stream: Stream, template: str, records: str | None, name: str) -> dict[str, Any]:
+        """GET one document by name (`{id}` in `template`); the endpoint label keeps the template."""
         label = f"GET {template}"
-        url = template.replace("{id}", quote(external_id, safe=""))
-        reply = self.http.request("GET", url, endpoint=label, limit=stream.rate_limit)
-        record = dig(reply.body, detail.records)
-        if not isinstance(record, dict):
-            where = f"an object under {detail.records!r}" if detail.records else "a JSON object"
-            raise self.http.platform_error(label, reply.status, f"record {external_id!r}: expected {where}")
-        return record
+        reply = self.http.request(
+            "GET", template.replace("{id}", quote(name, safe="")), endpoint=label, limit=stream.rate_limit
+        )
+        document = dig(reply.body, records)
+        if not isinstance(document, dict):
+            where = f"an object under {records!r}" if records else "a JSON object"
+            raise self.http.platform_error(label, reply.status, f"document {name!r}: expected {where}")
+        return document
