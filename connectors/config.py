@@ -85,6 +85,8 @@ class SourceConfig(BaseModel):
     platform: str | None = None
     """A platform declared in YAML: the path of its declaration file (load_sources reads a relative
     one from the sources file's folder)."""
+    auth: str | None = None
+    """One of the auth alternatives the platform's declaration names, instead of its default."""
     base_url: str
     """The platform's address: http(s), a host, an optional port and path prefix; nothing else."""
     entities: list[str] = Field(min_length=1)
@@ -130,6 +132,12 @@ class SourceConfig(BaseModel):
         declaration = self.declaration()
         if declaration is not None and declaration.name != self.kind:
             raise ValueError(f"platform {self.platform} declares name {declaration.name!r}, not kind {self.kind!r}")
+        if self.auth is not None:
+            offered = sorted(declaration.requester.alternatives) if declaration is not None else []
+            if self.auth not in offered:
+                raise ValueError(
+                    f"auth {self.auth!r} is not an alternative kind {self.kind!r} declares; choose from {offered}"
+                )
         allowed = self.served()
         unknown = [e for e in self.entities if e not in allowed]
         if unknown:

@@ -65,11 +65,18 @@ class Requester(Strict):
     path_prefix: str = ""
     """Prepended to every path (the API version: `/admin/api/2025-10`, `/wp-json/wc/v3`)."""
     auth: Auth
+    alternatives: dict[str, Auth] = Field(default_factory=dict)
+    """Other auth styles the platform accepts, by name; a source picks one with `auth: <name>`
+    (WooCommerce's query-key alternative to basic auth)."""
 
     @field_validator("path_prefix")
     @classmethod
     def _prefix_ok(cls, value: str) -> str:
         return _path(value, empty=True)
+
+    def auth_named(self, name: str | None) -> Auth:
+        """The declared auth style, or the alternative a source names."""
+        return self.auth if name is None else self.alternatives[name]
 
 
 class Check(Strict):

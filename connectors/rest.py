@@ -37,7 +37,7 @@ class RestConnector:
         self.declaration = declaration
         self.streams = declaration.streams
         self.zone: tzinfo = ZoneInfo(config.timezone)
-        self.http = HttpClient(config, secret, auth=declaration.requester.auth, policy=policy)
+        self.http = HttpClient(config, secret, auth=declaration.requester.auth_named(config.auth), policy=policy)
 
     def __repr__(self) -> str:
         return f"RestConnector(kind={self.kind!r}, source={self.source!r})"

@@ -161,6 +161,26 @@ def test_every_paginator_and_auth_style_pulls_every_record_once(tmp_path, paging
     assert all(a.path == "/v1/parties" for a in api.asked), "a next link's host is never followed"
 
 
+def test_a_source_may_pick_an_auth_alternative_the_platform_declares(tmp_path):
+    declared_auth, authorised = AUTHS["query"]
+    declaration = _platform(OFFSET, {"type": "basic"}, records="data")
+    declaration["requester"]["alternatives"] = {"query_key": declared_auth}
+
+    def contract(asked: Asked) -> Answer:
+        if "Authorization" in asked.headers or not authorised(asked):
+            return Answer(401, {"message": "bad credentials"})
+        return _offset(asked)
+
+    with serve(contract) as api:
+        connector = _connector(tmp_path, declaration, api.base_url, auth="query_key")
+        records = [r for page in connector.pull("party", None, UNTIL) for r in page]
+    assert len(records) == len(ROWS)
+    assert load_declaration(PACKAGED_DIR / "woocommerce.yaml").requester.auth_named("query_key").params("s", "k") == {
+        "consumer_key": "k",
+        "consumer_secret": "s",
+    }
+
+
 def test_page_number_without_a_total_header_ends_at_a_short_page(tmp_path):
     def contract(asked: Asked) -> Answer:
         page, size = int(asked.query["page"]), int(asked.query["per_page"])
@@ -511,6 +531,7 @@ def test_a_declared_platform_is_a_source_kind_read_beside_the_sources_file(tmp_p
         ({"kind": "shopify"}, "kind 'shopify' is built in; a declared platform needs a name of its own"),
         ({"platform": None}, "kind 'acme' is not built in"),
         ({"platform": "platforms/none.yaml"}, "platform declaration"),
+        ({"auth": "query_key"}, "auth 'query_key' is not an alternative kind 'acme' declares; choose from []"),
     ],
 )
 def test_a_source_that_does_not_fit_its_declaration_is_one_line(tmp_path, entry, expected):
