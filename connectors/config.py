@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from connectors.declaration import Declaration, load_declaration, packaged
 from connectors.errors import ConfigError
@@ -80,11 +80,11 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    """A built-in platform (ENTITIES_BY_KIND) or the `name` its `platform` declaration gives."""
     platform: str | None = None
     """A platform declared in YAML: the path of its declaration file (load_sources reads a relative
-    one from the sources file's folder)."""
+    one from the sources file's folder). Read before `kind`, which must be the name it declares."""
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    """A built-in platform (ENTITIES_BY_KIND) or the `name` its `platform` declaration gives."""
     auth: str | None = None
     """One of the auth alternatives the platform's declaration names, instead of its default."""
     base_url: str
@@ -120,18 +120,33 @@ class SourceConfig(BaseModel):
             raise ValueError(f"{problem}; write the platform's address, e.g. https://example.myshopify.com")
         return value
 
-    @model_validator(mode="after")
-    def _entities_known(self) -> SourceConfig:
-        if self.platform is not None and self.kind in ENTITIES_BY_KIND:
-            raise ValueError(f"kind {self.kind!r} is built in; a declared platform needs a name of its own")
-        if self.platform is None and self.kind not in ENTITIES_BY_KIND:
+    @field_validator("platform")
+    @classmethod
+    def _platform_declared(cls, value: str | None) -> str | None:
+        if value is not None:
+            load_declaration(value)
+        return value
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_known(cls, value: str, info: ValidationInfo) -> str:
+        if "platform" not in info.data:
+            return value  # the declaration itself is wrong: that error is the one to read
+        platform = info.data["platform"]
+        if platform is None and value not in ENTITIES_BY_KIND:
             raise ValueError(
-                f"kind {self.kind!r} is not built in ({sorted(ENTITIES_BY_KIND)}); "
+                f"kind {value!r} is not built in ({sorted(ENTITIES_BY_KIND)}); "
                 "for a platform declared in YAML add 'platform: path/to/declaration.yaml'"
             )
+        if platform is not None and value in ENTITIES_BY_KIND:
+            raise ValueError(f"kind {value!r} is built in; a declared platform needs a name of its own")
+        if platform is not None and load_declaration(platform).name != value:
+            raise ValueError(f"platform {platform} declares name {load_declaration(platform).name!r}, not {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _entities_known(self) -> SourceConfig:
         declaration = self.declaration()
-        if declaration is not None and declaration.name != self.kind:
-            raise ValueError(f"platform {self.platform} declares name {declaration.name!r}, not kind {self.kind!r}")
         if self.auth is not None:
             offered = sorted(declaration.requester.alternatives) if declaration is not None else []
             if self.auth not in offered:

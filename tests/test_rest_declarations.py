@@ -527,10 +527,10 @@ def test_a_declared_platform_is_a_source_kind_read_beside_the_sources_file(tmp_p
     [
         ({"entities": ["order"]}, "entities ['order'] are not served by kind 'acme'; choose from ['party']"),
         ({"field_map": {"lot": {"lot": "x"}}}, "field_map names entities ['lot'] that kind 'acme' does not serve"),
-        ({"kind": "acme_two"}, "declares name 'acme', not kind 'acme_two'"),
-        ({"kind": "shopify"}, "kind 'shopify' is built in; a declared platform needs a name of its own"),
-        ({"platform": None}, "kind 'acme' is not built in"),
-        ({"platform": "platforms/none.yaml"}, "platform declaration"),
+        ({"kind": "acme_two"}, "field kind: platform"),
+        ({"kind": "shopify"}, "field kind: kind 'shopify' is built in; a declared platform needs a name of its own"),
+        ({"platform": None}, "field kind: kind 'acme' is not built in"),
+        ({"platform": "platforms/none.yaml"}, "field platform: platform declaration"),
         ({"auth": "query_key"}, "auth 'query_key' is not an alternative kind 'acme' declares; choose from []"),
     ],
 )
