@@ -39,6 +39,7 @@ ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
     "shopify": ("variant", "order"),
     "shipbob": ("shipment", "return", "inventory"),
     "odoo": ("device", "party", "lot", "batch_record", "invoice", "scrap"),
+    "woocommerce": ("variant", "order", "shipment"),
 }
 """Canonical entities each platform kind can deliver, in the order a full sync pulls them."""
 
