@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from platforms import source_config, token_env
+from platforms import comparable, source_config, token_env
 
 from connectors.config import SourceConfig
+from connectors.http import RetryPolicy
 from connectors.registry import build_connector
 from pipeline.sync import sync
-from simulators.server import start
+from simulators.server import Faults, start
 from simulators.woocommerce_store import render_store
 from simulators.world import World, generate_world, quarantined_shipments
 from trace_store import queries
@@ -33,14 +35,16 @@ def world() -> World:
     return generate_world(7, 0.3)
 
 
-@pytest.fixture(scope="module")
-def loaded(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, list[dict[str, Any]]]]:
-    store = Store.open(f"sqlite:///{tmp_path_factory.mktemp('woo') / 'tracehub.db'}")
+def _sync_store(
+    world: World, path: Path, faults: Faults | None = None, page_size: int = 40
+) -> tuple[Store, list[dict[str, Any]]]:
+    """The ERP's devices, then every WooCommerce entity, synced into a new SQLite store at `path`."""
+    store = Store.open(f"sqlite:///{path}")
     store.upgrade()
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv(token_env("erp"), "erp-token")
         monkeypatch.setenv("TRACEHUB_TEST_STORE_SECRET", "cs_woo-token")
-        with start("odoo", world, "erp-token") as erp, start("woocommerce", world, "woo-token") as shop:
+        with start("odoo", world, "erp-token") as erp, start("woocommerce", world, "woo-token", faults) as shop:
             devices = source_config("erp", erp.base_url, entities=["device"])
             sync(devices, "device", store, build_connector(devices))
             woo = SourceConfig.model_validate(
@@ -51,15 +55,24 @@ def loaded(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
                     "entities": ["variant", "order", "shipment"],
                     "credentials": {"env": "TRACEHUB_TEST_STORE_SECRET"},
                     "login": "ck_woo-token",
-                    "page_size": 40,
-                    "timeout_seconds": 5,
+                    "page_size": page_size,
+                    "timeout_seconds": 1,
                 }
             )
-            connector = build_connector(woo)
+            connector = build_connector(woo, policy=RetryPolicy(attempts=10, initial_wait=0.02, max_wait=0.3))
             results = [sync(woo, entity, store, connector).as_dict() for entity in woo.entities]
-            assert all(entry.status == 200 for entry in shop.requests), "every request followed the contract"
-            assert {entry.query["per_page"] for entry in shop.requests} == {"40"}
-            assert any(entry.query.get("page") == "2" for entry in shop.requests)
+            served = [entry for entry in shop.requests if entry.fault is None]
+            assert all(entry.status == 200 for entry in served), "every request followed the contract"
+            assert {entry.query["per_page"] for entry in served} == {str(page_size)}
+            assert any(entry.query.get("page") == "2" for entry in served)
+            if faults is not None:
+                assert sum(entry.fault is not None for entry in shop.requests) >= 3
+    return store, results
+
+
+@pytest.fixture(scope="module")
+def loaded(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, list[dict[str, Any]]]]:
+    store, results = _sync_store(world, tmp_path_factory.mktemp("woo") / "tracehub.db")
     yield store, results
     store.close()
 
@@ -144,3 +157,17 @@ def test_bad_lines_sit_in_quarantine_with_one_line_naming_the_rule(world, loaded
 
 def _completed(world: World) -> list[dict[str, Any]]:
     return [o for o in render_store(world).orders if o["status"] == "completed"]
+
+
+def test_a_sync_through_429s_errors_drops_and_cut_bodies_loads_the_same(world, loaded, tmp_path):
+    store, _ = loaded
+    faults = Faults(rate=0.3, kinds=("429", "500", "503", "drop", "truncate"), seed=3)
+    faulted, results = _sync_store(world, tmp_path / "faulted.db", faults, page_size=10)
+    try:
+        assert [r["pulled"] for r in results] == [len(world.shopify_products), *[len(world.shopify_orders)] * 2]
+        for entity in ("variant", "order", "shipment"):
+            assert comparable({"x": list(queries.export(faulted, entity))}) == comparable(
+                {"x": list(queries.export(store, entity))}
+            ), entity
+    finally:
+        faulted.close()
