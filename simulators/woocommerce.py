@@ -180,15 +180,23 @@ def _filters(resource: str, query: dict[str, str]) -> list[Callable[[dict[str, A
     elif status != "any":
         keeps.append(lambda r: r["status"] == status)
     if query.get("include"):
-        include = {int(part) for part in query["include"].split(",")}
+        include = set(_ids(query, "include"))
         keeps.append(lambda r: r["id"] in include)
     if query.get("exclude"):
-        exclude = {int(part) for part in query["exclude"].split(",")}
+        exclude = set(_ids(query, "exclude"))
         keeps.append(lambda r: r["id"] not in exclude)
     if resource == "products" and query.get("sku"):
         skus = {part.strip() for part in query["sku"].split(",")}
         keeps.append(lambda r: r["sku"] in skus)
     return keeps
+
+
+def _ids(query: dict[str, str], name: str) -> list[int]:
+    """An id list parameter (`include=4301,4302`); the contract types it `array` of ids."""
+    parts = [part.strip() for part in query[name].split(",")]
+    if not all(part.isdigit() for part in parts):
+        raise BadParam({name: f"{name}[] is not of type integer."})
+    return [int(part) for part in parts]
 
 
 def _date_keep(column: str, bound: datetime, after: bool) -> Callable[[dict[str, Any]], bool]:
@@ -208,7 +216,7 @@ def _sort_key(orderby: str, query: dict[str, str]) -> Callable[[dict[str, Any]],
         field = "name" if orderby == "title" else "slug"
         return lambda r: (str(r.get(field) or ""), r["id"])  # orders have neither: id order
     if orderby == "include" and query.get("include"):
-        position = {int(part): index for index, part in enumerate(query["include"].split(","))}
+        position = {number: index for index, number in enumerate(_ids(query, "include"))}
         return lambda r: (position.get(r["id"], len(position)), r["id"])
     if orderby == "price":
         return lambda r: (float(r.get("price") or 0), r["id"])

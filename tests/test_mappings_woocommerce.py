@@ -235,3 +235,11 @@ def test_global_unique_id_wins_and_a_configured_meta_key_replaces_the_default(se
     with_id = {**with_ean, "global_unique_id": "06951234500016"}
     assert default.map(with_id, source="w").records[0].gtin == "06951234500016"
     assert custom.map(with_id, source="w").records[0].gtin == "06951234500016"
+
+
+def test_meta_data_of_the_wrong_shape_fails_naming_where(served):
+    order = next(o for o in served["orders"] if o["status"] == "completed")
+    line = {**order["line_items"][0], "meta_data": "_lot_number=L1"}
+    result = get_mapping("woocommerce", "shipment").map({**order, "line_items": [line]}, source="woo")
+    assert not result.records
+    assert {(f.field, f.message) for f in result.failures} == {("line_items[0].meta_data", "expected a list")}

@@ -104,6 +104,7 @@ def test_the_validator_refuses_what_the_contract_refuses(server):
         ({"status": "any,shipped"}, "status"),
         ({"dates_are_gmt": "yes"}, "dates_are_gmt"),
         ({"modified_after": "last tuesday"}, "modified_after"),
+        ({"include": "1001,abc"}, "include"),
     ],
 )
 def test_a_parameter_the_contract_does_not_allow_is_a_400_naming_it(server, params, named):
@@ -154,6 +155,12 @@ def test_modified_after_reads_site_time_unless_dates_are_gmt(server, world):
         {"modified_after": text, "modified_before": gmt_time(moments[-1]), "dates_are_gmt": "1", "per_page": 100},
     )
     assert int(window.headers["X-WP-Total"]) == sum(cut < m < moments[-1] for m in moments)
+
+
+def test_include_exclude_and_orderby_include(server):
+    params = {"include": "1005,1002,1009", "exclude": "1009", "orderby": "include", "order": "asc"}
+    reply = _get(server, "orders", params)
+    assert [o["id"] for o in reply.json()] == [1005, 1002] and reply.headers["X-WP-Total"] == "2"
 
 
 def test_orderby_order_and_status_filter(server, world):
