@@ -32,6 +32,7 @@ __all__ = [
     "ODOO_FIELDS",
     "SHIPBOB_SPEC",
     "SHOPIFY_ATTRIBUTES",
+    "WOOCOMMERCE_SCHEMA",
     "odoo_fields",
     "odoo_models",
     "odoo_unknown_fields",
