@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
                 credentials = f"database={odoo.DATABASE} login={odoo.LOGIN} password={token}"
             if kind == "woocommerce":
                 credentials = f"consumer_key=ck_{token} consumer_secret=cs_{token}"
-            print(f"{kind:8} {server.base_url}  {credentials}")
+            print(f"{kind:11} {server.base_url}  {credentials}")
         print("serving; press Ctrl-C to stop", flush=True)
         try:
             threading.Event().wait()
