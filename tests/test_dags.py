@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from platforms import SOURCES, running_platforms
+from platforms import running_platforms
 
 from connectors.config import ENTITIES_BY_KIND
 from simulators.world import generate_world
@@ -98,5 +98,5 @@ def test_sync_dag_runs_through_airflow(airflow_db, monkeypatch, tmp_path):
     store = Store.open(db_url)
     runs = queries.stats(store)["runs"]
     store.close()
-    assert len(runs) == sum(len(ENTITIES_BY_KIND[kind]) for kind in SOURCES.values())
+    assert len(runs) == sum(len(ENTITIES_BY_KIND[config.kind]) for config in platforms.configs.values())
     assert all(r["status"] == "success" and r["loaded"] > 0 for r in runs), runs
