@@ -33,12 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from connectors.errors import ConfigError
 
-Kind = Literal["shopify", "shipbob", "odoo"]
+Kind = Literal["shopify", "shipbob", "odoo", "erpnext"]
 
 ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
     "shopify": ("variant", "order"),
     "shipbob": ("shipment", "return", "inventory"),
     "odoo": ("device", "party", "lot", "batch_record", "invoice", "scrap"),
+    "erpnext": ("device", "party", "batch_record", "shipment", "invoice"),
 }
 """Canonical entities each platform kind can deliver, in the order a full sync pulls them."""
 

@@ -64,7 +64,7 @@ def frappe_error_body(exc_type: str, message: str) -> dict[str, Any]:
     return {
         "exc_type": exc_type,
         "exception": exception,
-        "exc": json.dumps([f"Traceback (most recent call last):\n  File \"frappe/app.py\", line 1\n{exception}\n"]),
+        "exc": json.dumps([f'Traceback (most recent call last):\n  File "frappe/app.py", line 1\n{exception}\n']),
         "_server_messages": json.dumps([shown]),
     }
 

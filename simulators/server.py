@@ -236,7 +236,7 @@ def _handler_for(server: SimServer) -> type[BaseHTTPRequestHandler]:
 def start(
     kind: str, world: World, token: str = "secret", faults: Faults | None = None, host: str = "127.0.0.1", port: int = 0
 ) -> SimServer:
-    """Serve `world` as platform `kind` (shopify, shipbob, odoo, erpnext) on `host`:`port` (default: a free loopback port).
+    """Serve `world` as platform `kind` (shopify, shipbob, odoo, erpnext) on `host`:`port` (default: a free port).
 
     `token` is the Shopify access token, the ShipBob bearer token, the Odoo password or the ERPNext API secret.
     """
