@@ -151,7 +151,7 @@ class ERPNext:
         conditions = _filters(doctype, types, _json_param(query, "filters"))
         records = [d for d in self.docs.get(doctype, []) if all(c(d) for c in conditions)]
         for field, descending in reversed(_order(doctype, types, query.get("order_by"))):
-            records.sort(key=lambda d, f=field: _sortable(types[f], d.get(f)), reverse=descending)
+            records.sort(key=_sort_key(types[field], field), reverse=descending)
         start = _int_param(query, "limit_start", 0)
         length = _int_param(query, "limit_page_length", _int_param(query, "limit", DEFAULT_PAGE))
         page = records[start : start + length if length else None]
@@ -210,16 +210,20 @@ def _order(doctype: str, types: dict[str, str], raw: str | None) -> list[tuple[s
     for part in raw.split(","):
         match = _ORDER.match(part)
         if not match or match["field"] not in types:
-            raise FrappeError(417, "DataError", f"Field not permitted in query: {part.strip()}")
+            field = match["field"] if match else part.strip()
+            raise FrappeError(417, "DataError", f"Field not permitted in query: {field}")
         order.append((match["field"], (match["dir"] or "asc").lower() == "desc"))
     return order
 
 
-def _sortable(kind: str, value: Any) -> tuple[bool, Any]:
-    """None sorts first, as MariaDB sorts NULL."""
-    if value is None:
-        return (False, "")
-    return (True, _typed(kind, value))
+def _sort_key(kind: str, field: str) -> Any:
+    """Sort key on one field; None sorts first, as MariaDB sorts NULL."""
+
+    def key(doc: dict[str, Any]) -> tuple[bool, Any]:
+        value = doc.get(field)
+        return (False, "") if value is None else (True, _typed(kind, value))
+
+    return key
 
 
 def _typed(kind: str, value: Any) -> Any:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -259,7 +260,7 @@ class _Site:
         row: dict[str, Any],
         item: dict[str, Any],
         direction: str,
-        entries: list[tuple[str | None, str | None, float]],
+        entries: Sequence[tuple[str | None, str | None, float]],
     ) -> str:
         name = f"SABB-{next(self.bundles):08d}"
         created = datetime.strptime(voucher["creation"], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=SITE_TZ)
@@ -348,7 +349,7 @@ class _Site:
                 "grand_total": move["amount_total"],
                 "status": {1: "Unpaid", 2: "Cancelled"}.get(docstatus, "Draft"),
             }
-            rows = []
+            rows: list[dict[str, Any]] = []
             for line_id in move["invoice_line_ids"]:
                 line = lines[line_id]
                 if line.get("display_type") not in (None, False, "product"):

@@ -53,6 +53,11 @@ def test_every_platform_entity_has_a_compiled_cached_mapping() -> None:
         ("shipbob", "return"),
         ("shipbob", "inventory"),
         ("shopify", "variant"),
+        ("erpnext", "device"),
+        ("erpnext", "party"),
+        ("erpnext", "batch_record"),
+        ("erpnext", "shipment"),
+        ("erpnext", "invoice"),
     }
     assert get_mapping("odoo", "lot") is get_mapping("odoo", "lot")
     shanghai = MappingOptions.of("Asia/Shanghai")

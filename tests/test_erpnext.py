@@ -1,0 +1,339 @@
+"""ERPNext / Frappe REST: the contract, the simulated site over loopback HTTP, and the mappings on what it serves.
+
+The payloads mapped here are fetched over real HTTP the way a Frappe client reads them: the list names, then
+each document whole, then each row's Serial and Batch Bundle fetched into the row (the connector's detail
+fetch). The canonical records must agree with the world's ground truth and with what Odoo gives for it.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from collections import Counter, defaultdict
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from data_dictionary.identity import Item
+from mappings import MappingOptions, get_mapping
+from pipeline.checks import check_payloads
+from simulators.contracts.erpnext_doctypes import erpnext_doctypes, erpnext_document_errors, erpnext_unknown_fields
+from simulators.erpnext import API_KEY
+from simulators.erpnext_world import render_erpnext
+from simulators.server import start
+from simulators.world import generate_world
+
+SECRET = "erp-secret"
+TZ = "Asia/Shanghai"
+OPTIONS = MappingOptions.of(TZ)
+
+
+@pytest.fixture(scope="module")
+def world():
+    return generate_world(11, 0.4, studio=False)
+
+
+@pytest.fixture(scope="module")
+def site(world):
+    with start("erpnext", world, token=SECRET) as server:
+        yield server
+
+
+def get(site, path: str, auth: str | None = f"token {API_KEY}:{SECRET}", **params: Any) -> requests.Response:
+    headers = {"Authorization": auth} if auth else {}
+    encoded = {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in params.items()}
+    return requests.get(f"{site.base_url}{quote(path)}", headers=headers, params=encoded, timeout=10)
+
+
+_FETCHED: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+
+
+def documents(site, doctype: str, filters: Any = None) -> list[dict[str, Any]]:
+    """Every document of `doctype`, whole, with each row's bundle fetched into the row (fetched once per module)."""
+    key = (site.base_url, doctype, json.dumps(filters))
+    if key not in _FETCHED:
+        _FETCHED[key] = _fetch(site, doctype, filters)
+    return copy.deepcopy(_FETCHED[key])
+
+
+def _fetch(site, doctype: str, filters: Any) -> list[dict[str, Any]]:
+    names, start_at = [], 0
+    while True:
+        page = get(site, f"/api/resource/{doctype}", filters=filters or [], limit_start=start_at, limit_page_length=7)
+        rows = page.json()["data"]
+        names += [row["name"] for row in rows]
+        start_at += len(rows)
+        if len(rows) < 7:
+            break
+    docs = []
+    for name in names:
+        doc = get(site, f"/api/resource/{doctype}/{name}").json()["data"]
+        for row in doc.get("items", []):
+            if row.get("serial_and_batch_bundle"):
+                bundle = get(site, f"/api/resource/Serial and Batch Bundle/{row['serial_and_batch_bundle']}")
+                row["serial_and_batch_bundle"] = bundle.json()["data"]
+        docs.append(doc)
+    return docs
+
+
+def mapped(entity: str, docs: list[dict[str, Any]]) -> list[Any]:
+    mapping = get_mapping("erpnext", entity, OPTIONS)
+    records = []
+    for doc in docs:
+        result = mapping.map(doc, "erp")
+        assert result.failures == [], (doc["name"], result.failures)
+        records += result.records
+    return records
+
+
+# -- the contract -------------------------------------------------------------------------------------------------
+
+
+def test_every_document_of_the_world_follows_its_doctype(world):
+    docs = render_erpnext(world)
+    assert {d: len(v) > 0 for d, v in docs.items()} == dict.fromkeys(docs, True)
+    for doctype, served in docs.items():
+        assert [e for doc in served for e in erpnext_document_errors(doctype, doc)] == []
+    assert "Batch" not in erpnext_doctypes()
+
+
+def test_the_validator_refuses_invented_fields_and_wrong_shapes(world):
+    note = copy.deepcopy(render_erpnext(world)["Delivery Note"][0])
+    note["tracking_number"] = "SF1"
+    note["items"][0]["expiry_date"] = "2028-01-01"
+    note["items"][0]["qty"] = "10"
+    note["modified"] = "2026-01-05T08:00:00+08:00"
+    note["docstatus"] = True
+    errors = erpnext_document_errors("Delivery Note", note)
+    assert errors == [
+        "Delivery Note.modified: expected a naive 'YYYY-MM-DD HH:MM:SS.ffffff', got '2026-01-05T08:00:00+08:00'",
+        "Delivery Note.docstatus: an Int is an integer, got True",
+        "Delivery Note.items[0].qty: a Float is a number, got '10'",
+        "Delivery Note.items[0].expiry_date: no such field on DocType 'Delivery Note Item'",
+        "Delivery Note.tracking_number: no such field on DocType 'Delivery Note'",
+    ]
+    assert erpnext_unknown_fields("Item", ["name", "modified", "barcodes", "gtin"]) == ["gtin"]
+
+
+# -- the site over HTTP -------------------------------------------------------------------------------------------
+
+
+def test_a_list_gives_names_only_twenty_at_a_time_and_pages_by_offset(site, world):
+    first = get(site, "/api/resource/Delivery Note")
+    assert first.status_code == 200 and "link" not in first.headers
+    rows = first.json()["data"]
+    assert len(rows) == 20 and all(list(row) == ["name"] for row in rows)
+    every = get(site, "/api/resource/Delivery Note", limit_page_length=0, order_by="modified asc").json()["data"]
+    paged = get(site, "/api/resource/Delivery Note", limit_start=5, limit_page_length=3, order_by="modified asc")
+    assert paged.json()["data"] == every[5:8]
+    assert len(every) == len(render_erpnext(world)["Delivery Note"])
+
+
+def test_filters_on_modified_in_list_and_dict_form(site):
+    fields = ["name", "modified", "docstatus"]
+    every = get(site, "/api/resource/Sales Invoice", fields=fields, limit_page_length=0).json()["data"]
+    cut = sorted(row["modified"] for row in every)[len(every) // 2][:19]
+    newer = get(
+        site,
+        "/api/resource/Sales Invoice",
+        fields=fields,
+        filters=[["Sales Invoice", "modified", ">=", cut], ["docstatus", "=", 1]],
+        order_by="modified asc",
+        limit_page_length=0,
+    ).json()["data"]
+    assert newer == sorted(
+        (row for row in every if row["modified"] >= cut and row["docstatus"] == 1), key=lambda r: r["modified"]
+    )
+    assert newer and all(row["modified"] >= cut for row in newer)
+    as_dict = get(site, "/api/resource/Stock Entry", filters={"purpose": "Manufacture"}, limit_page_length=0)
+    assert len(as_dict.json()["data"]) > 0
+
+
+def test_a_document_comes_whole_with_its_child_tables(site):
+    item = get(site, "/api/resource/Item/TH-IS-200").json()["data"]
+    assert item["barcodes"][0]["barcode"] == "06951234500016"
+    assert item["barcodes"][0]["parenttype"] == "Item"
+    note_name = get(site, "/api/resource/Delivery Note").json()["data"][0]["name"]
+    note = get(site, f"/api/resource/Delivery Note/{note_name}").json()["data"]
+    assert note["items"] and all(row["parent"] == note_name for row in note["items"])
+    missing = get(site, "/api/resource/Delivery Note/MAT-DN-1999-99999")
+    assert missing.status_code == 404 and missing.json()["exc_type"] == "DoesNotExistError"
+
+
+@pytest.mark.parametrize(
+    ("params", "bad"),
+    [
+        ({"fields": ["name", "tracking_number"]}, "tracking_number"),
+        ({"filters": [["Delivery Note", "shipped_at", ">", "2026-01-01"]]}, "shipped_at"),
+        ({"filters": {"expiry_date": "2028-01-01"}}, "expiry_date"),
+        ({"order_by": "shipped_at asc"}, "shipped_at"),
+    ],
+)
+def test_an_unknown_field_fails_as_frappe_fails_it(site, params, bad):
+    answer = get(site, "/api/resource/Delivery Note", **params)
+    assert answer.status_code == 417
+    body = answer.json()
+    assert body["exc_type"] == "DataError"
+    assert body["exception"] == f"frappe.exceptions.DataError: Field not permitted in query: {bad}"
+    assert json.loads(json.loads(body["_server_messages"])[0])["message"].endswith(bad)
+
+
+def test_credentials_token_and_basic_and_refusals(site):
+    basic = base64.b64encode(f"{API_KEY}:{SECRET}".encode()).decode()
+    assert get(site, "/api/resource/Item", auth=f"Basic {basic}").status_code == 200
+    wrong = get(site, "/api/resource/Item", auth=f"token {API_KEY}:nope")
+    assert wrong.status_code == 401
+    body = wrong.json()
+    assert (body["exc_type"], body["exception"]) == (
+        "AuthenticationError",
+        "frappe.exceptions.AuthenticationError: Invalid API key/secret",
+    )
+    assert json.loads(json.loads(body["_server_messages"])[0])["message"] == "Invalid API key/secret"
+    anonymous = get(site, "/api/resource/Item", auth=None)
+    assert (anonymous.status_code, anonymous.json()["exc_type"]) == (403, "PermissionError")
+    assert get(site, "/api/resource/Batch").status_code == 404
+
+
+# -- mappings on what the site serves ------------------------------------------------------------------------------
+
+
+def test_delivery_note_rows_give_lots_and_serials_from_fields_text_and_bundles(site, world):
+    notes = documents(site, "Delivery Note")
+    styles = Counter()
+    for note in notes:
+        for row in note["items"]:
+            bundle = row["serial_and_batch_bundle"]
+            styles["bundle" if bundle else "serial text" if row["serial_no"] else "batch_no"] += 1
+            if bundle:
+                assert bundle["voucher_no"] == note["name"] and bundle["voucher_detail_no"] == row["name"]
+    assert min(styles.values()) > 0 and len(styles) == 3
+    shipments = {s.shipment_id: s for s in mapped("shipment", notes)}
+    for note in notes:
+        lines = shipments[note["name"]].lines
+        expected = []
+        for row in note["items"]:
+            bundle = row["serial_and_batch_bundle"]
+            if bundle:
+                expected += [(e["batch_no"], e["serial_no"], abs(Decimal(str(e["qty"])))) for e in bundle["entries"]]
+            elif row["serial_no"]:
+                expected += [(row["batch_no"], s, Decimal(1)) for s in row["serial_no"].split("\n")]
+            else:
+                expected.append((row["batch_no"], None, Decimal(str(row["qty"]))))
+        assert [(line.lot, line.serial, line.qty) for line in lines] == expected
+
+
+def test_a_bundle_not_fetched_and_a_missing_lot_quarantine_naming_record_and_field(site, world):
+    notes = documents(site, "Delivery Note")
+    with_bundle = next(n for n in notes if any(r["serial_and_batch_bundle"] for r in n["items"]))
+    raw = copy.deepcopy(with_bundle)
+    index = next(i for i, r in enumerate(raw["items"]) if r["serial_and_batch_bundle"])
+    raw["items"][index]["serial_and_batch_bundle"] = with_bundle["items"][index]["serial_and_batch_bundle"]["name"]
+    failures = get_mapping("erpnext", "shipment", OPTIONS).map(raw, "erp").failures
+    assert [(f.rule, f.field) for f in failures] == [("mapping", f"items[{index}].serial_and_batch_bundle")]
+    assert "not fetched" in failures[0].message and "\n" not in failures[0].message
+
+    devices = {d.sku: Item(d.gtin, d.tracking) for d in mapped("device", documents(site, "Item"))}
+    planted = next(e for e in world.defect_plan if e["defect"] == "missing_lot")
+    order = world.shipbob_order_of(planted["external_id"])
+    shipment = next(s for s in order["shipments"] if str(s["id"]) == planted["external_id"])
+    note = next(n for n in notes if n["lr_no"] == shipment["tracking"]["tracking_number"])
+    mapping = get_mapping("erpnext", "shipment", OPTIONS)
+    (checked,) = check_payloads(mapping, "erp", "shipment", [(note, None)], devices)
+    assert [(f.rule, f.field) for f in checked.failures] == [
+        ("lot_required", f"lines[{i}].lot") for i, line in enumerate(checked.records[0].lines) if line.lot is None
+    ]
+    assert all("\n" not in f.message for f in checked.failures)
+
+
+def test_items_and_customers_are_the_devices_and_customers_odoo_gives(site, world):
+    odoo_devices = get_mapping("odoo", "device", OPTIONS)
+    expected = {}
+    for product in world.odoo["product.product"]:
+        (device,) = odoo_devices.map(product, "erp").records
+        expected[device.gtin] = device
+    devices = {d.gtin: d for d in mapped("device", documents(site, "Item"))}
+    assert devices == expected
+
+    odoo_parties = get_mapping("odoo", "party", OPTIONS)
+    customers = [p for p in world.odoo["res.partner"] if p["is_company"] and p["customer_rank"]]
+    want = {
+        r.name: r.model_copy(update={"external_id": r.name})
+        for p in customers
+        for r in odoo_parties.map(p, "erp").records
+    }
+    assert {p.name: p for p in mapped("party", documents(site, "Customer"))} == want
+
+
+def test_submitted_delivery_notes_ship_the_ground_truths_lots_and_serials(site, world):
+    devices = {d.sku: Item(d.gtin, d.tracking) for d in mapped("device", documents(site, "Item"))}
+    mapping = get_mapping("erpnext", "shipment", OPTIONS)
+    notes = documents(site, "Delivery Note", [["docstatus", "=", 1]])
+    lots: dict[str, Counter] = defaultdict(Counter)
+    serials: dict[str, set] = defaultdict(set)
+    for checked in check_payloads(mapping, "erp", "shipment", [(n, None) for n in notes], devices):
+        if checked.failures:
+            continue
+        for shipment in checked.records:
+            for line in shipment.lines:
+                lots[f"{line.gtin}|{line.lot}"][shipment.ship_to_name] += line.qty
+                if line.serial:
+                    serials[f"{line.gtin}|{line.serial}"].add(shipment.ship_to_name)
+    lost = {e["external_id"] for e in world.defect_plan if e["defect"] == "missing_lot"}
+    truth_lots: dict[str, Counter] = defaultdict(Counter)
+    for key, deliveries in world.ground_truth["lots"].items():
+        for d in deliveries:
+            if d["shipment_id"] not in lost:
+                truth_lots[key][d["customer"]] += Decimal(d["qty"])
+    assert lots == truth_lots
+    truth_serials = {
+        key: {d["customer"] for d in deliveries if d["shipment_id"] not in lost}
+        for key, deliveries in world.ground_truth["serials"].items()
+    }
+    assert serials == {k: v for k, v in truth_serials.items() if v}
+
+
+def test_invoices_are_odoos_invoices(site, world):
+    odoo_invoices = get_mapping("odoo", "invoice", OPTIONS)
+    products = {p["id"]: p for p in world.odoo["product.product"]}
+    lines = {line["id"]: line for line in world.odoo["account.move.line"]}
+    expected = {}
+    for move in world.odoo["account.move"]:
+        payload = {
+            **move,
+            "invoice_line_ids": [
+                {**lines[i], "product_id": products[lines[i]["product_id"][0]]} for i in move["invoice_line_ids"]
+            ],
+        }
+        (invoice,) = odoo_invoices.map(payload, "erp").records
+        expected[invoice.order_number] = invoice
+    invoices = {i.order_number: i for i in mapped("invoice", documents(site, "Sales Invoice"))}
+    assert invoices.keys() == expected.keys()
+    for number, invoice in invoices.items():
+        odoo = expected[number]
+        assert (invoice.invoice_date, invoice.customer_name, invoice.currency, invoice.total) == (
+            odoo.invoice_date,
+            odoo.customer_name,
+            odoo.currency,
+            odoo.total,
+        )
+        assert [(x.sku, x.qty, x.unit_price) for x in invoice.lines] == [
+            (x.sku, x.qty, x.unit_price) for x in odoo.lines
+        ]
+
+
+def test_manufacture_entries_give_the_ground_truths_genealogy(site, world):
+    entries = documents(site, "Stock Entry", {"purpose": "Manufacture", "docstatus": 1})
+    assert any(r.get("serial_and_batch_bundle") for e in entries for r in e["items"])
+    genealogy = {
+        f"{r.output_gtin}|{r.output_lot}": sorted((i.gtin, i.lot, i.qty) for i in r.inputs)
+        for r in mapped("batch_record", entries)
+    }
+    truth = {
+        key: sorted((i["gtin"], i["lot"] if i["recorded"] else None, Decimal(str(i["qty"]))) for i in inputs)
+        for key, inputs in world.ground_truth["genealogy"].items()
+    }
+    assert genealogy == truth
