@@ -337,3 +337,79 @@ def test_manufacture_entries_give_the_ground_truths_genealogy(site, world):
         for key, inputs in world.ground_truth["genealogy"].items()
     }
     assert genealogy == truth
+
+
+# -- a real sync: the erpnext declaration over loopback into SQLite -------------------------------------------------
+
+
+def test_a_sync_over_the_declaration_lands_the_worlds_truth(site, world, tmp_path, monkeypatch):
+    from connectors.config import ENTITIES_BY_KIND, SourceConfig
+    from connectors.registry import build_connector
+    from pipeline.sync import sync
+    from trace_store import queries
+    from trace_store.store import Store
+    from traceability.deliveries import trace_lot, trace_serial
+
+    monkeypatch.setenv("TRACEHUB_TEST_ERPNEXT_SECRET", SECRET)
+    config = SourceConfig.model_validate(
+        {
+            "name": "erp",
+            "kind": "erpnext",
+            "base_url": site.base_url,
+            "entities": list(ENTITIES_BY_KIND["erpnext"]),
+            "credentials": {"env": "TRACEHUB_TEST_ERPNEXT_SECRET"},
+            "login": API_KEY,
+            "timezone": TZ,
+            "page_size": 25,
+            "timeout_seconds": 5,
+        }
+    )
+    store = Store.open(f"sqlite:///{tmp_path / 'tracehub.db'}")
+    store.upgrade()
+    try:
+        connector = build_connector(config)
+        results = [sync(config, entity, store, connector).as_dict() for entity in config.entities]
+        for r in results:
+            assert r["pulled"] == r["unchanged"] + r["loaded"] + r["quarantined"], r
+        lost = {e["external_id"] for e in world.defect_plan if e["defect"] == "missing_lot"}
+        lost_tracking = {
+            s["tracking"]["tracking_number"]
+            for o in world.shipbob_orders
+            for s in o["shipments"]
+            if str(s["id"]) in lost
+        }
+        notes = {n["name"]: n for n in render_erpnext(world)["Delivery Note"]}
+        quarantined = {
+            (row["entity"], row["external_id"]): sorted({f["rule"] for f in row["failures"]})
+            for row in queries.quarantine_rows(store)
+        }
+        bad_gtins = [
+            world.record("odoo", e["external_id"])
+            for e in world.defect_plan
+            if e["defect"] == "invalid_gtin_check_digit"
+        ]
+        assert quarantined == {
+            **{("shipment", name): ["lot_required"] for name, n in notes.items() if n["lr_no"] in lost_tracking},
+            **{("device", p["default_code"]): ["gtin_check_digit"] for p in bad_gtins},
+        }
+        assert {r["gtin"] for r in queries.export(store, "device")} == {
+            p["barcode"] for p in world.odoo["product.product"] if p not in bad_gtins
+        }
+        for key, deliveries in world.ground_truth["lots"].items():
+            gtin, lot = key.split("|", 1)
+            want = Counter()
+            for d in deliveries:
+                if d["shipment_id"] not in lost:
+                    want[d["customer"]] += Decimal(str(d["qty"]))
+            got = Counter()
+            for d in trace_lot(store, gtin, lot):
+                got[d.customer] += Decimal(str(d.qty))
+            assert got == want, key
+        for key, deliveries in world.ground_truth["serials"].items():
+            gtin, serial = key.split("|", 1)
+            want_serial = {d["customer"] for d in deliveries if d["shipment_id"] not in lost}
+            assert {d.customer for d in trace_serial(store, gtin, serial)} == want_serial, key
+        records = list(queries.export(store, "batch_record"))
+        assert len(records) == len(world.ground_truth["genealogy"])
+    finally:
+        store.close()
