@@ -13,7 +13,7 @@ import json
 from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 import requests
@@ -426,3 +426,82 @@ def test_a_sync_over_the_declaration_lands_the_worlds_truth(site, world, tmp_pat
         ] == [0] * len(config.entities)
     finally:
         store.close()
+
+
+def erpnext_source(base_url: str, monkeypatch: pytest.MonkeyPatch, entities: list[str]) -> Any:
+    from connectors.config import SourceConfig
+
+    monkeypatch.setenv("TRACEHUB_TEST_ERPNEXT_SECRET", SECRET)
+    return SourceConfig.model_validate(
+        {
+            "name": "erp",
+            "kind": "erpnext",
+            "base_url": base_url,
+            "entities": entities,
+            "credentials": {"env": "TRACEHUB_TEST_ERPNEXT_SECRET"},
+            "login": API_KEY,
+            "timezone": TZ,
+            "page_size": 10,
+            "timeout_seconds": 2,
+            "lookback_minutes": 10,
+        }
+    )
+
+
+def test_an_incremental_sync_picks_up_a_cancelled_note_by_its_site_time_modified(world, tmp_path, monkeypatch):
+    from datetime import UTC, datetime
+
+    from connectors.http import RetryPolicy
+    from connectors.registry import build_connector
+    from pipeline.sync import sync
+    from trace_store import queries
+    from trace_store.store import Store
+
+    with start("erpnext", world, token=SECRET) as server:
+        config = erpnext_source(server.base_url, monkeypatch, ["shipment"])
+        connector = build_connector(config, policy=RetryPolicy(attempts=2, initial_wait=0.01))
+        store = Store.open(f"sqlite:///{tmp_path / 'tracehub.db'}")
+        store.upgrade()
+        try:
+            first = sync(config, "shipment", store, connector).as_dict()
+            shipped = next(n for n in server.platform.docs["Delivery Note"] if n["docstatus"] == 1)
+            server.platform.touch(
+                "Delivery Note", shipped["name"], {"docstatus": 2, "status": "Cancelled"}, datetime.now(UTC)
+            )
+            before = len(server.requests)
+            second = sync(config, "shipment", store, connector).as_dict()
+            stored = {r["shipment_id"]: r["status"] for r in queries.export(store, "shipment")}
+            listed = [r for r in server.requests[before:] if unquote(r.path).endswith("/resource/Delivery Note")]
+        finally:
+            store.close()
+    assert first["loaded"] > 1 and second["loaded"] == 1 and second["pulled"] < first["pulled"]
+    assert stored[shipped["name"]] == "cancelled"
+    window = json.loads(listed[0].query["filters"])
+    assert any(f[-3:-1] == ["modified", ">="] or f[1:3] == ["modified", ">="] for f in window), window
+
+
+def test_faults_end_in_the_same_store(world, tmp_path, monkeypatch):
+    from connectors.http import RetryPolicy
+    from connectors.registry import build_connector
+    from pipeline.sync import sync
+    from simulators.server import Faults
+    from trace_store import queries
+    from trace_store.store import Store
+
+    dumps = []
+    for index, faults in enumerate(
+        [Faults(), Faults(rate=0.25, kinds=("429", "500", "503", "drop", "truncate"), seed=3)]
+    ):
+        with start("erpnext", world, token=SECRET, faults=faults) as server:
+            config = erpnext_source(server.base_url, monkeypatch, ["device", "batch_record", "shipment"])
+            connector = build_connector(config, policy=RetryPolicy(attempts=12, initial_wait=0.01, max_wait=0.05))
+            store = Store.open(f"sqlite:///{tmp_path / f'tracehub{index}.db'}")
+            store.upgrade()
+            try:
+                for entity in config.entities:
+                    sync(config, entity, store, connector)
+                dumps.append({e: sorted(map(str, queries.export(store, e))) for e in config.entities})
+            finally:
+                store.close()
+            assert index == 0 or any(r.fault for r in server.requests)
+    assert dumps[0] == dumps[1] and all(dumps[0].values())
