@@ -129,7 +129,7 @@ def _site_datetime(zone: ZoneInfo) -> Transform:
     def site_datetime(value: Any) -> datetime:
         if isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value):
             day, clock = value
-            value = f"{day} {clock.zfill(8) if len(clock.split('.')[0]) == 7 else clock}"
+            value = f"{day} {'0' + clock if clock[1:2] == ':' else clock}"
         if not isinstance(value, str):
             raise MappingError(f"expected a datetime string 'YYYY-MM-DD HH:MM:SS', got {type(value).__name__}")
         try:

@@ -163,7 +163,9 @@ class _Site:
         for number, (order, shipment) in enumerate(shipments, start=1):
             self._delivery_note(number, order, shipment, buyers)
 
-    def _delivery_note(self, number: int, order: dict[str, Any], shipment: dict[str, Any], buyers: dict) -> None:
+    def _delivery_note(
+        self, number: int, order: dict[str, Any], shipment: dict[str, Any], buyers: dict[str, str]
+    ) -> None:
         created = _from_iso(shipment["created_date"])
         modified = _from_iso(shipment["last_update_at"])
         shipped = shipment.get("actual_fulfillment_date") or (shipment.get("tracking") or {}).get("shipping_date")
@@ -204,14 +206,12 @@ class _Site:
         for product in shipment["products"]:
             item = self.by_code[product["sku"]]
             for unit in product["inventory_items"]:
-                rows.append(self._dn_row(doc, len(rows) + 1, item, product, unit, prices.get(product["sku"])))
+                rows.append(self._dn_row(doc, len(rows) + 1, item, unit, prices.get(product["sku"])))
         doc["items"] = rows
         doc["total_qty"] = float(sum(row["qty"] for row in rows))
         self.docs["Delivery Note"].append(doc)
 
-    def _dn_row(
-        self, doc: dict[str, Any], idx: int, item: dict[str, Any], product: dict, unit: dict, price: Any
-    ) -> dict[str, Any]:
+    def _dn_row(self, doc: dict[str, Any], idx: int, item: dict[str, Any], unit: dict, price: Any) -> dict[str, Any]:
         qty = float(unit["quantity"])
         serials = [s for s in unit.get("serial_numbers") or [] if s]
         rate = float(price or 0)

@@ -505,3 +505,21 @@ def test_faults_end_in_the_same_store(world, tmp_path, monkeypatch):
                 store.close()
             assert index == 0 or any(r.fault for r in server.requests)
     assert dumps[0] == dumps[1] and all(dumps[0].values())
+
+
+@pytest.mark.parametrize(
+    ("value", "utc"),
+    [
+        ("2026-03-02 10:15:00.123456", "2026-03-02T02:15:00.123456+00:00"),
+        ("2026-03-02 00:30:00", "2026-03-01T16:30:00+00:00"),
+        (["2026-03-02", "9:05:00"], "2026-03-02T01:05:00+00:00"),
+        (["2026-03-02", "09:05:00.5"], "2026-03-02T01:05:00.500000+00:00"),
+        ("2026-03-02T10:15:00+00:00", "2026-03-02T10:15:00+00:00"),
+    ],
+)
+def test_site_times_are_read_in_the_sites_zone(value, utc):
+    from zoneinfo import ZoneInfo
+
+    from mappings.transforms import TRANSFORMS
+
+    assert TRANSFORMS["site_datetime"](zone=ZoneInfo(TZ))(value).isoformat() == utc
