@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from simulators.contracts.erpnext_doctypes import erpnext_fields, erpnext_table_options
 from simulators.gs1 import is_valid_gtin14
 
 SITE_TZ = ZoneInfo("Asia/Shanghai")
@@ -469,4 +470,24 @@ def render_erpnext(world: Any) -> dict[str, list[dict[str, Any]]]:
     site.delivery_notes()
     site.sales_invoices()
     site.stock_entries()
+    for doctype, docs in site.docs.items():
+        for doc in docs:
+            _complete(doctype, doc)
     return site.docs
+
+
+_NUMERIC = {"Int": 0, "Check": 0, "Float": 0.0, "Currency": 0.0, "Percent": 0.0}
+
+
+def _complete(doctype: str, doc: dict[str, Any]) -> None:
+    """Every column of the DocType, as `Document.as_dict()` answers: numbers 0 (Frappe's columns are NOT NULL
+    DEFAULT 0), text None, tables empty; child rows alike."""
+    for field, kind in erpnext_fields(doctype).items():
+        if field in doc:
+            continue
+        doc[field] = [] if kind in ("Table", "Table MultiSelect") else _NUMERIC.get(kind)
+    for field, kind in erpnext_fields(doctype).items():
+        if kind in ("Table", "Table MultiSelect"):
+            child = erpnext_table_options(doctype, field)
+            for row in doc[field]:
+                _complete(child, row)

@@ -108,6 +108,11 @@ def erpnext_fields(doctype: str) -> dict[str, str]:
     return {name: spec["fieldtype"] for name, spec in _fields(doctype).items()}
 
 
+def erpnext_table_options(doctype: str, field: str) -> str:
+    """The child DocType a Table field of `doctype` holds."""
+    return str(_fields(doctype)[field]["options"])
+
+
 def erpnext_is_child(doctype: str) -> bool:
     """Whether `doctype` is a child table (its rows live inside a parent document)."""
     erpnext_fields(doctype)
