@@ -523,3 +523,20 @@ def test_site_times_are_read_in_the_sites_zone(value, utc):
     from mappings.transforms import TRANSFORMS
 
     assert TRANSFORMS["site_datetime"](zone=ZoneInfo(TZ))(value).isoformat() == utc
+
+
+def test_refused_credentials_fail_at_once_with_one_line_naming_the_source(site, monkeypatch):
+    from datetime import UTC, datetime
+
+    from connectors.errors import PERMANENT
+    from connectors.registry import build_connector
+
+    config = erpnext_source(site.base_url, monkeypatch, ["device"])
+    monkeypatch.setenv("TRACEHUB_TEST_ERPNEXT_SECRET", "not-the-secret")
+    before = len(site.requests)
+    with pytest.raises(PERMANENT) as refused:
+        for _ in build_connector(config).pull("device", since=None, until=datetime.now(UTC)):
+            pass
+    message = str(refused.value)
+    assert "erp" in message and "\n" not in message and "not-the-secret" not in message
+    assert [r.status for r in site.requests[before:]] == [401]
