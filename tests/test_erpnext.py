@@ -564,3 +564,20 @@ def test_a_delivery_note_is_the_shipment_shipbob_gives_for_it(site, world):
         assert [(x.sku, x.lot, x.serial, x.qty, x.tracking) for x in note.lines] == [
             (x.sku, x.lot, x.serial, x.qty, x.tracking) for x in want.lines
         ], note.shipment_id
+
+
+def test_serial_numbers_name_their_batch_and_say_they_were_delivered(site, world):
+    delivered = get(
+        site, "/api/resource/Serial No", fields=["name", "batch_no", "customer"], filters={"status": "Delivered"}
+    )
+    rows = {
+        r["name"]: r for r in get(site, "/api/resource/Serial No", fields=["*"], limit_page_length=0).json()["data"]
+    }
+    assert delivered.status_code == 200 and len(delivered.json()["data"]) == 20
+    for key, deliveries in world.ground_truth["serials"].items():
+        serial = key.split("|", 1)[1]
+        assert len(deliveries) == 1, key
+        lot = next(
+            k.split("|", 1)[1] for k, ds in world.ground_truth["lots"].items() for d in ds if serial in d["serials"]
+        )
+        assert (rows[serial]["batch_no"], rows[serial]["status"]) == (lot, "Delivered"), serial
