@@ -15,7 +15,8 @@ canonical devices, customers, shipments (lots and serials), invoices and genealo
   carrier and tracking number `transporter_name` and `lr_no`. Completed shipments are submitted (docstatus 1),
   the others drafts.
 - Sales Invoice <- posted account.move; Stock Entry (purpose Manufacture) <- done mrp.production: one consumed row
-  per move line with its lot (a line without a lot keeps `batch_no` empty), a move that consumed two lots as one
+  per move line with its lot (a line without a lot keeps `batch_no` empty: ERPNext refuses that for an item with
+  `has_batch_no`, so it stands for a component whose batch tracking was off then), a move that consumed two lots as one
   row with a bundle of two entries, and the finished row with the produced lot. The plant scans its GS1 labels,
   so stock rows carry the GTIN in `barcode` (`has_item_scanned`).
 - Serial No <- every serial delivered (status Delivered, its batch and customer).
