@@ -119,6 +119,54 @@ def _local_date(zone: ZoneInfo) -> Transform:
     return local_date
 
 
+def _site_datetime(zone: ZoneInfo) -> Transform:
+    """Frappe's naive local time of the site -> UTC-aware datetime.
+
+    Frappe stores `modified` and `creation` as `YYYY-MM-DD HH:MM:SS[.ffffff]` in the site's time zone (the source's
+    `timezone`), and a posting moment as a Date and a Time field: given `[posting_date, posting_time]`, the two
+    are joined. A Time may come as Python writes a timedelta (`9:05:00`).
+    """
+
+    def site_datetime(value: Any) -> datetime:
+        if isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value):
+            day, clock = value
+            value = f"{day} {'0' + clock if clock[1:2] == ':' else clock}"
+        if not isinstance(value, str):
+            raise MappingError(f"expected a datetime string 'YYYY-MM-DD HH:MM:SS', got {type(value).__name__}")
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise MappingError("expected a datetime 'YYYY-MM-DD HH:MM:SS' in the site's time zone") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=zone)
+        return parsed.astimezone(UTC)
+
+    return site_datetime
+
+
+def _finished_row(field: str) -> Transform:
+    """A field of the finished-goods row of a Frappe Stock Entry's `items` (`is_finished_item`).
+
+    The produced lot is the row's `batch_no`, or the first entry of its Serial and Batch Bundle when the
+    connector fetched the bundle into the row.
+    """
+
+    def finished_row(rows: Any) -> Any:
+        if not isinstance(rows, list):
+            raise MappingError(f"expected the list of stock entry rows, got {type(rows).__name__}")
+        for row in rows:
+            if isinstance(row, dict) and row.get("is_finished_item"):
+                value = row.get(field)
+                bundle = row.get("serial_and_batch_bundle")
+                if value in (None, "") and field == "batch_no" and isinstance(bundle, dict):
+                    entries = bundle.get("entries") or [{}]
+                    value = entries[0].get("batch_no") if isinstance(entries[0], dict) else None
+                return value
+        raise MappingError("no row with is_finished_item set: not a Manufacture entry")
+
+    return finished_row
+
+
 def to_str(value: Any) -> str:
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
@@ -271,13 +319,15 @@ TRANSFORMS: dict[str, Callable[..., Transform]] = {
     "first_flag": _first_flag,
     "udi": _udi,
     "local_date": _local_date,
+    "site_datetime": _site_datetime,
+    "finished_row": _finished_row,
 }
 """Transform name -> factory taking the spec's arguments (none, one value, or a mapping)."""
 
 
 NONE_AWARE = frozenset({"default", "if_present", "false_none"})
 """Transforms that give None a meaning; the engine skips the others when the value is None."""
-ZONE_AWARE = frozenset({"local_date"})
+ZONE_AWARE = frozenset({"local_date", "site_datetime"})
 """Transforms whose factory also takes `zone=`, the source's configured time zone."""
 
 Where = Callable[[int], str]
@@ -393,10 +443,82 @@ def product_lines(args: list[Any], where: Where) -> Rows:
             yield line, f"{where(0)}[{index}]"
 
 
+def stock_row_units(args: list[Any], where: Where) -> Rows:
+    """Frappe stock row (Delivery Note Item, Stock Entry Detail) -> one row per serial (qty 1), else per lot.
+
+    Args are ``[row]``. Lots and serials are either on the row (`batch_no`, and `serial_no` as newline-separated
+    text) or, when the row names a `serial_and_batch_bundle`, in that bundle's `entries` (each with `batch_no`,
+    `serial_no` and a quantity that is negative for outward moves). The connector fetches the bundle into the
+    row; a bundle still given by name only means the lots are unknown, which is a failure, not an empty lot.
+    Row keys `lot`, `serial`, `qty`, `tracking`.
+    """
+    (row,) = args
+    path = where(0)
+    if not isinstance(row, dict):
+        raise MappingError("expected a stock row object", path, row)
+    bundle = row.get("serial_and_batch_bundle")
+    if isinstance(bundle, dict):
+        entries = bundle.get("entries")
+        if not isinstance(entries, list):
+            raise MappingError("expected the bundle's entries list", f"{path}.serial_and_batch_bundle.entries", entries)
+        for index, entry in enumerate(entries):
+            at = f"{path}.serial_and_batch_bundle.entries[{index}]"
+            if not isinstance(entry, dict):
+                raise MappingError("expected a Serial and Batch Entry object", at, entry)
+            try:
+                qty = abs(to_decimal(entry.get("qty")))
+            except MappingError as exc:
+                raise MappingError(exc.message, f"{at}.qty", entry.get("qty")) from None
+            serial = entry.get("serial_no") or None
+            lot = entry.get("batch_no") or None
+            yield {"lot": lot, "serial": serial, "qty": qty, "tracking": _tracking(serial, lot)}, at
+        return
+    if bundle:
+        raise MappingError(
+            "the Serial and Batch Bundle was not fetched with the document, so its lots and serials are unknown",
+            f"{path}.serial_and_batch_bundle",
+            bundle,
+        )
+    lot = row.get("batch_no") or None
+    text = row.get("serial_no") or ""
+    if not isinstance(text, str):
+        raise MappingError("expected serial numbers as newline-separated text", f"{path}.serial_no", text)
+    serials = [serial.strip() for serial in text.splitlines() if serial.strip()]
+    if serials:
+        for serial in serials:
+            yield {"lot": lot, "serial": serial, "qty": _ONE, "tracking": "serial"}, f"{path}.serial_no"
+        return
+    try:
+        qty = to_decimal(row.get("qty"))
+    except MappingError as exc:
+        raise MappingError(exc.message, f"{path}.qty", row.get("qty")) from None
+    yield {"lot": lot, "serial": None, "qty": qty, "tracking": _tracking(None, lot)}, path
+
+
+def _tracking(serial: Any, lot: Any) -> str | None:
+    return "serial" if serial else "lot" if lot else None
+
+
+def consumed_rows(args: list[Any], where: Where) -> Rows:
+    """The rows of a Frappe Stock Entry that consumed stock: a source warehouse and not the finished item."""
+    (rows,) = args
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        raise MappingError("expected the list of stock entry rows", where(0), rows)
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise MappingError("expected a stock entry row", f"{where(0)}[{index}]", row)
+        if row.get("s_warehouse") and not row.get("is_finished_item"):
+            yield row, f"{where(0)}[{index}]"
+
+
 EXPANDERS: dict[str, Expander] = {
     "serial_units": serial_units,
     "listed_serials": listed_serials,
     "move_lots": move_lots,
     "product_lines": product_lines,
+    "stock_row_units": stock_row_units,
+    "consumed_rows": consumed_rows,
 }
 """Expander name -> function(arg values, arg path namer) yielding (row, raw path) pairs."""

@@ -238,12 +238,12 @@ def _handler_for(server: SimServer) -> type[BaseHTTPRequestHandler]:
 def start(
     kind: str, world: World, token: str = "secret", faults: Faults | None = None, host: str = "127.0.0.1", port: int = 0
 ) -> SimServer:
-    """Serve `world` as platform `kind` (shopify, shipbob, odoo) on `host`:`port` (default: a free loopback port).
+    """Serve `world` as platform `kind` on `host`:`port` (default: a free loopback port).
 
-    `token` is the Shopify access token, the ShipBob bearer token or the Odoo password; WooCommerce's
-    consumer key and secret are `ck_<token>` and `cs_<token>`.
+    `token` is the Shopify access token, the ShipBob bearer token, the Odoo password or the ERPNext API
+    secret; WooCommerce's consumer key and secret are `ck_<token>` and `cs_<token>`.
     """
-    if kind not in ("shopify", "shipbob", "odoo", "woocommerce"):
-        raise ValueError(f"unknown platform kind {kind!r}; expected shopify, shipbob, odoo or woocommerce")
+    if kind not in ("shopify", "shipbob", "odoo", "woocommerce", "erpnext"):
+        raise ValueError(f"unknown platform kind {kind!r}; expected shopify, shipbob, odoo, woocommerce or erpnext")
     platform = import_module(f"simulators.{kind}").make_platform(world, token)
     return SimServer(kind, platform, faults or Faults(), host, port)

@@ -56,6 +56,11 @@ def test_every_platform_entity_has_a_compiled_cached_mapping() -> None:
         ("woocommerce", "order"),
         ("woocommerce", "shipment"),
         ("woocommerce", "variant"),
+        ("erpnext", "device"),
+        ("erpnext", "party"),
+        ("erpnext", "batch_record"),
+        ("erpnext", "shipment"),
+        ("erpnext", "invoice"),
     }
     assert get_mapping("odoo", "lot") is get_mapping("odoo", "lot")
     shanghai = MappingOptions.of("Asia/Shanghai")
