@@ -29,16 +29,18 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from connectors.drop_settings import DropSettings, drop_location_problem
 from connectors.errors import ConfigError
 
-Kind = Literal["shopify", "shipbob", "odoo"]
+Kind = Literal["shopify", "shipbob", "odoo", "drop"]
 
 ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
     "shopify": ("variant", "order"),
     "shipbob": ("shipment", "return", "inventory"),
     "odoo": ("device", "party", "lot", "batch_record", "invoice", "scrap"),
+    "drop": ("lot", "order", "shipment"),
 }
 """Canonical entities each platform kind can deliver, in the order a full sync pulls them."""
 
@@ -84,7 +86,8 @@ class SourceConfig(BaseModel):
     base_url: str
     """The platform's address: http(s), a host, an optional port and path prefix; nothing else."""
     entities: list[str] = Field(min_length=1)
-    credentials: Credentials
+    credentials: Credentials | None = None
+    """Required, except for a `drop` source reading a local folder."""
     schedule: str | None = "@hourly"
     rate_limit: RateLimit | None = None
     lookback_minutes: int = Field(default=10, ge=0)
@@ -96,7 +99,7 @@ class SourceConfig(BaseModel):
     database: str | None = None
     """Odoo only: the database name."""
     login: str | None = None
-    """Odoo only: the user login (the password or API key is the credential)."""
+    """Odoo and SFTP drops: the user login (the password or key is the credential)."""
     timezone: str = "UTC"
     """IANA time zone of the business: datetimes that stand for a calendar date (an Odoo lot's
     expiration_date, a production's date_finished) are read as dates in this zone."""
@@ -104,10 +107,17 @@ class SourceConfig(BaseModel):
     """Per entity, canonical field -> the platform field that fills it for this source: a
     customer's custom fields (Odoo Studio `x_studio_*`) or another join field than the vendor's
     default. Optional: without it the connector reads standard fields only."""
+    drop: DropSettings | None = None
+    """Kind `drop` only: which files hold which entity and how their columns map (connectors/drops.py)."""
 
     @field_validator("base_url")
     @classmethod
-    def _base_url_usable(cls, value: str) -> str:
+    def _base_url_usable(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") == "drop":
+            problem = drop_location_problem(value)
+            if problem:
+                raise ValueError(problem)
+            return value
         problem = base_url_problem(value)
         if problem:
             raise ValueError(f"{problem}; write the platform's address, e.g. https://example.myshopify.com")
@@ -115,6 +125,14 @@ class SourceConfig(BaseModel):
 
     @model_validator(mode="after")
     def _entities_known(self) -> SourceConfig:
+        if self.credentials is None and not (self.kind == "drop" and self.base_url.startswith("file:")):
+            raise ValueError("credentials are required: {env: VARIABLE} or {airflow_conn: ID}")
+        if (self.kind == "drop") != (self.drop is not None):
+            raise ValueError("a 'drop' section is required for kind drop, and only there")
+        if self.drop is not None:
+            missing = [e for e in self.entities if getattr(self.drop, e) is None]
+            if missing:
+                raise ValueError(f"drop settings have no 'files' and 'columns' for entities {missing}")
         allowed = ENTITIES_BY_KIND[self.kind]
         unknown = [e for e in self.entities if e not in allowed]
         if unknown:
@@ -135,12 +153,16 @@ class SourceConfig(BaseModel):
 
     def credential_origin(self) -> str:
         """Where the secret comes from, for messages: never the secret itself."""
+        if self.credentials is None:
+            return "no credential"
         if self.credentials.env is not None:
             return f"environment variable {self.credentials.env}"
         return f"Airflow connection {self.credentials.airflow_conn!r}"
 
     def secret(self) -> Secret:
-        """Resolve the credential from the environment or an Airflow connection."""
+        """Resolve the credential from the environment or an Airflow connection (empty when none is needed)."""
+        if self.credentials is None:
+            return Secret(token="", login=self.login)
         if self.credentials.env is not None:
             value = os.environ.get(self.credentials.env)
             if not value:

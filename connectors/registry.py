@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from connectors.base import Connector
 from connectors.config import Secret, SourceConfig
+from connectors.drops import DropConnector
 from connectors.http import RetryPolicy
 from connectors.odoo import OdooConnector
 from connectors.shipbob import ShipBobConnector
 from connectors.shopify import ShopifyConnector
 
-CONNECTORS: dict[str, type[ShopifyConnector] | type[ShipBobConnector] | type[OdooConnector]] = {
+CONNECTORS: dict[str, type[ShopifyConnector] | type[ShipBobConnector] | type[OdooConnector] | type[DropConnector]] = {
     "shopify": ShopifyConnector,
     "shipbob": ShipBobConnector,
     "odoo": OdooConnector,
+    "drop": DropConnector,
 }
 
 
