@@ -1,0 +1,329 @@
+"""Spreadsheet drops from a local folder: encodings, headers, fingerprints, settling, bad rows and bad files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import threading
+import time
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from connectors.config import SourceConfig
+from connectors.errors import PERMANENT, ConfigError, PlatformError
+from connectors.registry import build_connector
+from pipeline.sync import sync
+from trace_store import drop_files, queries
+
+GTIN_A = "09506000134352"
+GTIN_B = "00614141000012"
+
+ENGLISH = ["Shipment", "Order No", "Ship Date", "Carrier", "Tracking No", "GTIN", "SKU", "Lot", "Expiry", "Serial"]
+ENGLISH += ["Qty", "Consignee"]
+CHINESE = ["发货单号", "订单号", "发货日期", "快递公司", "快递单号", "GTIN", "商品编码", "批号", "有效期至", "序列号"]
+CHINESE += ["数量", "收货单位"]
+CANONICAL = ["shipment_id", "order_number", "ship_date", "carrier", "tracking_no", "gtin", "sku", "lot", "expiry_date"]
+CANONICAL += ["serial", "qty", "ship_to_name"]
+COLUMNS = {**dict(zip(ENGLISH, CANONICAL, strict=True)), **dict(zip(CHINESE, CANONICAL, strict=True))}
+
+ROWS = [
+    ["S-1", "1001", "2026/11/02", "顺丰速运", "SF100", GTIN_A, "KIT-A", "L-7", "2028/05/31", "", "4", "上海瑞金医院"],
+    [
+        "S-1",
+        "1001",
+        "2026/11/02",
+        "顺丰速运",
+        "SF100",
+        GTIN_B,
+        "PUMP",
+        "P-1",
+        "2029/01/31",
+        "SN-001",
+        "1",
+        "上海瑞金医院",
+    ],
+    [
+        "S-1",
+        "1001",
+        "2026/11/02",
+        "顺丰速运",
+        "SF100",
+        GTIN_B,
+        "PUMP",
+        "P-1",
+        "2029/01/31",
+        "SN-002",
+        "1",
+        "上海瑞金医院",
+    ],
+    ["S-2", "1002", "2026/11/03", "EMS", "EMS200", GTIN_A, "KIT-A", "L-8", "2028/06/30", "", "10", "Beijing Clinic"],
+]
+"""Two shipments: a lot-tracked kit and two serial-numbered pumps, then one more kit."""
+
+
+def source(folder: Path, *, settle: float = 0, **drop: Any) -> SourceConfig:
+    return SourceConfig.model_validate(
+        {
+            "name": "tpl",
+            "kind": "drop",
+            "base_url": folder.as_uri(),
+            "entities": ["shipment"],
+            "timezone": "Asia/Shanghai",
+            "drop": {
+                "settle_seconds": settle,
+                "shipment": {"files": ["*.csv", "*.xlsx"], "columns": COLUMNS},
+                **drop,
+            },
+        }
+    )
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    text = io.StringIO()
+    csv.writer(text).writerows([header, *rows])
+    path.write_bytes(text.getvalue().encode(encoding))
+    return path
+
+
+def run(config: SourceConfig, store: Any) -> dict[str, object]:
+    return sync(config, "shipment", store, build_connector(config)).as_dict()
+
+
+def shipped(store: Any) -> dict[str, dict[str, Any]]:
+    return {s["shipment_id"]: s for s in queries.export(store, "shipment")}
+
+
+def lines(shipment: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return sorted((ln["gtin"], ln["lot"], ln["serial"], Decimal(str(ln["qty"]))) for ln in shipment["lines"])
+
+
+def assert_the_two_shipments(store: Any) -> None:
+    shipments = shipped(store)
+    assert set(shipments) == {"S-1", "S-2"}
+    one = shipments["S-1"]
+    assert (one["order_number"], one["carrier"], one["tracking_no"], one["ship_to_name"]) == (
+        "1001",
+        "顺丰速运",
+        "SF100",
+        "上海瑞金医院",
+    )
+    assert sorted(lines(one)) == sorted(
+        [
+            (GTIN_A, "L-7", None, Decimal(4)),
+            (GTIN_B, "P-1", "SN-001", Decimal(1)),
+            (GTIN_B, "P-1", "SN-002", Decimal(1)),
+        ]
+    )
+    assert {str(ln["expiry_date"]) for ln in one["lines"]} == {"2028-05-31", "2029-01-31"}
+    assert str(shipments["S-2"]["ship_date"]).startswith("2026-11-02T16:00")  # 2026-11-03 in Shanghai, as UTC
+
+
+@pytest.mark.parametrize(
+    ("header", "encoding"),
+    [(ENGLISH, "utf-8"), (CHINESE, "utf-8-sig"), (CHINESE, "gb18030"), (ENGLISH, "gb18030")],
+    ids=["english-utf8", "chinese-utf8-bom", "chinese-gb18030", "english-gb18030"],
+)
+def test_csv_in_each_encoding_and_header_language_loads_the_same_shipments(tmp_path, store, header, encoding):
+    write_csv(tmp_path / "shipments-2026-11-03.csv", header, ROWS, encoding)
+
+    result = run(source(tmp_path), store)
+
+    assert (result["pulled"], result["loaded"], result["quarantined"]) == (2, 2, 0)
+    assert_the_two_shipments(store)
+    raw = next(r for r in queries.export(store, "shipment") if r["shipment_id"] == "S-1")
+    assert raw["raw_external_id"] == "shipments-2026-11-03.csv:2"  # file and first row of the shipment
+    assert raw["lines"][0]["line_no"] == 2  # each line numbered by its file row
+
+
+def test_xlsx_with_chinese_headers_real_dates_and_a_title_row(tmp_path, store):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["苏州仓 发货明细 2026-11-03"])  # a title above the header
+    sheet.append(CHINESE)
+    for row in ROWS:
+        cells: list[Any] = list(row)
+        cells[2] = datetime.strptime(row[2], "%Y/%m/%d")  # a real date cell
+        cells[8] = datetime.strptime(row[8], "%Y/%m/%d")
+        cells[10] = int(row[10])  # a number cell
+        cells[5] = int(row[5])  # a GTIN typed as a number loses its leading zero
+        sheet.append(cells)
+    book.save(tmp_path / "发货明细.xlsx")
+
+    result = run(source(tmp_path, header_row=2), store)
+
+    assert (result["loaded"], result["quarantined"]) == (2, 0)
+    assert_the_two_shipments(store)
+
+
+def test_a_file_is_loaded_once_a_renamed_copy_never_and_a_changed_file_again(tmp_path, store):
+    config = source(tmp_path)
+    first = write_csv(tmp_path / "day1.csv", ENGLISH, ROWS)
+    assert run(config, store)["loaded"] == 2
+
+    assert run(config, store)["pulled"] == 0  # listed again: skipped without reading
+
+    shutil.copy(first, tmp_path / "day1-copy.csv")
+    assert run(config, store)["pulled"] == 0  # same content under a new name
+    ledger = {f["name"]: f for f in drop_files.known(store, "tpl", "shipment")}
+    assert ledger["day1-copy.csv"]["status"] == "duplicate"
+    assert ledger["day1-copy.csv"]["sha256"] == ledger["day1.csv"]["sha256"]
+    assert "same content as day1.csv" in ledger["day1-copy.csv"]["error"]
+
+    corrected = [*ROWS[:3], [*ROWS[3][:9], "", "12", "Beijing Clinic"]]  # S-2 had 12 units, not 10
+    write_csv(first, ENGLISH, corrected)
+    os.utime(first, (time.time() + 5, time.time() + 5))
+    result = run(config, store)
+    assert (result["pulled"], result["loaded"]) == (2, 2)  # a new version of the file
+    assert lines(shipped(store)["S-2"]) == [(GTIN_A, "L-8", None, Decimal(12))]
+    assert len(drop_files.known(store, "tpl", "shipment")) == 3
+
+
+def test_a_half_written_file_is_skipped_then_read_once_complete(tmp_path, store):
+    (tmp_path / "day2.csv.part").write_text("Order No\n1001\n", encoding="utf-8")  # an upload in progress
+    (tmp_path / ".day2.csv").write_text("Order No\n1001\n", encoding="utf-8")  # rsync's temporary name
+    growing = write_csv(tmp_path / "day2.csv", ENGLISH, ROWS[:1])
+    config = source(tmp_path, settle=0.6)
+
+    def finish_writing() -> None:
+        time.sleep(0.2)
+        write_csv(growing, ENGLISH, ROWS)
+
+    writer = threading.Thread(target=finish_writing)
+    writer.start()
+    first = run(config, store)  # lists, waits 0.6 s while the file grows, lists again
+    writer.join()
+    assert first["pulled"] == 0
+    assert drop_files.known(store, "tpl", "shipment") == []
+
+    second = run(config, store)
+    assert (second["pulled"], second["loaded"]) == (2, 2)
+    assert_the_two_shipments(store)
+    assert [f["name"] for f in drop_files.known(store, "tpl", "shipment")] == ["day2.csv"]
+
+
+def test_bad_rows_are_quarantined_naming_file_row_column_and_rule(tmp_path, store):
+    bad = [
+        *ROWS[:3],
+        ["S-2", "1002", "2026/11/03", "EMS", "EMS200", GTIN_A, "KIT-A", "L-8", "2028/06/30", "", "ten", "Beijing"],
+        [
+            "S-3",
+            "1003",
+            "2026/11/03",
+            "EMS",
+            "EMS300",
+            "09506000134353",
+            "KIT-A",
+            "L-9",
+            "2028/06/30",
+            "",
+            "2",
+            "Wuhan",
+        ],
+    ]
+    write_csv(tmp_path / "day3.csv", CHINESE, bad, "gb18030")
+
+    result = run(source(tmp_path), store)
+
+    assert (result["pulled"], result["loaded"], result["quarantined"]) == (3, 1, 2)
+    quarantined = {q["external_id"]: q for q in queries.quarantine_rows(store)}
+    assert set(quarantined) == {"day3.csv:5", "day3.csv:6"}
+    (qty,) = quarantined["day3.csv:5"]["failures"]
+    assert qty["rule"] == "mapping"
+    assert qty["message"].startswith("file day3.csv row 5 column '数量' (qty), rule mapping: ")
+    (gtin,) = quarantined["day3.csv:6"]["failures"]
+    assert gtin["rule"] == "gtin_check_digit"
+    assert gtin["message"].startswith("file day3.csv row 6 column 'GTIN' (gtin), rule gtin_check_digit: ")
+    payload = quarantined["day3.csv:6"]["payload"]
+    assert payload["file"] == "day3.csv" and len(payload["sha256"]) == 64
+    assert payload["rows"][0]["row"] == 6 and payload["rows"][0]["qty"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        (
+            "latin1.csv",
+            "Order No,Consignee,Qty\n1001,Caf\xe9 M\xfcller \xff\xfe,1\n".encode("latin-1"),
+            "is not utf-8 or gb18030",
+        ),
+        ("empty.csv", b"", "has no header row"),
+        ("blank-header.csv", b",,\n1001,Clinic,1\n", "has no header row"),
+        ("no-qty.csv", b"Order No,Consignee\n1001,Clinic\n", "has no column for qty (headers ['Qty', '数量'])"),
+        ("apart.csv", b"Order No,Tracking No,Consignee,Qty\n1,T1,A,1\n2,T2,B,1\n1,T1,A,1\n", "row 4: "),
+        ("fake.xlsx", b"PK\x03\x04 not a workbook", "is not an XLSX workbook"),
+    ],
+)
+def test_a_malformed_file_is_reported_in_one_line_and_nothing_else_is_lost(tmp_path, store, name, content, problem):
+    write_csv(tmp_path / "good.csv", ENGLISH, ROWS)
+    (tmp_path / name).write_bytes(content)
+    os.utime(tmp_path / name, (1, 1))  # read first
+    config = source(tmp_path)
+
+    with pytest.raises(PlatformError) as raised:
+        run(config, store)
+
+    message = str(raised.value)
+    assert isinstance(raised.value, PERMANENT)
+    assert "\n" not in message and "Traceback" not in message
+    assert f"file {name} (shipment): " in message and problem in message, message
+    assert_the_two_shipments(store)  # the good file of the same run loaded
+    ledger = {f["name"]: f for f in drop_files.known(store, "tpl", "shipment")}
+    assert ledger[name]["status"] == "rejected" and problem in ledger[name]["error"]
+    assert (tmp_path / name).exists()  # the file stays for a person to fix
+    assert run(config, store)["pulled"] == 0  # reported once; a fixed file is a new version
+
+
+def test_the_cli_sync_reports_a_rejected_file_in_one_line(tmp_path):
+    from commands import tracehub
+
+    drops = tmp_path / "drops"
+    drops.mkdir()
+    (drops / "bad.csv").write_text("Order No,Consignee\n1001,Clinic\n", encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - name: tpl\n    kind: drop\n    base_url: {drops.as_uri()}\n    entities: [shipment]\n"
+        "    drop:\n      settle_seconds: 0\n      shipment: {files: ['*.csv'], columns: {Order No: order_number, "
+        "Consignee: ship_to_name, Qty: qty}}\n",
+        encoding="utf-8",
+    )
+    done = tracehub("sync", "tpl", "--config", str(sources), env={"TRACEHUB_DB_URL": f"sqlite:///{tmp_path / 'th.db'}"})
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "file bad.csv (shipment): has no column for qty" in done.stderr + done.stdout
+
+
+def test_configuration_mistakes_fail_before_reading(tmp_path):
+    with pytest.raises(ValueError, match="credentials are required"):
+        SourceConfig.model_validate(
+            {**source(tmp_path).model_dump(exclude_none=True), "base_url": "sftp://files.example.cn/outbox"}
+        )
+    with pytest.raises(ValueError, match="cannot fill"):
+        source(tmp_path, shipment={"files": ["*.csv"], "columns": {"数量": "quantity"}})
+    with pytest.raises(ValueError, match="must start with file://"):
+        SourceConfig.model_validate({**source(tmp_path).model_dump(exclude_none=True), "base_url": "https://x.cn"})
+    missing = source(tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match="does not exist"):
+        build_connector(missing).check()
+
+
+def test_check_counts_the_matching_files(tmp_path):
+    write_csv(tmp_path / "a.csv", ENGLISH, ROWS)
+    (tmp_path / "a.csv.tmp").write_text("x", encoding="utf-8")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    assert build_connector(source(tmp_path)).check() == f"drop tpl: {tmp_path}: 1 shipment file(s)"
+
+
+def test_dates_in_the_configured_format(tmp_path, store):
+    rows = [[*r[:2], "03.11.2026 14:30", *r[3:8], "31.05.2028", *r[9:]] for r in ROWS[3:]]
+    write_csv(tmp_path / "eu.csv", ENGLISH, rows)
+    run(source(tmp_path, date_formats=["%d.%m.%Y"]), store)
+    (s2,) = shipped(store).values()
+    assert str(s2["ship_date"]).startswith("2026-11-03T06:30")  # 14:30 in Shanghai
+    assert s2["lines"][0]["expiry_date"] in (date(2028, 5, 31), "2028-05-31")
