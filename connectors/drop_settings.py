@@ -84,8 +84,9 @@ class DropSettings(BaseModel):
     """CSV text encoding; `auto`: a UTF-8 BOM, else strict UTF-8, else GB18030."""
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
     """CSV field separator; detected from the header line (`,` `;` tab `|`) when not given."""
-    header_row: int = Field(default=1, ge=1)
-    """The row number holding the headers (rows above it, a title for instance, are skipped)."""
+    header_row: int | None = Field(default=None, ge=1)
+    """The row number holding the headers; when not given, the first of the top 10 rows that has every
+    required column (rows above it, a title for instance, are skipped)."""
     date_formats: list[str] = Field(default_factory=lambda: list(DATE_FORMATS))
     host_key: str | None = None
     """SFTP: the server's public host key as in known_hosts (`ssh-ed25519 AAAA...`); required there."""

@@ -24,6 +24,8 @@ DELIMITERS = ",;\t|"
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 _CHUNK = 1 << 16
+HEADER_SEARCH = 10
+"""Without a configured `header_row`, the header is looked for in this many top rows (titles may sit above)."""
 
 Cells = list[str | None]
 
@@ -36,6 +38,7 @@ class FileProblem(ValueError):
 class Header:
     """Which cell holds which canonical column, and under which header text this file names it."""
 
+    row: int
     columns: dict[int, str]
     names: dict[str, str]
     other: dict[int, str]
@@ -55,9 +58,8 @@ class Sheet:
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(row number, row) for every non-empty row below the header; row: canonical column -> text."""
-        header_row = self.settings.header_row
         for number, cells in _cells(self.path, self.encoding, self.delimiter, self.settings.entity(self.entity).sheet):
-            if number <= header_row or not any(cells):
+            if number <= self.header.row or not any(cells):
                 continue
             row: dict[str, Any] = {"row": number}
             for index, column in self.header.columns.items():
@@ -105,7 +107,7 @@ def check(path: Path, entity: str, settings: DropSettings, timezone: str) -> She
     delimiter = ","
     if kind in CSV_SUFFIXES:
         encoding = _encoding(path, settings.encoding)
-        delimiter = settings.delimiter or _delimiter(path, encoding, settings.header_row)
+        delimiter = settings.delimiter or _delimiter(path, encoding)
     header = _header(path, encoding, delimiter, entity, settings, entity_settings)
     sheet = Sheet(path, entity, encoding, delimiter, header, settings, ZoneInfo(timezone))
     _check_grouping(sheet, group_by(entity, entity_settings, header))
@@ -177,15 +179,17 @@ def _encoding(path: Path, configured: str) -> str:
     raise FileProblem(f"is not {' or '.join(candidates)} text ({problem}); set drop.encoding if it is another")
 
 
-def _delimiter(path: Path, encoding: str | None, header_row: int) -> str:
-    """The separator used most on the header line."""
+def _delimiter(path: Path, encoding: str | None) -> str:
+    """The separator used most on one of the top lines (where the header is); `,` when none is."""
+    counts = dict.fromkeys(DELIMITERS, 0)
     with path.open(encoding=encoding, newline="") as handle:
         for number, line in enumerate(handle, start=1):
-            if number == header_row:
-                counts = {d: line.count(d) for d in DELIMITERS}
-                best = max(counts, key=lambda d: counts[d])
-                return best if counts[best] else ","
-    return ","
+            if number > HEADER_SEARCH:
+                break
+            for d in DELIMITERS:
+                counts[d] = max(counts[d], line.count(d))
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
 
 
 def _cells(path: Path, encoding: str | None, delimiter: str, sheet: str | None) -> Iterator[tuple[int, Cells]]:
@@ -234,16 +238,31 @@ def _text(value: Any) -> str | None:
 def _header(
     path: Path, encoding: str | None, delimiter: str, entity: str, settings: DropSettings, entity_settings: DropEntity
 ) -> Header:
-    wanted = settings.header_row
-    cells: Cells | None = None
-    for number, row in _cells(path, encoding, delimiter, entity_settings.sheet):
-        if number == wanted:
-            cells = row
-            break
-    if not cells or not any(cells):
-        raise FileProblem(f"has no header row (row {wanted} is missing or empty)")
+    """The header row: the configured one, else the first of the top rows that has every required column."""
+    fixed = settings.header_row
     lookup = {text.casefold(): column for text, column in entity_settings.columns.items()}
     lookup.update({column: column for column in COLUMNS[entity]})
+    required = entity_settings.required if entity_settings.required is not None else REQUIRED[entity]
+    best: Header | None = None
+    for number, cells in _cells(path, encoding, delimiter, entity_settings.sheet):
+        if number > (fixed or HEADER_SEARCH):
+            break
+        if (fixed and number != fixed) or not any(cells):
+            continue
+        header = _read_header(number, cells, lookup)
+        if all(c in header.names for c in required):
+            return header
+        if best is None or len(header.names) > len(best.names):
+            best = header
+    if best is None:
+        where = f"row {fixed} is missing or empty" if fixed else f"the first {HEADER_SEARCH} rows are empty"
+        raise FileProblem(f"has no header row ({where})")
+    missing = [c for c in required if c not in best.names]
+    looked = {c: [t for t, m in entity_settings.columns.items() if m == c] or [c] for c in missing}
+    raise FileProblem(f"has no column for {', '.join(f'{c} (headers {looked[c]})' for c in missing)}")
+
+
+def _read_header(number: int, cells: Cells, lookup: dict[str, str]) -> Header:
     columns: dict[int, str] = {}
     names: dict[str, str] = {}
     other: dict[int, str] = {}
@@ -255,12 +274,7 @@ def _header(
         if column is None:
             other[index] = text
         elif column in names:
-            raise FileProblem(f"columns {names[column]!r} and {text!r} both map to {column}")
+            raise FileProblem(f"row {number}: columns {names[column]!r} and {text!r} both map to {column}")
         else:
             columns[index], names[column] = column, text
-    required = entity_settings.required if entity_settings.required is not None else REQUIRED[entity]
-    missing = [c for c in required if c not in names]
-    if missing:
-        looked = {c: [t for t, m in entity_settings.columns.items() if m == c] or [c] for c in missing}
-        raise FileProblem(f"has no column for {', '.join(f'{c} (headers {looked[c]})' for c in missing)}")
-    return Header(columns, names, other)
+    return Header(number, columns, names, other)

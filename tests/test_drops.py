@@ -156,7 +156,7 @@ def test_xlsx_with_chinese_headers_real_dates_and_a_title_row(tmp_path, store):
         sheet.append(cells)
     book.save(tmp_path / "发货明细.xlsx")
 
-    result = run(source(tmp_path, header_row=2), store)
+    result = run(source(tmp_path), store)  # the header row is found below the title
 
     assert (result["loaded"], result["quarantined"]) == (2, 0)
     assert_the_two_shipments(store)
@@ -254,7 +254,8 @@ def test_bad_rows_are_quarantined_naming_file_row_column_and_rule(tmp_path, stor
             "is not utf-8 or gb18030",
         ),
         ("empty.csv", b"", "has no header row"),
-        ("blank-header.csv", b",,\n1001,Clinic,1\n", "has no header row"),
+        ("blank.csv", b"\n,,\n\n", "has no header row"),
+        ("headless.csv", b"1001,Clinic,1\n", "has no column for order_number"),
         ("no-qty.csv", b"Order No,Consignee\n1001,Clinic\n", "has no column for qty (headers ['Qty', '数量'])"),
         ("apart.csv", b"Order No,Tracking No,Consignee,Qty\n1,T1,A,1\n2,T2,B,1\n1,T1,A,1\n", "row 4: "),
         ("fake.xlsx", b"PK\x03\x04 not a workbook", "is not an XLSX workbook"),
