@@ -122,9 +122,7 @@ class DropConnector:
         known = self.ledger.known_files(self.source, entity) if self.ledger else []
         listed = {(k.name, k.size, k.mtime) for k in known}
         by_hash = {k.sha256: k.name for k in known}
-        for entry in self._settled(entity):
-            if (entry.name, entry.size, entry.mtime) in listed:
-                continue
+        for entry in self._settled(entity, listed):
             with self.folder.fetch(entry) as path:
                 sha = fingerprint(path)
                 if sha in by_hash:
@@ -192,9 +190,9 @@ class DropConnector:
             and any(fnmatch.fnmatch(e.name, p) for p in patterns)
         ]
 
-    def _settled(self, entity: str) -> list[Entry]:
-        """Files whose size and mtime held still across the settle interval, oldest first."""
-        first = self._matching(self._list(), entity)
+    def _settled(self, entity: str, listed: set[tuple[str, int, float]]) -> list[Entry]:
+        """Files not in the ledger whose size and mtime held still across the settle interval, oldest first."""
+        first = [e for e in self._matching(self._list(), entity) if (e.name, e.size, e.mtime) not in listed]
         if not first:
             return []
         if self.settings.settle_seconds:

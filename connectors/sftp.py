@@ -110,7 +110,7 @@ class SftpFolder:
     def fetch(self, entry: Entry) -> Iterator[Path]:
         """Download `entry` to a temporary file (deleted afterwards): streamed, never held in memory."""
         with tempfile.TemporaryDirectory(prefix="tracehub-drop-") as folder:
-            local = Path(folder) / PurePosixPath(entry.name).name
+            local = Path(folder) / f"download{PurePosixPath(entry.name).suffix}"  # the name never shapes a path
 
             async def download(sftp: asyncssh.SFTPClient) -> None:
                 await sftp.get(str(self.folder / entry.name), str(local))

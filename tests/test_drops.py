@@ -328,3 +328,12 @@ def test_dates_in_the_configured_format(tmp_path, store):
     (s2,) = shipped(store).values()
     assert str(s2["ship_date"]).startswith("2026-11-03T06:30")  # 14:30 in Shanghai
     assert s2["lines"][0]["expiry_date"] in (date(2028, 5, 31), "2028-05-31")
+
+
+def test_files_already_in_the_ledger_cost_no_settle_wait(tmp_path, store):
+    write_csv(tmp_path / "day4.csv", ENGLISH, ROWS)
+    assert run(source(tmp_path), store)["loaded"] == 2
+
+    started = time.monotonic()
+    assert run(source(tmp_path, settle=30), store)["pulled"] == 0
+    assert time.monotonic() - started < 10  # nothing new to settle: no 30 s wait
