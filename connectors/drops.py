@@ -103,9 +103,15 @@ class DropConnector:
             return LocalFolder(Path(str(drop_folder(config.base_url))))
         from connectors.sftp import SftpFolder  # asyncssh only for SFTP sources
 
-        token = secret.token
         return SftpFolder(
-            config.name, config.base_url, secret.login, token, self.settings.host_key, config.timeout_seconds, policy
+            config.name,
+            config.base_url,
+            secret.login,
+            secret.token,
+            self.settings.host_key,
+            config.timeout_seconds,
+            policy,
+            config.credential_origin(),
         )
 
     def check(self) -> str:

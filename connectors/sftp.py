@@ -51,6 +51,7 @@ class SftpFolder:
         host_key: str | None,
         timeout: float,
         policy: RetryPolicy,
+        origin: str,
     ) -> None:
         parts = urlsplit(url)
         self.source = source
@@ -88,6 +89,7 @@ class SftpFolder:
         )
         self._timeout = timeout
         self._policy = policy
+        self._origin = origin
 
     def describe(self) -> str:
         return f"sftp://{self.host}:{self.port}{self.folder}"
@@ -143,7 +145,9 @@ class SftpFolder:
             ) from None
         except asyncssh.PermissionDenied:
             raise AuthError(
-                self.source, f"source {self.source!r}: the SFTP server refused user and credential ({label})"
+                self.source,
+                f"source {self.source!r}: the SFTP server refused user and credential ({label}); "
+                f"check login and {self._origin}",
             ) from None
         except asyncssh.SFTPError as exc:
             raise ConfigError(f"source {self.source!r}: SFTP {label} in {self.folder} failed: {exc.reason}") from None

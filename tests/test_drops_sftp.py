@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -165,6 +166,22 @@ def test_sftp_wrong_password_fails_at_once_without_the_secret(tmp_path, monkeypa
     ):
         build_connector(sftp_source(port, host_key), policy=FAST).check()
     assert "not-the-password" not in str(raised.value)
+    assert "environment variable TRACEHUB_TEST_SFTP_SECRET" in str(raised.value)
+
+
+def test_sftp_login_and_key_from_an_airflow_connection(tmp_path, store, monkeypatch):
+    folder = outbox(tmp_path)
+    write_csv(folder / "day.csv", CHINESE, ROWS, "utf-8-sig")
+    client_key = asyncssh.generate_private_key("ssh-ed25519")
+    connection = {"conn_type": "sftp", "login": USER, "password": client_key.export_private_key().decode()}
+    monkeypatch.setenv("AIRFLOW_CONN_TPL_SFTP", json.dumps(connection))
+
+    with sftp_server(tmp_path / "root", client_key) as (port, host_key):
+        config = sftp_source(port, host_key, login=None, credentials={"airflow_conn": "tpl_sftp"})
+        result = sync(config, "shipment", store, build_connector(config, policy=FAST)).as_dict()
+
+    assert result["loaded"] == 2
+    assert_the_two_shipments(store)
 
 
 def test_sftp_needs_a_host_key_and_a_login(monkeypatch):
