@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -55,26 +56,33 @@ class Sheet:
     header: Header
     settings: DropSettings
     zone: ZoneInfo
+    formats: list[str] = field(default_factory=list, compare=False)
+    """Date formats to try, the last one that matched first (a file keeps to one format)."""
 
-    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(row number, row) for every non-empty row below the header; row: canonical column -> text."""
+    def rows(self, only: tuple[str, ...] | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(row number, row) for every non-empty row below the header; row: canonical column -> text.
+
+        `only`: just these columns, and no `other` (a pass that needs only the record keys).
+        """
+        columns = [(i, c) for i, c in self.header.columns.items() if only is None or c in only]
         for number, cells in _cells(self.path, self.encoding, self.delimiter, self.settings.entity(self.entity).sheet):
             if number <= self.header.row or not any(cells):
                 continue
             row: dict[str, Any] = {"row": number}
-            for index, column in self.header.columns.items():
+            for index, column in columns:
                 value = cells[index] if index < len(cells) else None
                 row[column] = self._normal(column, value)
-            other = {name: cells[i] for i, name in self.header.other.items() if i < len(cells) and cells[i] is not None}
-            if other:
-                row["other"] = other
+            if only is None:
+                other = {n: cells[i] for i, n in self.header.other.items() if i < len(cells) and cells[i] is not None}
+                if other:
+                    row["other"] = other
             yield number, row
 
     def _normal(self, column: str, value: str | None) -> str | None:
         """Dates and moments in the source's formats become ISO text; anything unreadable stays as written."""
         if value is None or (column not in DATES and column not in MOMENTS):
             return value
-        parsed = parse_moment(value, self.settings.date_formats)
+        parsed = parse_moment(value, self.formats)
         if parsed is None:
             return value
         if column in DATES:
@@ -82,18 +90,25 @@ class Sheet:
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=self.zone)).isoformat()
 
 
+def moment_formats(days: list[str]) -> list[str]:
+    """Each day format alone or followed by `HH:MM[:SS]`."""
+    return [day + suffix for day in days for suffix in ("", " %H:%M", " %H:%M:%S")]
+
+
 def parse_moment(text: str, formats: list[str]) -> datetime | None:
-    """ISO 8601 first, then each day format, alone or followed by `HH:MM[:SS]`."""
+    """ISO 8601 first, then `formats` in order; the one that matched moves to the front of the list."""
     try:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
-    for day in formats:
-        for suffix in ("", " %H:%M", " %H:%M:%S"):
-            try:
-                return datetime.strptime(text, day + suffix)
-            except ValueError:
-                continue
+    for index, candidate in enumerate(formats):
+        try:
+            parsed = datetime.strptime(text, candidate)
+        except ValueError:
+            continue
+        if index:
+            formats.insert(0, formats.pop(index))
+        return parsed
     return None
 
 
@@ -110,6 +125,7 @@ def check(path: Path, entity: str, settings: DropSettings, timezone: str) -> She
         delimiter = settings.delimiter or _delimiter(path, encoding)
     header = _header(path, encoding, delimiter, entity, settings, entity_settings)
     sheet = Sheet(path, entity, encoding, delimiter, header, settings, ZoneInfo(timezone))
+    sheet.formats.extend(moment_formats(settings.date_formats))
     _check_grouping(sheet, group_by(entity, entity_settings, header))
     return sheet
 
@@ -133,22 +149,26 @@ def group_key(row: dict[str, Any], columns: tuple[str, ...]) -> tuple[Any, ...] 
 
 def _check_grouping(sheet: Sheet, columns: tuple[str, ...]) -> None:
     """Rows of one record must be adjacent: a key seen again after other rows would split a record in two."""
-    closed: dict[tuple[Any, ...], int] = {}
+    closed: dict[bytes, int] = {}  # 8-byte digests of the keys seen: bounded by records, not by the file
     current: tuple[Any, ...] | None = None
     first = 0
-    for number, row in sheet.rows():
+    for number, row in sheet.rows(columns):
         key = group_key(row, columns)
         if key is not None and key == current:
             continue
         if current is not None:
-            closed[current] = first
-        if key is not None and key in closed:
+            closed[_digest(current)] = first
+        if key is not None and _digest(key) in closed:
             shown = ", ".join(f"{c}={v!r}" for c, v in zip(columns, key, strict=True))
             raise FileProblem(
-                f"row {number}: {shown} already appeared at row {closed[key]} with other rows between; "
+                f"row {number}: {shown} already appeared at row {closed[_digest(key)]} with other rows between; "
                 f"the rows of one {sheet.entity} must be adjacent"
             )
         current, first = key, number
+
+
+def _digest(key: tuple[Any, ...]) -> bytes:
+    return hashlib.blake2b(repr(key).encode(), digest_size=8).digest()
 
 
 def _encoding(path: Path, configured: str) -> str:
