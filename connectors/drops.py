@@ -215,7 +215,7 @@ def fingerprint(path: Path) -> str:
     """sha256 of the file's content, streamed."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
+        while chunk := handle.read(1 << 16):
             digest.update(chunk)
     return digest.hexdigest()
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import threading
 import time
+import tracemalloc
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -337,3 +338,51 @@ def test_files_already_in_the_ledger_cost_no_settle_wait(tmp_path, store):
     started = time.monotonic()
     assert run(source(tmp_path, settle=30), store)["pulled"] == 0
     assert time.monotonic() - started < 10  # nothing new to settle: no 30 s wait
+
+
+def lot_source(folder: Path) -> SourceConfig:
+    return SourceConfig.model_validate(
+        {
+            "name": "lots",
+            "kind": "drop",
+            "base_url": folder.as_uri(),
+            "entities": ["lot"],
+            "drop": {
+                "settle_seconds": 0,
+                "lot": {
+                    "files": ["批号*.csv"],
+                    "columns": {"产品条码": "gtin", "批号": "lot", "有效期": "expiry_date"},
+                },
+            },
+        }
+    )
+
+
+def test_a_lot_list_loads_lots(tmp_path, store):
+    write_csv(
+        tmp_path / "批号清单.csv", ["产品条码", "批号", "有效期", "备注"], [[GTIN_A, "L-7", "2028年05月31日", "冷藏"]]
+    )
+
+    result = sync(lot_source(tmp_path), "lot", store, build_connector(lot_source(tmp_path))).as_dict()
+
+    assert result["loaded"] == 1
+    (lot,) = queries.export(store, "lot")
+    assert (lot["gtin"], lot["lot"], str(lot["expiry_date"])) == (GTIN_A, "L-7", "2028-05-31")
+    assert queries.quarantine_rows(store) == []
+
+
+def test_a_large_file_is_streamed_not_read_whole(tmp_path):
+    rows = [[GTIN_A, f"L-{i:06d}", "2028-05-31"] for i in range(40_000)]
+    path = write_csv(tmp_path / "批号-big.csv", ["产品条码", "批号", "有效期"], rows, "gb18030")
+    connector = build_connector(lot_source(tmp_path))
+    assert sum(len(page) for page in connector.pull("lot", None, datetime.now())) == 40_000  # warm: imports, caches
+
+    tracemalloc.start()
+    try:
+        pulled = sum(len(page) for page in connector.pull("lot", None, datetime.now()))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert pulled == 40_000
+    assert peak < path.stat().st_size / 4, (peak, path.stat().st_size)  # a page at a time, never the file
