@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import shutil
 import threading
@@ -15,6 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drop_rows import (
+    CHINESE,
+    COLUMNS,
+    ENGLISH,
+    GTIN_A,
+    ROWS,
+    assert_the_two_shipments,
+    lines,
+    shipped,
+    write_csv,
+)
 from openpyxl import Workbook
 
 from connectors.config import SourceConfig
@@ -22,51 +31,6 @@ from connectors.errors import PERMANENT, ConfigError, PlatformError
 from connectors.registry import build_connector
 from pipeline.sync import sync
 from trace_store import drop_files, queries
-
-GTIN_A = "09506000134352"
-GTIN_B = "00614141000012"
-
-ENGLISH = ["Shipment", "Order No", "Ship Date", "Carrier", "Tracking No", "GTIN", "SKU", "Lot", "Expiry", "Serial"]
-ENGLISH += ["Qty", "Consignee"]
-CHINESE = ["发货单号", "订单号", "发货日期", "快递公司", "快递单号", "GTIN", "商品编码", "批号", "有效期至", "序列号"]
-CHINESE += ["数量", "收货单位"]
-CANONICAL = ["shipment_id", "order_number", "ship_date", "carrier", "tracking_no", "gtin", "sku", "lot", "expiry_date"]
-CANONICAL += ["serial", "qty", "ship_to_name"]
-COLUMNS = {**dict(zip(ENGLISH, CANONICAL, strict=True)), **dict(zip(CHINESE, CANONICAL, strict=True))}
-
-ROWS = [
-    ["S-1", "1001", "2026/11/02", "顺丰速运", "SF100", GTIN_A, "KIT-A", "L-7", "2028/05/31", "", "4", "上海瑞金医院"],
-    [
-        "S-1",
-        "1001",
-        "2026/11/02",
-        "顺丰速运",
-        "SF100",
-        GTIN_B,
-        "PUMP",
-        "P-1",
-        "2029/01/31",
-        "SN-001",
-        "1",
-        "上海瑞金医院",
-    ],
-    [
-        "S-1",
-        "1001",
-        "2026/11/02",
-        "顺丰速运",
-        "SF100",
-        GTIN_B,
-        "PUMP",
-        "P-1",
-        "2029/01/31",
-        "SN-002",
-        "1",
-        "上海瑞金医院",
-    ],
-    ["S-2", "1002", "2026/11/03", "EMS", "EMS200", GTIN_A, "KIT-A", "L-8", "2028/06/30", "", "10", "Beijing Clinic"],
-]
-"""Two shipments: a lot-tracked kit and two serial-numbered pumps, then one more kit."""
 
 
 def source(folder: Path, *, settle: float = 0, **drop: Any) -> SourceConfig:
@@ -86,44 +50,8 @@ def source(folder: Path, *, settle: float = 0, **drop: Any) -> SourceConfig:
     )
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
-    text = io.StringIO()
-    csv.writer(text).writerows([header, *rows])
-    path.write_bytes(text.getvalue().encode(encoding))
-    return path
-
-
 def run(config: SourceConfig, store: Any) -> dict[str, object]:
     return sync(config, "shipment", store, build_connector(config)).as_dict()
-
-
-def shipped(store: Any) -> dict[str, dict[str, Any]]:
-    return {s["shipment_id"]: s for s in queries.export(store, "shipment")}
-
-
-def lines(shipment: dict[str, Any]) -> list[tuple[Any, ...]]:
-    return sorted((ln["gtin"], ln["lot"], ln["serial"], Decimal(str(ln["qty"]))) for ln in shipment["lines"])
-
-
-def assert_the_two_shipments(store: Any) -> None:
-    shipments = shipped(store)
-    assert set(shipments) == {"S-1", "S-2"}
-    one = shipments["S-1"]
-    assert (one["order_number"], one["carrier"], one["tracking_no"], one["ship_to_name"]) == (
-        "1001",
-        "顺丰速运",
-        "SF100",
-        "上海瑞金医院",
-    )
-    assert sorted(lines(one)) == sorted(
-        [
-            (GTIN_A, "L-7", None, Decimal(4)),
-            (GTIN_B, "P-1", "SN-001", Decimal(1)),
-            (GTIN_B, "P-1", "SN-002", Decimal(1)),
-        ]
-    )
-    assert {str(ln["expiry_date"]) for ln in one["lines"]} == {"2028-05-31", "2029-01-31"}
-    assert str(shipments["S-2"]["ship_date"]).startswith("2026-11-02T16:00")  # 2026-11-03 in Shanghai, as UTC
 
 
 @pytest.mark.parametrize(
@@ -386,3 +314,51 @@ def test_a_large_file_is_streamed_not_read_whole(tmp_path):
 
     assert pulled == 40_000
     assert peak < path.stat().st_size / 4, (peak, path.stat().st_size)  # a page at a time, never the file
+
+
+def test_an_order_list_loads_orders_with_their_lines(tmp_path, store):
+    config = SourceConfig.model_validate(
+        {
+            "name": "seller",
+            "kind": "drop",
+            "base_url": tmp_path.as_uri(),
+            "entities": ["order"],
+            "timezone": "Asia/Shanghai",
+            "drop": {
+                "settle_seconds": 0,
+                "order": {
+                    "files": ["orders-*.csv"],
+                    "columns": {
+                        "订单号": "order_number",
+                        "下单时间": "order_date",
+                        "币种": "currency",
+                        "客户": "customer_name",
+                    }
+                    | {"商品编码": "sku", "数量": "qty", "单价": "unit_price"},
+                },
+            },
+        }
+    )
+    header = ["订单号", "下单时间", "币种", "客户", "商品编码", "数量", "单价"]
+    rows = [
+        ["#5001", "2026-11-01 09:30", "CNY", "瑞金医院", "KIT-A", "3", "120.50"],
+        ["#5001", "2026-11-01 09:30", "CNY", "瑞金医院", "PUMP", "1", "8800"],
+        ["#5002", "2026-11-02 15:00", "CNY", "Beijing Clinic", "KIT-A", "", "120.50"],
+    ]
+    write_csv(tmp_path / "orders-2026-11-02.csv", header, rows, "gb18030")
+
+    result = sync(config, "order", store, build_connector(config)).as_dict()
+
+    assert (result["pulled"], result["loaded"], result["quarantined"]) == (2, 1, 1)
+    (order,) = queries.export(store, "order")
+    assert (order["order_number"], order["customer_name"], order["currency"]) == ("5001", "瑞金医院", "CNY")
+    assert str(order["order_date"]).startswith("2026-11-01T01:30")
+    assert sorted((ln["sku"], Decimal(str(ln["qty"])), Decimal(str(ln["unit_price"]))) for ln in order["lines"]) == [
+        ("KIT-A", Decimal(3), Decimal("120.50")),
+        ("PUMP", Decimal(1), Decimal(8800)),
+    ]
+    (bad,) = queries.quarantine_rows(store)
+    assert bad["external_id"] == "orders-2026-11-02.csv:4"
+    assert [f["message"].split(":")[0] for f in bad["failures"]] == [
+        "file orders-2026-11-02.csv row 4 column '数量' (qty), rule mapping"
+    ]

@@ -13,8 +13,8 @@ from typing import Any
 
 import asyncssh
 import pytest
+from drop_rows import CHINESE, COLUMNS, ENGLISH, ROWS, assert_the_two_shipments, write_csv
 from openpyxl import Workbook
-from test_drops import CHINESE, COLUMNS, ENGLISH, ROWS, assert_the_two_shipments, write_csv
 
 from connectors.config import SourceConfig
 from connectors.errors import AuthError, ConfigError
