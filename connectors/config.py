@@ -84,7 +84,8 @@ class SourceConfig(BaseModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     kind: Kind
     base_url: str
-    """The platform's address: http(s), a host, an optional port and path prefix; nothing else."""
+    """The platform's address: http(s), a host, an optional port and path prefix; nothing else.
+    Kind `drop`: the folder, `file:///absolute/path` or `sftp://host[:port]/path`."""
     entities: list[str] = Field(min_length=1)
     credentials: Credentials | None = None
     """Required, except for a `drop` source reading a local folder."""
@@ -129,14 +130,12 @@ class SourceConfig(BaseModel):
             raise ValueError("credentials are required: {env: VARIABLE} or {airflow_conn: ID}")
         if (self.kind == "drop") != (self.drop is not None):
             raise ValueError("a 'drop' section is required for kind drop, and only there")
-        if self.drop is not None:
-            missing = [e for e in self.entities if getattr(self.drop, e) is None]
-            if missing:
-                raise ValueError(f"drop settings have no 'files' and 'columns' for entities {missing}")
         allowed = ENTITIES_BY_KIND[self.kind]
         unknown = [e for e in self.entities if e not in allowed]
         if unknown:
             raise ValueError(f"entities {unknown} are not served by kind {self.kind!r}; choose from {list(allowed)}")
+        if self.drop is not None and (missing := [e for e in self.entities if getattr(self.drop, e) is None]):
+            raise ValueError(f"drop settings have no 'files' and 'columns' for entities {missing}")
         mapped = [e for e in self.field_map if e not in allowed]
         if mapped:
             raise ValueError(f"field_map names entities {mapped} that kind {self.kind!r} does not serve")
