@@ -36,6 +36,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from connectors.declaration import Declaration, load_declaration, packaged
+from connectors.drop_settings import DropSettings, drop_location_problem
 from connectors.errors import ConfigError
 from connectors.ratelimit import RateLimit
 
@@ -46,6 +47,7 @@ REST_PLATFORMS: dict[str, Declaration] = packaged()
 ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
     **{kind: tuple(declaration.streams) for kind, declaration in REST_PLATFORMS.items()},
     "odoo": ODOO_ENTITIES,
+    "drop": ("lot", "order", "shipment"),
 }
 """Canonical entities each built-in platform kind can deliver, in the order a full sync pulls them.
 A source of a declared platform serves its declaration's streams (`SourceConfig.served`)."""
@@ -88,9 +90,11 @@ class SourceConfig(BaseModel):
     auth: str | None = None
     """One of the auth alternatives the platform's declaration names, instead of its default."""
     base_url: str
-    """The platform's address: http(s), a host, an optional port and path prefix; nothing else."""
+    """The platform's address: http(s), a host, an optional port and path prefix; nothing else.
+    Kind `drop`: the folder, `file:///absolute/path` or `sftp://host[:port]/path`."""
     entities: list[str] = Field(min_length=1)
-    credentials: Credentials
+    credentials: Credentials | None = None
+    """Required, except for a `drop` source reading a local folder."""
     schedule: str | None = "@hourly"
     rate_limit: RateLimit | None = None
     lookback_minutes: int = Field(default=10, ge=0)
@@ -103,7 +107,8 @@ class SourceConfig(BaseModel):
     """Odoo only: the database name."""
     login: str | None = None
     """The user login or key the secret pairs with, where the platform's auth uses one (Odoo's user,
-    WooCommerce's consumer key, Frappe's API key); the password, secret or API key is the credential."""
+    WooCommerce's consumer key, Frappe's API key, an SFTP drop's user); the password, secret or key
+    is the credential."""
     timezone: str = "UTC"
     """IANA time zone of the business: datetimes that stand for a calendar date (an Odoo lot's
     expiration_date, a production's date_finished) are read as dates in this zone."""
@@ -111,10 +116,17 @@ class SourceConfig(BaseModel):
     """Per entity, canonical field -> the platform field that fills it for this source: a
     customer's custom fields (Odoo Studio `x_studio_*`) or another join field than the vendor's
     default. Optional: without it the connector reads standard fields only."""
+    drop: DropSettings | None = None
+    """Kind `drop` only: which files hold which entity and how their columns map (connectors/drops.py)."""
 
     @field_validator("base_url")
     @classmethod
-    def _base_url_usable(cls, value: str) -> str:
+    def _base_url_usable(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("kind") == "drop":
+            problem = drop_location_problem(value)
+            if problem:
+                raise ValueError(problem)
+            return value
         problem = base_url_problem(value)
         if problem:
             raise ValueError(f"{problem}; write the platform's address, e.g. https://example.myshopify.com")
@@ -146,6 +158,10 @@ class SourceConfig(BaseModel):
 
     @model_validator(mode="after")
     def _entities_known(self) -> SourceConfig:
+        if self.credentials is None and not (self.kind == "drop" and self.base_url.startswith("file:")):
+            raise ValueError("credentials are required: {env: VARIABLE} or {airflow_conn: ID}")
+        if (self.kind == "drop") != (self.drop is not None):
+            raise ValueError("a 'drop' section is required for kind drop, and only there")
         declaration = self.declaration()
         if self.auth is not None:
             offered = sorted(declaration.requester.alternatives) if declaration is not None else []
@@ -157,6 +173,8 @@ class SourceConfig(BaseModel):
         unknown = [e for e in self.entities if e not in allowed]
         if unknown:
             raise ValueError(f"entities {unknown} are not served by kind {self.kind!r}; choose from {list(allowed)}")
+        if self.drop is not None and (missing := [e for e in self.entities if getattr(self.drop, e) is None]):
+            raise ValueError(f"drop settings have no 'files' and 'columns' for entities {missing}")
         mapped = [e for e in self.field_map if e not in allowed]
         if mapped:
             raise ValueError(f"field_map names entities {mapped} that kind {self.kind!r} does not serve")
@@ -167,7 +185,7 @@ class SourceConfig(BaseModel):
         return self
 
     def declaration(self) -> Declaration | None:
-        """The REST declaration this source runs on; None for Odoo."""
+        """The REST declaration this source runs on; None for Odoo and spreadsheet drops."""
         if self.platform is not None:
             return load_declaration(self.platform)
         return REST_PLATFORMS.get(self.kind)
@@ -185,12 +203,16 @@ class SourceConfig(BaseModel):
 
     def credential_origin(self) -> str:
         """Where the secret comes from, for messages: never the secret itself."""
+        if self.credentials is None:
+            return "no credential"
         if self.credentials.env is not None:
             return f"environment variable {self.credentials.env}"
         return f"Airflow connection {self.credentials.airflow_conn!r}"
 
     def secret(self) -> Secret:
-        """Resolve the credential from the environment or an Airflow connection."""
+        """Resolve the credential from the environment or an Airflow connection (empty when none is needed)."""
+        if self.credentials is None:
+            return Secret(token="", login=self.login)
         if self.credentials.env is not None:
             value = os.environ.get(self.credentials.env)
             if not value:

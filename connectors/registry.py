@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from connectors.base import Connector
 from connectors.config import Secret, SourceConfig
+from connectors.drops import DropConnector
 from connectors.http import RetryPolicy
 from connectors.odoo import OdooConnector
 from connectors.rest import RestConnector
@@ -12,7 +13,8 @@ from connectors.rest import RestConnector
 def build_connector(
     config: SourceConfig, secret: Secret | None = None, *, policy: RetryPolicy | None = None
 ) -> Connector:
-    """The connector for `config.kind`: Odoo's JSON-RPC client, else the REST platform it declares.
+    """The connector for `config.kind`: Odoo's JSON-RPC client, the spreadsheet drop reader, else
+    the REST platform it declares.
 
     Args:
         config: the source entry.
@@ -20,6 +22,8 @@ def build_connector(
         policy: retry persistence; the production default when not given.
     """
     secret = secret if secret is not None else config.secret()
+    if config.kind == "drop":
+        return DropConnector(config, secret, policy=policy)
     declaration = config.declaration()
     if declaration is None:
         return OdooConnector(config, secret, policy=policy)

@@ -293,6 +293,16 @@ def _udi(part: str) -> Transform:
     return udi
 
 
+def _join(separator: str) -> Transform:
+    """The set values of a list as one text (`[order_number, tracking_no]` -> `1001/SF123`); None if none is set."""
+
+    def join(values: Any) -> str | None:
+        parts = [to_str(v) for v in values if v is not None and v != ""]
+        return separator.join(parts) or None
+
+    return join
+
+
 def _plain(fn: Transform) -> Callable[[], Transform]:
     return lambda: fn
 
@@ -321,6 +331,7 @@ TRANSFORMS: dict[str, Callable[..., Transform]] = {
     "local_date": _local_date,
     "site_datetime": _site_datetime,
     "finished_row": _finished_row,
+    "join": _join,
 }
 """Transform name -> factory taking the spec's arguments (none, one value, or a mapping)."""
 

@@ -16,6 +16,7 @@ from connectors.config import ConfigError, SourceConfig
 from data_dictionary.failures import RuleFailure
 from data_dictionary.identity import Items, resolve
 from data_dictionary.models import Record
+from pipeline import drops
 from trace_store.batch import Quarantined
 
 if TYPE_CHECKING:
@@ -72,6 +73,8 @@ def check_payloads(
     owner = [i for i, result in enumerate(results) if not result.failures for _ in result.records]
     for index, failures in validate(entity, records).items():
         results[owner[index]].failures.extend(failures)
+    for (payload, _), result in zip(payloads, results, strict=True):
+        result.failures = drops.locate(payload, result.failures)
     return results
 
 

@@ -36,7 +36,11 @@ def secret_env(conn_id: str) -> str:
 def provision(sources: SourcesFile, environ: Mapping[str, str] = os.environ) -> list[Step]:
     """Create or update the pool of every source and the Airflow connection of every source that names one."""
     steps = [_pool(source) for source in sources.sources]
-    steps += [_connection(source, environ) for source in sources.sources if source.credentials.airflow_conn]
+    steps += [
+        _connection(source, environ)
+        for source in sources.sources
+        if source.credentials and source.credentials.airflow_conn
+    ]
     return steps
 
 
@@ -57,7 +61,7 @@ def _connection(source: SourceConfig, environ: Mapping[str, str]) -> Step:
     from airflow.models.connection import Connection
     from airflow.utils.session import create_session
 
-    conn_id = source.credentials.airflow_conn or ""
+    conn_id = (source.credentials.airflow_conn if source.credentials else None) or ""
     what = f"connection {conn_id} (source {source.name})"
     if environ.get(f"AIRFLOW_CONN_{conn_id.upper()}"):
         return Step(what, "unchanged", f"given by AIRFLOW_CONN_{conn_id.upper()} in the environment")

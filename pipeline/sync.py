@@ -18,7 +18,7 @@ from connectors.base import Connector, RawRecord
 from connectors.config import SourceConfig
 from connectors.metrics import collecting
 from data_dictionary.identity import Items
-from pipeline import drift
+from pipeline import drift, drops
 from pipeline.checks import check_payloads, mapping_for, to_quarantine
 from pipeline.run_log import in_context, run_context
 from trace_store.batch import LandedRaw, LoadBatch
@@ -114,6 +114,7 @@ def _pull_and_land(
     items = store.items()
     ordered = connector.ordered(entity)
     latest: datetime | None = None
+    drops.attach(connector, store)
     try:
         with collecting() as metrics, _Committer(store, summary, on_batch) as committer:
             for raws in _batches(connector.pull(entity, since, until), source.batch_records):
@@ -124,6 +125,7 @@ def _pull_and_land(
                 committer.submit(batch)
             if not ordered and latest is not None:  # the window landed whole: only now may the cursor move
                 committer.submit(LoadBatch(summary.run_id, source.name, entity, 0, 0, cursor=latest))
+        drops.settle(connector, store, summary.run_id)  # files are recorded once their rows have landed
     except BaseException as exc:
         store.finish_run(summary.run_id, error=f"{type(exc).__name__}: {exc}", requests=metrics.as_dict())
         raise

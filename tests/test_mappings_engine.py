@@ -61,6 +61,9 @@ def test_every_platform_entity_has_a_compiled_cached_mapping() -> None:
         ("erpnext", "batch_record"),
         ("erpnext", "shipment"),
         ("erpnext", "invoice"),
+        ("drop", "shipment"),
+        ("drop", "order"),
+        ("drop", "lot"),
     }
     assert get_mapping("odoo", "lot") is get_mapping("odoo", "lot")
     shanghai = MappingOptions.of("Asia/Shanghai")
@@ -249,3 +252,9 @@ def test_a_required_list_that_is_missing_is_a_failure_naming_it() -> None:
     }
     assert [(f.rule, f.field) for f in order.map(payload, "shop").failures] == [("mapping", "line_items")]
     assert order.map({**payload, "line_items": []}, "shop").records[0].lines == ()
+
+
+def test_join_keeps_the_set_values() -> None:
+    join = transform("join", "/")
+    assert join(["1001", None, "SF123"]) == "1001/SF123"
+    assert join([None, ""]) is None

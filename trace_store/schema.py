@@ -567,3 +567,23 @@ payload_field = sa.Table(
 """The fields each source's payloads have carried (pipeline/drift.py): how many payloads had each
 path and its JSON type, path `$` counting every payload. `added`: first seen after the source
 entity had a history, so it is a field the platform added (reported, and kept in the raw payload)."""
+
+drop_file = sa.Table(
+    "drop_file",
+    metadata,
+    _key("source"),
+    _key("entity"),
+    _key("name"),
+    _key("sha256"),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("mtime", sa.Float(), nullable=False),
+    _str("status", False),
+    sa.Column("records", sa.Integer(), nullable=False),
+    _str("error"),
+    sa.Column("run_id", sa.Integer()),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.CheckConstraint("status IN ('loaded', 'duplicate', 'rejected')", name="ck_drop_file_status"),
+    sa.Index(None, "source", "entity", "sha256"),
+)
+"""The files a spreadsheet drop source has read (connectors/drops.py), by name and content sha256:
+a content recorded once is never read again under any name; `rejected` keeps the one-line reason."""
