@@ -13,6 +13,10 @@ sources:
     timezone: Asia/Shanghai                    # how the platform's local dates are read
     field_map:                                 # optional: canonical field -> platform field
       device: {registration_no: x_studio_registration_no}
+  - name: wms
+    kind: acme_wms                             # a platform declared in YAML, not built in:
+    platform: platforms/acme_wms.yaml          # its declaration, relative to this file
+    ...
 ```
 """
 
@@ -24,23 +28,27 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from connectors.declaration import Declaration, load_declaration, packaged
 from connectors.errors import ConfigError
+from connectors.ratelimit import RateLimit
 
-Kind = Literal["shopify", "shipbob", "odoo"]
+ODOO_ENTITIES = ("device", "party", "lot", "batch_record", "invoice", "scrap")
+REST_PLATFORMS: dict[str, Declaration] = packaged()
+"""The built-in REST platforms, declared in connectors/platforms/*.yaml."""
 
 ENTITIES_BY_KIND: dict[str, tuple[str, ...]] = {
-    "shopify": ("variant", "order"),
-    "shipbob": ("shipment", "return", "inventory"),
-    "odoo": ("device", "party", "lot", "batch_record", "invoice", "scrap"),
+    **{kind: tuple(declaration.streams) for kind, declaration in REST_PLATFORMS.items()},
+    "odoo": ODOO_ENTITIES,
 }
-"""Canonical entities each platform kind can deliver, in the order a full sync pulls them."""
+"""Canonical entities each built-in platform kind can deliver, in the order a full sync pulls them.
+A source of a declared platform serves its declaration's streams (`SourceConfig.served`)."""
 
 
 class Credentials(BaseModel):
@@ -58,14 +66,6 @@ class Credentials(BaseModel):
         return self
 
 
-class RateLimit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    requests: float = Field(gt=0)
-    per_seconds: float = Field(gt=0)
-    burst: int = Field(default=1, ge=1)
-
-
 class Secret(BaseModel):
     """A resolved credential. `repr` hides the values so they cannot leak into logs."""
 
@@ -80,7 +80,11 @@ class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
-    kind: Kind
+    kind: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    """A built-in platform (ENTITIES_BY_KIND) or the `name` its `platform` declaration gives."""
+    platform: str | None = None
+    """A platform declared in YAML: the path of its declaration file (load_sources reads a relative
+    one from the sources file's folder)."""
     base_url: str
     """The platform's address: http(s), a host, an optional port and path prefix; nothing else."""
     entities: list[str] = Field(min_length=1)
@@ -96,7 +100,8 @@ class SourceConfig(BaseModel):
     database: str | None = None
     """Odoo only: the database name."""
     login: str | None = None
-    """Odoo only: the user login (the password or API key is the credential)."""
+    """The user login or key the secret pairs with, where the platform's auth uses one (Odoo's user,
+    WooCommerce's consumer key, Frappe's API key); the password, secret or API key is the credential."""
     timezone: str = "UTC"
     """IANA time zone of the business: datetimes that stand for a calendar date (an Odoo lot's
     expiration_date, a production's date_finished) are read as dates in this zone."""
@@ -115,7 +120,17 @@ class SourceConfig(BaseModel):
 
     @model_validator(mode="after")
     def _entities_known(self) -> SourceConfig:
-        allowed = ENTITIES_BY_KIND[self.kind]
+        if self.platform is not None and self.kind in ENTITIES_BY_KIND:
+            raise ValueError(f"kind {self.kind!r} is built in; a declared platform needs a name of its own")
+        if self.platform is None and self.kind not in ENTITIES_BY_KIND:
+            raise ValueError(
+                f"kind {self.kind!r} is not built in ({sorted(ENTITIES_BY_KIND)}); "
+                "for a platform declared in YAML add 'platform: path/to/declaration.yaml'"
+            )
+        declaration = self.declaration()
+        if declaration is not None and declaration.name != self.kind:
+            raise ValueError(f"platform {self.platform} declares name {declaration.name!r}, not kind {self.kind!r}")
+        allowed = self.served()
         unknown = [e for e in self.entities if e not in allowed]
         if unknown:
             raise ValueError(f"entities {unknown} are not served by kind {self.kind!r}; choose from {list(allowed)}")
@@ -127,6 +142,18 @@ class SourceConfig(BaseModel):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"timezone {self.timezone!r} is not an IANA time zone (e.g. Asia/Shanghai, UTC)") from None
         return self
+
+    def declaration(self) -> Declaration | None:
+        """The REST declaration this source runs on; None for Odoo."""
+        if self.platform is not None:
+            return load_declaration(self.platform)
+        return REST_PLATFORMS.get(self.kind)
+
+    def served(self) -> tuple[str, ...]:
+        """The canonical entities this source's platform can deliver, in sync order."""
+        if self.platform is not None:
+            return tuple(load_declaration(self.platform).streams)
+        return ENTITIES_BY_KIND[self.kind]
 
     def custom_fields(self, entity: str) -> list[str]:
         """Platform fields the field map adds to what the connector reads for `entity` (top level)."""
@@ -184,10 +211,25 @@ def load_sources(path: str | Path) -> SourcesFile:
     except yaml.YAMLError as exc:
         raise ConfigError(f"sources file {path} is not valid YAML: {exc}") from None
     try:
-        return SourcesFile.model_validate(data)
+        return SourcesFile.model_validate(_platforms_beside(data, path.parent))
     except ValidationError as exc:
         problems = "; ".join(_describe(err, data) for err in exc.errors())
         raise ConfigError(f"sources file {path}: {problems}") from None
+
+
+def _platforms_beside(data: Any, folder: Path) -> Any:
+    """Relative `platform:` paths read from the sources file's folder, wherever the process runs."""
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        return data
+
+    def placed(entry: Any) -> Any:
+        platform = entry.get("platform") if isinstance(entry, dict) else None
+        if isinstance(platform, str) and not Path(platform).is_absolute():
+            return {**entry, "platform": str(folder / platform)}
+        return entry
+
+    sources = [placed(entry) for entry in data["sources"]]
+    return {**data, "sources": sources}
 
 
 def _describe(err: Any, data: object) -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from connectors.config import ENTITIES_BY_KIND
-
 T = TypeVar("T")
 
 
@@ -16,5 +14,5 @@ def declared(kind: str, entity: str, declarations: Mapping[str, T]) -> T:
         return declarations[entity]
     except KeyError:
         raise ValueError(
-            f"{kind} connectors do not serve entity {entity!r}; choose from {list(ENTITIES_BY_KIND[kind])}"
+            f"{kind} connectors do not serve entity {entity!r}; choose from {list(declarations)}"
         ) from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import Callable, Mapping
@@ -34,29 +35,17 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from connectors.auth import Basic, Bearer, HeaderKey, QueryKey
 from connectors.config import Secret, SourceConfig
 from connectors.errors import AuthError, ConfigError, DeferSync, PlatformError, RetriesExhausted
 from connectors.metrics import current as current_metrics
-from connectors.ratelimit import TokenBucket, bucket_for
+from connectors.ratelimit import RateLimit, TokenBucket, bucket_for
+from connectors.reply import Reply
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_HEADERS = ("Retry-After", "x-retry-after")
-
-
-@dataclass(frozen=True, slots=True)
-class TokenHeader:
-    """An auth style: the token goes in header `name`, after `prefix`."""
-
-    name: str
-    prefix: str = ""
-
-    def headers(self, token: str) -> dict[str, str]:
-        return {self.name: f"{self.prefix}{token}"}
-
-
-BEARER = TokenHeader("Authorization", "Bearer ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,15 +58,6 @@ class RetryPolicy:
     max_wait: float = 30.0
     defer_over: float = 60.0
     """A requested pause longer than this raises DeferSync instead of sleeping."""
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A successful answer: status, headers (case-insensitive) and the parsed JSON body."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: Any
 
 
 class Transient(Exception):
@@ -101,7 +81,7 @@ class HttpClient:
         config: SourceConfig,
         secret: Secret,
         *,
-        auth: TokenHeader | None,
+        auth: Bearer | Basic | HeaderKey | QueryKey | None,
         policy: RetryPolicy | None = None,
     ) -> None:
         self.source = config.name
@@ -115,9 +95,11 @@ class HttpClient:
         )
         self._session = requests.Session()
         self._session.headers["Accept"] = "application/json"
+        self._auth_params: dict[str, str] = {}
         if auth is not None:
-            self._check_header_token()
-            self._session.headers.update(auth.headers(secret.token))
+            self._check_header_token(secret.login, needs_login=auth.needs_login)
+            self._session.headers.update(auth.headers(secret.token, secret.login))
+            self._auth_params = auth.params(secret.token, secret.login)
 
     def __repr__(self) -> str:
         return f"HttpClient(source={self.source!r}, base_url={self._base_url!r})"
@@ -131,15 +113,22 @@ class HttpClient:
         json_body: Any = None,
         endpoint: str | None = None,
         check: BodyCheck | None = None,
+        limit: RateLimit | None = None,
         landed: Callable[[], Reply | None] | None = None,
     ) -> Reply:
         """Send one logical request, retrying transient failures; `endpoint` labels it in messages and logs.
+
+        `limit` is the endpoint's own rate limit, kept in a bucket per credential and endpoint label
+        on top of the source's.
 
         `landed` guards a write that must not happen twice: a timeout or a 5xx may come after the
         platform acted, so before every re-send it is asked whether the earlier attempt took effect,
         and what it returns is then the answer instead of a second write.
         """
         label = endpoint or f"{method} {path}"
+        if self._auth_params:
+            params = {**(params or {}), **self._auth_params}
+        bucket = bucket_for(self.source, self._token, limit, scope=label) if limit is not None else None
         policy = self._policy
         sent = 0
 
@@ -150,7 +139,7 @@ class HttpClient:
                 if found is not None:
                     return found
             sent += 1
-            return self._attempt(method, path, params, json_body, label, check)
+            return self._attempt(method, path, params, json_body, label, check, bucket)
 
         retrying = Retrying(
             retry=retry_if_exception_type(Transient),
@@ -185,11 +174,18 @@ class HttpClient:
             f"check the credentials of source {self.source!r} ({self._config.credential_origin()})",
         )
 
-    def _check_header_token(self) -> None:
+    def _check_header_token(self, login: str | None, *, needs_login: bool) -> None:
         """A token that cannot travel in a header is a configuration error, found before any request.
 
         Otherwise requests / http.client fail with the header value, the token, in their message.
+        The login is checked too when the auth style sends it.
         """
+        if needs_login and not (login and login.isascii() and login.isprintable() and ":" not in login):
+            raise ConfigError(
+                f"source {self.source!r} field login: the platform's auth needs the source's login (the key or "
+                "user name paired with the secret) as printable ASCII without ':'; set 'login' in the source "
+                "entry or the Airflow connection"
+            )
         token = self._token
         if token.isascii() and token.isprintable() and token == token.strip():
             return
@@ -218,9 +214,11 @@ class HttpClient:
         json_body: Any,
         label: str,
         check: BodyCheck | None,
+        bucket: TokenBucket | None,
     ) -> Reply:
-        if self._bucket is not None:
-            self._bucket.acquire()
+        for limiter in (self._bucket, bucket):
+            if limiter is not None:
+                limiter.acquire()
         metrics, started = current_metrics(), time.monotonic()
         try:
             response = self._session.request(
@@ -252,7 +250,7 @@ class HttpClient:
         if metrics is not None:
             metrics.request(label, str(status), time.monotonic() - started)
         if status in RETRY_STATUSES:
-            self._back_off(label, status, _retry_after(response.headers))
+            self._back_off(label, status, _retry_after(response.headers), bucket)
         if status in (401, 403):
             raise self.auth_error(f"HTTP {status}: {_platform_message(response)}")
         if not 200 <= status < 300:
@@ -267,7 +265,7 @@ class HttpClient:
             check(body)
         return Reply(status, response.headers, body)
 
-    def _back_off(self, label: str, status: int, retry_after: float | None) -> None:
+    def _back_off(self, label: str, status: int, retry_after: float | None, bucket: TokenBucket | None) -> None:
         """Turn a 429/5xx into a retry, or into DeferSync when the asked pause is too long."""
         if retry_after is not None and retry_after > self._policy.defer_over:
             raise DeferSync(
@@ -277,8 +275,9 @@ class HttpClient:
                 "its last checkpoint",
                 retry_after=retry_after,
             )
-        if retry_after and self._bucket is not None:
-            self._bucket.hold(retry_after)
+        for limiter in (self._bucket, bucket):
+            if retry_after and limiter is not None:
+                limiter.hold(retry_after)
         raise Transient(f"HTTP {status}", retry_after)
 
     def _wait(self, state: RetryCallState) -> float:
@@ -325,19 +324,47 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _platform_message(response: requests.Response) -> str:
-    """The platform's own error words: Shopify `errors`, ShipBob `message`, JSON-RPC `error.data.message`."""
+    """The platform's own error words on one line: Shopify `errors`, ShipBob `message`, JSON-RPC
+    `error.data.message`, Frappe `exc_type` with its `_server_messages` or `exception`."""
     try:
         body = response.json()
     except ValueError:
-        return response.text.strip()[:300] or response.reason or "no message"
+        return _one_line(response.text.strip()[:300] or response.reason or "no message")
     if isinstance(body, dict):
+        frappe = _frappe_message(body)
+        if frappe:
+            return _one_line(frappe)
         error = body.get("error")
         if isinstance(error, dict):
             error = (error.get("data") or {}).get("message") or error.get("message")
         for value in (body.get("errors"), body.get("message"), error):
             if value:
-                return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return json.dumps(body, ensure_ascii=False)[:300]
+                return _one_line(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    return _one_line(json.dumps(body, ensure_ascii=False)[:300])
+
+
+def _frappe_message(body: dict[str, Any]) -> str | None:
+    """Frappe's error body: `_server_messages` is a JSON list of JSON objects with a `message`; `exception`
+    is `module.ExcType: text`. The traceback in `exc` is never shown."""
+    kind = body.get("exc_type")
+    messages: list[str] = []
+    try:
+        for item in json.loads(body.get("_server_messages") or "[]"):
+            message = json.loads(item).get("message") if isinstance(item, str) else None
+            if message:
+                messages.append(str(message))
+    except (TypeError, ValueError, AttributeError):
+        messages = []
+    exception = body.get("exception")
+    text = "; ".join(messages) or (str(exception).split(": ", 1)[-1] if exception else "")
+    if not kind and not text:
+        return None
+    return f"{kind}: {text}" if kind and text else str(kind or text)
+
+
+def _one_line(text: str) -> str:
+    """Markup and line breaks out, so a platform's message fits one log and error line."""
+    return " ".join(re.sub(r"<[^>]{0,200}>", "", text).split())[:500] or "no message"
 
 
 def _unknown_host(exc: BaseException) -> bool:

@@ -23,8 +23,9 @@ from typing import Any
 from connectors.base import RawRecord
 from connectors.config import ConfigError, Secret, SourceConfig
 from connectors.entities import declared
-from connectors.http import HttpClient, Reply, RetryPolicy, Transient
+from connectors.http import HttpClient, RetryPolicy, Transient
 from connectors.pagination import OffsetLimit
+from connectors.reply import Reply
 from connectors.timefmt import odoo_datetime, parse_utc
 
 ENDPOINT = "/jsonrpc"

@@ -11,7 +11,17 @@ import hashlib
 import threading
 import time
 
-from connectors.config import RateLimit
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class RateLimit(BaseModel):
+    """`requests` per `per_seconds` on average, `burst` at once: a source's or one endpoint's budget."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests: float = Field(gt=0)
+    per_seconds: float = Field(gt=0)
+    burst: int = Field(default=1, ge=1)
 
 
 class TokenBucket:
@@ -50,9 +60,10 @@ _buckets: dict[str, TokenBucket] = {}
 _registry_lock = threading.Lock()
 
 
-def bucket_for(source: str, token: str, limit: RateLimit) -> TokenBucket:
-    """The process-wide bucket of this credential, created on first use."""
-    key = hashlib.sha256(f"{source}\0{token}".encode()).hexdigest()
+def bucket_for(source: str, token: str, limit: RateLimit, scope: str = "") -> TokenBucket:
+    """The process-wide bucket of this credential (of one endpoint, `scope`, when given), created on first use."""
+    scoped = f"{source}\0{token}" + (f"\0{scope}" if scope else "")
+    key = hashlib.sha256(scoped.encode()).hexdigest()
     with _registry_lock:
         bucket = _buckets.get(key)
         if bucket is None:

@@ -1,4 +1,4 @@
-"""ShipBob 2026-01: shipments (from orders), returns and inventory levels by lot.
+"""ShipBob 2026-01: the record splitters its declaration (platforms/shipbob.yaml) names.
 
 What ShipBob's contract offers, and how each stream stays exactly-once:
 
@@ -17,15 +17,10 @@ What ShipBob's contract offers, and how each stream stays exactly-once:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from connectors.base import RawRecord
-from connectors.http import BEARER
-from connectors.pagination import CursorEnvelope, PageNumber
-from connectors.rest import RestConnector, RestStream
 from connectors.timefmt import parse_utc
-
-API_VERSION = "2026-01"
 
 
 def _moment(text: Any) -> datetime | None:
@@ -73,40 +68,3 @@ def return_records(record: dict[str, Any]) -> list[RawRecord]:
     if record.get("id") is None or not known:
         raise ValueError(f"ShipBob return {record.get('id')!r} has no id or no date; it cannot be placed in time")
     return [RawRecord(str(record["id"]), max(known), record)]
-
-
-class ShipBobConnector(RestConnector):
-    """Shipments, returns and lot inventory of one ShipBob account, with a personal access token as bearer."""
-
-    kind = "shipbob"
-    auth = BEARER
-    streams: ClassVar[dict[str, RestStream]] = {
-        "shipment": RestStream(
-            path=f"/{API_VERSION}/order",
-            paginator=PageNumber(),
-            since_param="LastUpdateStartDate",
-            until_param="LastUpdateEndDate",
-            static_params={"SortOrder": "Oldest"},
-            split=shipment_records,
-        ),
-        "return": RestStream(
-            path=f"/{API_VERSION}/return",
-            paginator=CursorEnvelope(size_param="Limit"),
-            records_key="items",
-            static_params={"SortOrder": "Asc"},
-            split=return_records,
-        ),
-        "inventory": RestStream(
-            path=f"/{API_VERSION}/inventory-level/lots",
-            paginator=CursorEnvelope(size_param="PageSize"),
-            records_key="items",
-            id_field="inventory_id",
-            cursor_field=None,
-        ),
-    }
-
-    def check(self) -> str:
-        """Fetch one order: proves the token in one cheap call."""
-        path = self.streams["shipment"].path
-        reply = self.http.request("GET", path, params={"Page": 1, "Limit": 1})
-        return f"shipbob {self.source}: {reply.status} OK, API {API_VERSION}"

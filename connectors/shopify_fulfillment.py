@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.auth import HeaderKey
 from connectors.config import Secret, SourceConfig
-from connectors.http import HttpClient, Reply, RetryPolicy, TokenHeader
-from connectors.shopify import API_VERSION
+from connectors.http import HttpClient, Reply, RetryPolicy
 
-API = f"/admin/api/{API_VERSION}"
+API = "/admin/api/2025-10"
+"""The Admin API version the shop source's declaration reads (connectors/platforms/shopify.yaml)."""
 
 
 class ShopifyFulfilments:
@@ -26,7 +27,7 @@ class ShopifyFulfilments:
         self.http = HttpClient(
             config,
             secret if secret is not None else config.secret(),
-            auth=TokenHeader("X-Shopify-Access-Token"),
+            auth=HeaderKey("X-Shopify-Access-Token"),
             policy=policy,
         )
 

@@ -7,7 +7,13 @@ the idempotent loader absorbs, but it never misses a record.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Literal
+
+TimeFormat = Literal["iso_z", "iso_utc", "sql_utc", "sql_local"]
+"""How a platform writes a window bound: `iso_z` 2026-03-02T02:15:00Z; `iso_utc` 2026-03-02T02:15:00
+(UTC, no offset: WooCommerce with `dates_are_gmt`); `sql_utc` 2026-03-02 02:15:00 (UTC: Odoo);
+`sql_local` 2026-03-02 10:15:00 in the source's time zone (Frappe `modified`)."""
 
 
 def _utc(moment: datetime) -> datetime:
@@ -39,3 +45,21 @@ def odoo_datetime(moment: datetime, *, up: bool = False) -> str:
 def parse_utc(text: str) -> datetime:
     """Parse an ISO 8601 or Odoo timestamp; one without an offset is UTC."""
     return _utc(datetime.fromisoformat(text))
+
+
+def bound(moment: datetime, layout: TimeFormat, zone: tzinfo, *, up: bool = False) -> str:
+    """A window bound as the platform writes it; `zone` is the source's time zone, for `sql_local`."""
+    if layout == "iso_z":
+        return iso_z(moment, up=up)
+    if layout == "sql_utc":
+        return odoo_datetime(moment, up=up)
+    second = whole_second(moment, up=up)
+    if layout == "sql_local":
+        return second.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    return second.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def parse_in(text: str, zone: tzinfo) -> datetime:
+    """Parse an ISO 8601 timestamp; one without an offset is read in `zone` (UTC or the source's own)."""
+    moment = datetime.fromisoformat(text)
+    return (moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)).astimezone(UTC)

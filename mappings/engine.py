@@ -207,8 +207,9 @@ class Mapping:
         """The field's spec as this source reads it: its field map's path, or the spec; None: not mapped.
 
         A mapped field reads the configured path with the transforms under `custom` (when the
-        spec declares them), else with the spec's own transforms. A `custom`-only field (no
-        standard platform field holds it) is left out unless the source maps it.
+        spec declares them), else with the spec's own transforms; a `first_of` field whose `custom`
+        says `after: N` still tries its first N alternatives (a standard field) before the mapped path.
+        A `custom`-only field (no standard platform field holds it) is left out unless the source maps it.
         """
         custom = spec.get("custom") if isinstance(spec, dict) else None
         path = self._overrides.pop(canonical, None)
@@ -222,13 +223,15 @@ class Mapping:
             transforms = custom["transforms"]
         else:
             transforms = spec.get("transforms", []) if isinstance(spec, dict) else []
-        return {"path": path, "transforms": transforms}
+        mapped = {"path": path, "transforms": transforms}
+        keep = custom.get("after", 0) if isinstance(custom, dict) and "first_of" in spec else 0
+        return {"first_of": [*spec["first_of"][:keep], mapped]} if keep else mapped
 
     def _compile_each(
         self, spec: dict[str, Any], annotation: Any, bindings: frozenset[str], where: str, prefix: str
     ) -> FieldFn:
         item_model = _list_item_model(annotation, where)
-        iteration = _Iteration(spec["each"], bindings, self._false_is_null)
+        iteration = _Iteration(self._moved_args(spec, prefix), bindings, self._false_is_null)
         build = self._compile_fields(spec["fields"], item_model, bindings | iteration.names, where, prefix=prefix)
         collection = iteration.collection if spec.get("required") else None
 
@@ -245,6 +248,34 @@ class Mapping:
             return [build(row, failures) for row in iteration.contexts(ctx, failures)]
 
         return each
+
+    def _moved_args(self, spec: dict[str, Any], prefix: str) -> Any:
+        """The `each` bindings with expander arguments the source's field map moves.
+
+        An expander lists, in `fields`, the canonical field each argument feeds (`serial`, `lot`): a
+        field map entry for that field (`lines.serial`) then moves the argument too, so a source with
+        its own meta keys gets its serials expanded from there. A field that reads the expander's row
+        (`serial: unit.serial`) keeps reading it: the map moved what the row is made from.
+        """
+        each = spec["each"]
+        if not isinstance(each, dict):
+            return each
+        moved: dict[str, Any] = {}
+        for name, source in each.items():
+            if isinstance(source, dict) and "fields" in source:
+                args = list(source["args"])
+                for index, canonical in enumerate(source["fields"]):
+                    path = self._overrides.get(f"{prefix}{canonical}") if canonical else None
+                    if path is None:
+                        continue
+                    args[index] = path
+                    field_spec = spec["fields"].get(canonical)
+                    reads = field_spec.get("path") if isinstance(field_spec, dict) else field_spec
+                    if isinstance(reads, str) and reads.startswith(f"{name}."):
+                        self._overrides.pop(f"{prefix}{canonical}")
+                source = {key: value for key, value in source.items() if key != "fields"} | {"args": args}
+            moved[name] = source
+        return moved
 
     def _compile_value(self, spec: Any, bindings: frozenset[str], required: bool, where: str) -> FieldFn:
         read, describe = self._compile_reader(spec, bindings, where)

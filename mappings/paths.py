@@ -5,7 +5,8 @@ without building any strings; the concrete path of a failure (`line_items[3].qua
 together only when something went wrong, from the binding's prefix and the step's text.
 
 A path starts at the current element, at the payload root (`$.`), or at an element bound by
-name in an `each` block (`product.gtin`). Missing keys, ``null`` and Odoo's ``false`` on the
+name in an `each` block (`product.gtin`). `[key=value]` picks the first object of a list whose
+`key` is `value`: WooCommerce's `meta_data[key=_lot_number].value`. Missing keys, ``null`` and Odoo's ``false`` on the
 way read as missing (None); a value of the wrong shape (a string where an object or a list is
 expected) is a `PathError`.
 """
@@ -19,8 +20,8 @@ from typing import Any
 
 ROOT = "$"
 CURRENT = "@"
-_SEGMENT = re.compile(r"^([^.\[\]]+)?((?:\[(?:\*|\d+)\])*)$")
-_INDEX = re.compile(r"\[(\*|\d+)\]")
+_SEGMENT = re.compile(r"^([^.\[\]]+)?((?:\[(?:\*|\d+|[^\[\]=]+=[^\[\]]*)\])*)$")
+_INDEX = re.compile(r"\[(\*|\d+|[^\[\]=]+=[^\[\]]*)\]")
 
 Context = dict[str, tuple[Any, str]]
 """Binding name -> (element, its concrete raw path). Holds ROOT, CURRENT, the names bound by
@@ -46,9 +47,9 @@ def join(prefix: str, text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    kind: str  # "key", "index" or "all"
+    kind: str  # "key", "index", "all" or "select"
     arg: Any
-    text: str  # ".key", "[3]" or "[*]"
+    text: str  # ".key", "[3]", "[*]" or "[key=value]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,10 @@ class Path:
                 if not isinstance(obj, list):
                     raise self._shape_error("expected a list", ctx, position, obj)
                 obj = obj[step.arg] if step.arg < len(obj) else None
+            elif step.kind == "select":
+                if not isinstance(obj, list):
+                    raise self._shape_error("expected a list", ctx, position, obj)
+                obj = select(obj, *step.arg)
             else:
                 if not isinstance(obj, list):
                     raise self._shape_error("expected a list", ctx, position, obj)
@@ -174,6 +179,9 @@ class Path:
             elif step.kind == "index":
                 obj = obj[step.arg] if step.arg < len(obj) else None
                 prefix += step.text
+            elif step.kind == "select":
+                obj = select(obj, *step.arg)
+                prefix += step.text
             else:
                 for index, item in enumerate(obj):
                     self._collect(item, f"{prefix}[{index}]", position + 1, found)
@@ -184,6 +192,14 @@ class Path:
     def _shape_error(self, message: str, ctx: Context, position: int, value: Any) -> PathError:
         # Wildcards in front of `position` make the concrete indices unknown here; `[*]` stays.
         return PathError(message, self.text_after(ctx[self.binding][1], position), value)
+
+
+def select(items: list[Any], key: str, wanted: str) -> Any:
+    """The first object of `items` whose `key` is `wanted` (compared as text), or None."""
+    for item in items:
+        if isinstance(item, dict) and str(item.get(key)) == wanted:
+            return item
+    return None
 
 
 def compile_path(source: str, bindings: frozenset[str], false_is_null: bool) -> Path:
@@ -207,6 +223,9 @@ def compile_path(source: str, bindings: frozenset[str], false_is_null: bool) -> 
         for index in _INDEX.findall(match.group(2)):
             if index == "*":
                 steps.append(Step("all", None, "[*]"))
+            elif "=" in index:
+                key, _, wanted = index.partition("=")
+                steps.append(Step("select", (key.strip(), wanted.strip()), f"[{index}]"))
             else:
                 steps.append(Step("index", int(index), f"[{index}]"))
     return Path(source, binding, tuple(steps), false_is_null)

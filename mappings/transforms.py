@@ -15,6 +15,7 @@ consumed several lots).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -311,6 +312,36 @@ def serial_units(args: list[Any], where: Where) -> Rows:
     yield {"serial": None, "qty": qty, "tracking": "lot" if item.get("lot") else None}, item_path
 
 
+_SERIAL_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def listed_serials(args: list[Any], where: Where) -> Rows:
+    """A line whose serial numbers are one text (or list) -> one row per serial (qty 1), else one row for the line.
+
+    Args are ``[quantity, serials, lot]``: WooCommerce keeps what the merchant entered in line-item meta, serials
+    as one string separated by commas, semicolons or white space. Row keys as `serial_units`: `serial`, `qty`,
+    `tracking` (``serial`` with serials, ``lot`` with a lot, else None: the device master decides later).
+    """
+    quantity, serials, lot = args
+    if isinstance(serials, str):
+        listed = [part for part in _SERIAL_SEPARATORS.split(serials) if part]
+    elif isinstance(serials, list):
+        listed = [to_str(part).strip() for part in serials if part not in (None, "")]
+    elif serials is None:
+        listed = []
+    else:
+        raise MappingError("expected serial numbers as text or a list", where(1), serials)
+    if listed:
+        for serial in listed:
+            yield {"serial": serial, "qty": _ONE, "tracking": "serial"}, where(1)
+        return
+    try:
+        qty = to_decimal(quantity)
+    except MappingError as exc:
+        raise MappingError(exc.message, where(0), quantity) from None
+    yield {"serial": None, "qty": qty, "tracking": "lot" if lot not in (None, "") else None}, where(0)
+
+
 def move_lots(args: list[Any], where: Where) -> Rows:
     """Odoo stock move -> one row per move line with the lot and quantity that line records.
 
@@ -362,5 +393,10 @@ def product_lines(args: list[Any], where: Where) -> Rows:
             yield line, f"{where(0)}[{index}]"
 
 
-EXPANDERS: dict[str, Expander] = {"serial_units": serial_units, "move_lots": move_lots, "product_lines": product_lines}
+EXPANDERS: dict[str, Expander] = {
+    "serial_units": serial_units,
+    "listed_serials": listed_serials,
+    "move_lots": move_lots,
+    "product_lines": product_lines,
+}
 """Expander name -> function(arg values, arg path namer) yielding (row, raw path) pairs."""

@@ -60,7 +60,7 @@ def build_sync_dag(source: SourceConfig) -> DAG:
         },
     ) as dag:
         previous = None
-        for entity in (e for e in ENTITIES_BY_KIND[source.kind] if e in source.entities):
+        for entity in (e for e in source.served() if e in source.entities):
             current = _sync_task.override(
                 task_id=f"sync_{entity}",
                 outlets=[changes_alias(source.name, entity)],

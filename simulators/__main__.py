@@ -14,13 +14,13 @@ from simulators.server import Faults, start
 from simulators.world import generate_world
 
 TOKEN_ENV = "SIMULATOR_TOKEN"
-"""The one token all three platforms accept (default: a new random one, printed at start)."""
+"""The one token all platforms accept (default: a new random one, printed at start)."""
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m simulators", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve Shopify, ShipBob and Odoo on loopback until Ctrl-C")
+    serve = commands.add_parser("serve", help="serve Shopify, ShipBob, Odoo and WooCommerce on loopback until Ctrl-C")
     world = commands.add_parser("world", help="write world.json, ground_truth.json and defect_plan.json")
     for command in (serve, world):
         command.add_argument("--seed", type=int, default=7)
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--fault-rate", type=float, default=0.0, help="share of requests answered with a fault")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 inside a container)")
     serve.add_argument(
-        "--port-base", type=int, default=0, help="Shopify on this port, ShipBob on the next, Odoo on the one after"
+        "--port-base", type=int, default=0, help="Shopify on this port; ShipBob, Odoo, WooCommerce on the next ones"
     )
     world.add_argument("--out", type=Path, required=True, help="folder to write the three JSON files into")
     args = parser.parse_args(argv)
@@ -40,14 +40,16 @@ def main(argv: list[str] | None = None) -> None:
         return
     token = os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(16)
     with ExitStack() as stack:
-        for offset, kind in enumerate(("shopify", "shipbob", "odoo")):
+        for offset, kind in enumerate(("shopify", "shipbob", "odoo", "woocommerce")):
             port = args.port_base + offset if args.port_base else 0
             faults = Faults(rate=args.fault_rate, seed=args.seed)
             server = stack.enter_context(start(kind, generated, token, faults, args.host, port))
             credentials = f"token={token}"
             if kind == "odoo":
                 credentials = f"database={odoo.DATABASE} login={odoo.LOGIN} password={token}"
-            print(f"{kind:8} {server.base_url}  {credentials}")
+            if kind == "woocommerce":
+                credentials = f"consumer_key=ck_{token} consumer_secret=cs_{token}"
+            print(f"{kind:11} {server.base_url}  {credentials}")
         print("serving; press Ctrl-C to stop", flush=True)
         try:
             threading.Event().wait()

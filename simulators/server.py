@@ -22,6 +22,8 @@ from simulators.world import World
 
 FAULT_KINDS = ("429", "500", "503", "slow", "drop", "truncate", "odoo_error")
 SECRET_HEADERS = frozenset({"authorization", "x-shopify-access-token", "cookie", "x-api-key"})
+SECRET_PARAMS = frozenset({"consumer_secret"})
+"""Query parameters that carry a secret (WooCommerce's query-string authentication)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ class SimServer:
             request.received,
             request.method,
             request.path,
-            request.query,
+            {k: ("<redacted>" if k in SECRET_PARAMS else v) for k, v in request.query.items()},
             status,
             retry_after,
             fault,
@@ -238,9 +240,10 @@ def start(
 ) -> SimServer:
     """Serve `world` as platform `kind` (shopify, shipbob, odoo) on `host`:`port` (default: a free loopback port).
 
-    `token` is the Shopify access token, the ShipBob bearer token or the Odoo password.
+    `token` is the Shopify access token, the ShipBob bearer token or the Odoo password; WooCommerce's
+    consumer key and secret are `ck_<token>` and `cs_<token>`.
     """
-    if kind not in ("shopify", "shipbob", "odoo"):
-        raise ValueError(f"unknown platform kind {kind!r}; expected shopify, shipbob or odoo")
+    if kind not in ("shopify", "shipbob", "odoo", "woocommerce"):
+        raise ValueError(f"unknown platform kind {kind!r}; expected shopify, shipbob, odoo or woocommerce")
     platform = import_module(f"simulators.{kind}").make_platform(world, token)
     return SimServer(kind, platform, faults or Faults(), host, port)

@@ -11,8 +11,7 @@ from connectors import ratelimit
 from connectors.config import ConfigError, RateLimit, Secret, SourceConfig
 from connectors.odoo import OdooConnector
 from connectors.registry import build_connector
-from connectors.shipbob import ShipBobConnector
-from connectors.shopify import ShopifyConnector
+from connectors.rest import RestConnector
 from connectors.timefmt import iso_z, odoo_datetime, parse_utc
 
 
@@ -33,8 +32,8 @@ def _config(kind: str, **extra: object) -> SourceConfig:
 @pytest.mark.parametrize(
     ("kind", "cls"),
     [
-        ("shopify", ShopifyConnector),
-        ("shipbob", ShipBobConnector),
+        ("shopify", RestConnector),
+        ("shipbob", RestConnector),
         ("odoo", OdooConnector),
     ],
 )

@@ -19,6 +19,7 @@ from simulators.contracts import (
     ODOO_FIELDS,
     SHIPBOB_SPEC,
     SHOPIFY_ATTRIBUTES,
+    WOOCOMMERCE_SCHEMA,
     odoo_fields,
     odoo_models,
     odoo_unknown_fields,
@@ -60,10 +61,12 @@ def test_the_copies_are_the_files_source_txt_describes(path: Path):
 
 def test_every_contract_folder_carries_its_provenance():
     """simulators/contracts/README.md: each folder holds verbatim copies with a SOURCE.txt and a README.md."""
-    for folder in ("shipbob", "odoo", "shopify"):
+    for folder in ("shipbob", "odoo", "shopify", "woocommerce"):
         assert (CONTRACTS / folder / "SOURCE.txt").is_file()
         assert (CONTRACTS / folder / "README.md").is_file()
     assert SHOPIFY_ATTRIBUTES.is_file() and (CONTRACTS / "shopify" / "rest_2025-10_endpoints.json").is_file()
+    woo = json.loads(WOOCOMMERCE_SCHEMA.read_text(encoding="utf-8"))["_source"]
+    assert woo["commit"] in (CONTRACTS / "woocommerce" / "SOURCE.txt").read_text(encoding="utf-8")
 
 
 # -- ShipBob: routing ------------------------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ def test_every_platform_entity_has_a_compiled_cached_mapping() -> None:
         ("shipbob", "return"),
         ("shipbob", "inventory"),
         ("shopify", "variant"),
+        ("woocommerce", "order"),
+        ("woocommerce", "shipment"),
+        ("woocommerce", "variant"),
     }
     assert get_mapping("odoo", "lot") is get_mapping("odoo", "lot")
     shanghai = MappingOptions.of("Asia/Shanghai")

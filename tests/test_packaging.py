@@ -17,6 +17,7 @@ PRODUCT = {"data_dictionary", "connectors", "mappings", "quality_checks", "pipel
 PRODUCT |= {"traceability", "steward", "write_back", "tracehub"}
 DATA_FILES = [
     "data_dictionary/fields.yaml",
+    "connectors/platforms/shopify.yaml",
     "mappings/specs/shipbob_shipment.yaml",
     "quality_checks/suites/shipment.yaml",
     "quality_checks/data_docs.css",

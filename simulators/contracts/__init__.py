@@ -11,6 +11,8 @@ in CI and fail against the vendor.
   ORM's magic columns, which the file leaves out.
 - Shopify Admin REST 2025-10: `shopify/rest_2025-10_attributes.json`, the attribute names of each resource, and
   `shopify/fulfillment_requests.json`, what a fulfilment request may carry.
+- WooCommerce REST v3: `woocommerce/v3_orders_products_schema.json`, the property and parameter tables of the docs,
+  turned into JSON Schema (closed objects, the documented types, options as enums, dates as `YYYY-MM-DDTHH:MM:SS`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ __all__ = [
     "ODOO_FIELDS",
     "SHIPBOB_SPEC",
     "SHOPIFY_ATTRIBUTES",
+    "WOOCOMMERCE_SCHEMA",
     "odoo_fields",
     "odoo_models",
     "odoo_unknown_fields",
@@ -40,6 +43,9 @@ __all__ = [
     "shopify_line_item_keys",
     "shopify_request_errors",
     "shopify_unknown_attributes",
+    "woocommerce_parameter_errors",
+    "woocommerce_parameters",
+    "woocommerce_response_errors",
 ]
 
 HERE = Path(__file__).parent
@@ -47,6 +53,7 @@ SHIPBOB_SPEC = HERE / "shipbob" / "openapi-2026-01.json"
 ODOO_FIELDS = HERE / "odoo" / "odoo17_fields.json"
 SHOPIFY_ATTRIBUTES = HERE / "shopify" / "rest_2025-10_attributes.json"
 SHOPIFY_REQUESTS = HERE / "shopify" / "fulfillment_requests.json"
+WOOCOMMERCE_SCHEMA = HERE / "woocommerce" / "v3_orders_products_schema.json"
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -485,3 +492,100 @@ def shopify_request_errors(operation: str, body: Any) -> list[str]:
 def shopify_line_item_keys(resource: str) -> frozenset[str]:
     """The keys of a line item of `resource` where the contract names them ("FulfillmentOrder")."""
     return frozenset(_shopify_requests()[f"{resource}.line_items[]"]["keys"])
+# -- WooCommerce REST v3 ---------------------------------------------------------------------------------------------
+
+_WOO_RESOURCES = {
+    "orders": ("Order properties", "List all orders"),
+    "products": ("Product properties", "List all products"),
+}
+"""Resource -> (its property table, its list endpoint's parameter table)."""
+_WOO_LINK = re.compile(r"See \[([^\]]+)\]")
+_WOO_DATE_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"
+"""`_introduction.md` line 44: dates are `YYYY-MM-DDTHH:MM:SS`, with no offset (the `*_gmt` twin is the GMT one)."""
+_WOO_SCALARS = {"integer": "integer", "string": "string", "boolean": "boolean", "number": "number"}
+
+
+@cache
+def _woocommerce() -> dict[str, Any]:
+    return _load(WOOCOMMERCE_SCHEMA)
+
+
+def _woo_property(tables: Mapping[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+    """One documented property as JSON Schema. Every property may be null: the docs say blank fields are
+    "generally included as `null` or empty string instead of being omitted" (`_introduction.md` line 47)."""
+    kind = spec["type"]
+    link = _WOO_LINK.search(spec["description"])
+    out: dict[str, Any]
+    if kind == "date-time":
+        out = {"type": "string", "pattern": _WOO_DATE_TIME}
+    elif kind in ("object", "array") and link and link[1] in tables:
+        nested = _woo_object(tables, link[1])
+        out = nested if kind == "object" else {"type": "array", "items": nested}
+    elif kind in ("object", "array"):
+        out = {"type": kind}
+    else:
+        out = {"type": _WOO_SCALARS[kind]}
+    if spec.get("options"):  # lifted from the whole description: `currency`'s 161 run to ZMW past the cut
+        out["enum"] = list(spec["options"])
+    return _nullable(out)
+
+
+def _woo_object(tables: Mapping[str, Any], table: str) -> dict[str, Any]:
+    """A property table as a closed object: a key the docs do not list is an invented field."""
+    properties = {name: _woo_property(tables, spec) for name, spec in tables[table].items()}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def _woo_known(resource: str) -> None:
+    if resource not in _WOO_RESOURCES:
+        raise ValueError(f"WooCommerce resource {resource!r} is not in the contract; known: {list(_WOO_RESOURCES)}")
+
+
+@cache
+def _woo_validators(resource: str) -> tuple[jsonschema.Draft202012Validator, jsonschema.Draft202012Validator]:
+    """(one resource object, a list of them) as the docs' tables describe the resource."""
+    _woo_known(resource)
+    item = _woo_object(_woocommerce()[resource]["properties"], _WOO_RESOURCES[resource][0])
+    return jsonschema.Draft202012Validator(item), jsonschema.Draft202012Validator({"type": "array", "items": item})
+
+
+def woocommerce_response_errors(resource: str, body: Any) -> list[str]:
+    """Every way a `/wc/v3/orders` or `/wc/v3/products` body (one object or a list) breaks the documented tables."""
+    one, many = _woo_validators(resource)
+    return _messages((many if isinstance(body, list) else one).iter_errors(body))
+
+
+def woocommerce_parameters(resource: str) -> dict[str, dict[str, Any]]:
+    """The documented query parameters of the list endpoint ("List all orders" / "List all products")."""
+    _woo_known(resource)
+    params: dict[str, dict[str, Any]] = _woocommerce()[resource]["parameters"][_WOO_RESOURCES[resource][1]]
+    return {name: dict(spec) for name, spec in params.items()}
+
+
+def woocommerce_parameter_errors(resource: str, query: Mapping[str, str], extra: Iterable[str] = ()) -> list[str]:
+    """`name: problem` for each query parameter the list endpoint does not document or whose value breaks its type.
+
+    `extra` names parameters the transport itself reads (the `consumer_key`/`consumer_secret` of WooCommerce's
+    query-string authentication): they are no resource parameter.
+    An `array` parameter takes a comma-separated list, as WordPress reads it; each element meets the options.
+    """
+    params = woocommerce_parameters(resource)
+    allowed = set(extra)
+    out: list[str] = []
+    for name, value in query.items():
+        if name in allowed:
+            continue
+        spec = params.get(name)
+        if spec is None:
+            out.append(f"{name}: not a parameter of GET /{resource}")
+            continue
+        kind = spec["type"]
+        values = [part.strip() for part in value.split(",")] if kind == "array" else [value]
+        for one in values:
+            if kind == "integer" and not re.fullmatch(r"-?\d+", one):
+                out.append(f"{name}: {one!r} is not of type integer")
+            elif kind == "boolean" and one.lower() not in ("true", "false", "1", "0"):
+                out.append(f"{name}: {one!r} is not of type boolean")
+            elif spec.get("options") and one not in spec["options"]:
+                out.append(f"{name}: {one!r} is not one of {', '.join(spec['options'])}")
+    return out
