@@ -11,12 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.auth import HeaderKey
 from connectors.config import Secret, SourceConfig
-from connectors.http import HttpClient, Reply, RetryPolicy
-
-API = "/admin/api/2025-10"
-"""The Admin API version the shop source's declaration reads (connectors/platforms/shopify.yaml)."""
+from connectors.http import Reply, RetryPolicy
+from connectors.write_client import declared_client
 
 
 class ShopifyFulfilments:
@@ -24,29 +21,24 @@ class ShopifyFulfilments:
 
     def __init__(self, config: SourceConfig, secret: Secret | None = None, *, policy: RetryPolicy | None = None):
         self.source = config.name
-        self.http = HttpClient(
-            config,
-            secret if secret is not None else config.secret(),
-            auth=HeaderKey("X-Shopify-Access-Token"),
-            policy=policy,
-        )
+        self.http, self.api = declared_client(config, secret, policy)
 
     def line_skus(self, order_id: int) -> dict[int, str]:
         """The order's line item ids and their SKUs (fulfilment order lines name only the line item)."""
         reply = self.http.request(
-            "GET", f"{API}/orders/{order_id}.json", params={"fields": "id,line_items"}, endpoint="GET order"
+            "GET", f"{self.api}/orders/{order_id}.json", params={"fields": "id,line_items"}, endpoint="GET order"
         )
         order = self._field(reply, "order", dict)
         return {line["id"]: str(line.get("sku") or "") for line in order.get("line_items") or []}
 
     def fulfillment_orders(self, order_id: int) -> list[dict[str, Any]]:
         reply = self.http.request(
-            "GET", f"{API}/orders/{order_id}/fulfillment_orders.json", endpoint="GET fulfillment_orders"
+            "GET", f"{self.api}/orders/{order_id}/fulfillment_orders.json", endpoint="GET fulfillment_orders"
         )
         return list(self._field(reply, "fulfillment_orders", list))
 
     def fulfillments(self, order_id: int) -> list[dict[str, Any]]:
-        reply = self.http.request("GET", f"{API}/orders/{order_id}/fulfillments.json", endpoint="GET fulfillments")
+        reply = self.http.request("GET", f"{self.api}/orders/{order_id}/fulfillments.json", endpoint="GET fulfillments")
         return list(self._field(reply, "fulfillments", list))
 
     def find(self, order_id: int, tracking_number: str) -> dict[str, Any] | None:
@@ -67,7 +59,7 @@ class ShopifyFulfilments:
 
         reply = self.http.request(
             "POST",
-            f"{API}/fulfillments.json",
+            f"{self.api}/fulfillments.json",
             json_body={"fulfillment": fulfillment},
             endpoint="POST fulfillments",
             landed=landed,
@@ -81,7 +73,7 @@ class ShopifyFulfilments:
 
         def landed() -> Reply | None:
             reply = self.http.request(
-                "GET", f"{API}/orders/{order_id}/fulfillments/{fulfillment_id}.json", endpoint="GET fulfillment"
+                "GET", f"{self.api}/orders/{order_id}/fulfillments/{fulfillment_id}.json", endpoint="GET fulfillment"
             )
             found = self._field(reply, "fulfillment", dict)
             return reply if found.get("tracking_number") == tracking_info.get("number") else None
@@ -89,7 +81,7 @@ class ShopifyFulfilments:
         body = {"fulfillment": {"tracking_info": tracking_info, "notify_customer": notify_customer}}
         reply = self.http.request(
             "POST",
-            f"{API}/fulfillments/{fulfillment_id}/update_tracking.json",
+            f"{self.api}/fulfillments/{fulfillment_id}/update_tracking.json",
             json_body=body,
             endpoint="POST update_tracking",
             landed=landed,

@@ -170,7 +170,7 @@ def _push_task(source_name: str) -> dict[str, object]:
             raise AirflowFailException(str(exc)) from None
 
 
-PUSH_KINDS = ("shopify",)
+PUSH_KINDS = ("shopify", "woocommerce")
 """Source kinds that take write-back (write_back.run.DESTINATION_KINDS; not imported at parse time)."""
 
 

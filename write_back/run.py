@@ -18,13 +18,15 @@ from connectors.config import ConfigError, SourceConfig
 from connectors.errors import AuthError, PlatformError
 from connectors.http import RetryPolicy
 from connectors.shopify_fulfillment import ShopifyFulfilments
+from connectors.woocommerce_orders import WooCommerceOrders
 from trace_store.store import Store
 from write_back.ledger import record_intent, record_result
 from write_back.plan import Push, plan
 from write_back.shopify import PushRefused, ShopifyDestination
+from write_back.woocommerce import WooCommerceDestination
 
 LOCK_ENTITY = "push"
-DESTINATION_KINDS = ("shopify",)
+DESTINATION_KINDS = ("shopify", "woocommerce")
 
 
 class Destination(Protocol):
@@ -52,6 +54,8 @@ def destination_for(
             f"source {config.name!r} is a {config.kind} source; write-back goes to shops: "
             f"{', '.join(DESTINATION_KINDS)}"
         )
+    if config.kind == "woocommerce":
+        return WooCommerceDestination(WooCommerceOrders(config, policy=policy))
     return ShopifyDestination(ShopifyFulfilments(config, policy=policy), notify_customer)
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "woocommerce_parameter_errors",
     "woocommerce_parameters",
     "woocommerce_response_errors",
+    "woocommerce_write_errors",
 ]
 
 HERE = Path(__file__).parent
@@ -492,6 +493,8 @@ def shopify_request_errors(operation: str, body: Any) -> list[str]:
 def shopify_line_item_keys(resource: str) -> frozenset[str]:
     """The keys of a line item of `resource` where the contract names them ("FulfillmentOrder")."""
     return frozenset(_shopify_requests()[f"{resource}.line_items[]"]["keys"])
+
+
 # -- WooCommerce REST v3 ---------------------------------------------------------------------------------------------
 
 _WOO_RESOURCES = {
@@ -588,4 +591,33 @@ def woocommerce_parameter_errors(resource: str, query: Mapping[str, str], extra:
                 out.append(f"{name}: {one!r} is not of type boolean")
             elif spec.get("options") and one not in spec["options"]:
                 out.append(f"{name}: {one!r} is not one of {', '.join(spec['options'])}")
+    return out
+
+
+def woocommerce_write_errors(resource: str, body: Any) -> list[str]:
+    """`path: problem` for each key of an update body (`PUT /<resource>/<id>`) the property tables do not let a
+    client write: undocumented, or labelled read-only. Meta entries may carry only their writable `key` and `value`."""
+    _woo_known(resource)
+    if not isinstance(body, Mapping):
+        return ["$: must be an object"]
+    tables = _woocommerce()[resource]["properties"]
+    table = tables[_WOO_RESOURCES[resource][0]]
+    out = []
+    for key in body:
+        spec = table.get(key)
+        if spec is None:
+            out.append(f"$.{key}: not a property of {resource}")
+        elif spec.get("readonly"):
+            out.append(f"$.{key}: read-only")
+    meta_table = tables.get(f"{_WOO_RESOURCES[resource][0].split()[0]} - Meta data properties", {})
+    for n, entry in enumerate(body.get("meta_data") or []):
+        if not isinstance(entry, Mapping) or "key" not in entry:
+            out.append(f"$.meta_data[{n}]: must be an object with a key")
+            continue
+        for key, value in entry.items():
+            spec = meta_table.get(key)
+            if spec is None or spec.get("readonly"):
+                out.append(f"$.meta_data[{n}].{key}: {'read-only' if spec else 'not a meta data property'}")
+            elif not isinstance(value, str):
+                out.append(f"$.meta_data[{n}].{key}: must be a string")
     return out
