@@ -333,6 +333,11 @@ def test_sigkill_then_rerun_holds_each_fulfilment_once(world: World, shop: Shop,
     rows = ledger(shop)
     assert Counter(r["state"] for r in rows) == Counter({"pushed": nth - 1, "pending": 1})
 
+    looked = len(shop.server.requests)
+    dry = tracehub("push", "shop", "--dry-run", env=_env(shop, sources))
+    assert dry.returncode == 0 and dry.stdout.count("would look on the shop, else create") == 1, dry.stdout
+    assert len(shop.server.requests) == looked
+
     done = tracehub("push", "shop", env=_env(shop, sources))
     assert done.returncode == 0, done.stderr
     assert "recovered" in done.stdout

@@ -76,10 +76,16 @@ def push_source(
 ) -> list[Outcome]:
     """Push what `config`'s shop has not been told; the outcome of each push, in order."""
     if dry_run:
-        return [Outcome(p, f"would {'update' if p.replaces else 'create'}") for p in pending(store, config.name)]
+        return [Outcome(p, _would(p)) for p in pending(store, config.name)]
     target = destination if destination is not None else destination_for(config)
     with store.run_lock(config.name, LOCK_ENTITY, wait_seconds):
         return [_push_one(store, target, p, actor) for p in pending(store, config.name)]
+
+
+def _would(push: Push) -> str:
+    """What a run would do with `push`: a crashed one is first looked for on the shop."""
+    action = "update" if push.replaces else "create"
+    return f"would look on the shop, else {action}" if push.state == "pending" else f"would {action}"
 
 
 def _push_one(store: Store, target: Destination, push: Push, actor: str) -> Outcome:
