@@ -245,7 +245,7 @@ def test_a_push_the_shop_refuses_fails_at_once_and_the_rest_go_on(world: World, 
     """The warehouse reports more units than the order holds: the shop answers 422, which is not retried."""
     with shop.store.transaction() as conn:
         line = conn.execute(
-            sa.select(shipment_line.c.source, shipment_line.c.shipment_id)
+            sa.select(shipment_line.c.source, shipment_line.c.shipment_id, shipment_line.c.line_no, shipment_line.c.qty)
             .join(
                 shipment,
                 sa.and_(
@@ -259,6 +259,7 @@ def test_a_push_the_shop_refuses_fails_at_once_and_the_rest_go_on(world: World, 
         conn.execute(
             shipment_line.update()
             .where(shipment_line.c.source == line.source, shipment_line.c.shipment_id == line.shipment_id)
+            .where(shipment_line.c.line_no == line.line_no)
             .values(qty=100_000)
         )
     sources = _sources_file(shop, tmp_path)
@@ -273,6 +274,16 @@ def test_a_push_the_shop_refuses_fails_at_once_and_the_rest_go_on(world: World, 
     states = Counter(r["state"] for r in ledger(shop))
     assert states == {"pushed": sum(expected(world).values()) - 1, "failed": 1}
     assert Counter(e["action"] for e in writeback_audit(shop)) == states_as_actions(states)
+
+    with shop.store.transaction() as conn:  # the warehouse corrects its count: the next run pushes it, once
+        conn.execute(
+            shipment_line.update()
+            .where(shipment_line.c.source == line.source, shipment_line.c.shipment_id == line.shipment_id)
+            .where(shipment_line.c.line_no == line.line_no)
+            .values(qty=line.qty)
+        )
+    assert [o.outcome for o in push(shop)] == ["pushed"]
+    assert held(shop) == expected(world)
 
 
 def states_as_actions(states: Counter[str]) -> Counter[str]:

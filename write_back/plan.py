@@ -1,9 +1,9 @@
 """What a shop has not been told yet: shipped shipments of its orders, against the push ledger.
 
 A shipment is pushed once per tracking number. A shipment pushed before under another tracking
-number is an update of that fulfilment (the warehouse relabelled it); one whose last attempt is
-still `pending` crashed between the call and its record, so the shop is asked before anything is
-sent again.
+number is an update of that fulfilment (the warehouse relabelled it); one tried before (still
+`pending`: it crashed between the call and its record; or `failed`) is looked for on the shop
+before anything is sent again.
 """
 
 from __future__ import annotations

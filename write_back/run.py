@@ -1,9 +1,9 @@
 """One write-back run of a shop source: plan, then for each push intent, call, result.
 
 The run holds the source's `push` run lock, so a scheduled run and a manual one never push the
-same shipment side by side. Per push: a `pending` row left by a crash is first checked against
-the shop (its fulfilments carry the tracking number), then the intent is recorded, the call made,
-and the result recorded with its audit entry. The shop refusing one push (a 4xx it states)
+same shipment side by side. Per push: a row left `pending` by a crash (or `failed`, whose
+attempt may have landed before the refusal) is first looked for on the shop, then the intent is
+recorded, the call made, and the result recorded with its audit entry. The shop refusing one push (a 4xx it states)
 fails that push at once and the run goes on; refused credentials fail it and stop the run;
 a platform still failing after the connector's retries stops it too, leaving the push `pending`
 so the next run asks the shop first.
@@ -85,17 +85,20 @@ def push_source(
 def _would(push: Push) -> str:
     """What a run would do with `push`: a crashed one is first looked for on the shop."""
     action = "update" if push.replaces else "create"
-    return f"would look on the shop, else {action}" if push.state == "pending" else f"would {action}"
+    return f"would look on the shop, else {action}" if push.state != "new" else f"would {action}"
 
 
 def _push_one(store: Store, target: Destination, push: Push, actor: str) -> Outcome:
-    try:
-        if push.state == "pending":
+    if push.state != "new":  # tried before: the shop may hold it although the ledger could not say so
+        try:
             found = target.landed(push)
-            if found is not None:
-                record_result(store, push, actor, remote_id=found, error=None, recovered=True)
-                return Outcome(push, "recovered", found)
-        record_intent(store, push)
+        except PlatformError as exc:  # the row keeps its state: the shop is asked again next run
+            return Outcome(push, "failed", error=" ".join(str(exc).split()))
+        if found is not None:
+            record_result(store, push, actor, remote_id=found, error=None, recovered=True)
+            return Outcome(push, "recovered", found)
+    record_intent(store, push)
+    try:
         remote_id = target.push(push)
     except (PlatformError, PushRefused, AuthError) as exc:
         error = " ".join(str(exc).split())
