@@ -114,17 +114,33 @@ class HttpClient:
         endpoint: str | None = None,
         check: BodyCheck | None = None,
         limit: RateLimit | None = None,
+        landed: Callable[[], Reply | None] | None = None,
     ) -> Reply:
         """Send one logical request, retrying transient failures; `endpoint` labels it in messages and logs.
 
         `limit` is the endpoint's own rate limit, kept in a bucket per credential and endpoint label
         on top of the source's.
+
+        `landed` guards a write that must not happen twice: a timeout or a 5xx may come after the
+        platform acted, so before every re-send it is asked whether the earlier attempt took effect,
+        and what it returns is then the answer instead of a second write.
         """
         label = endpoint or f"{method} {path}"
         if self._auth_params:
             params = {**(params or {}), **self._auth_params}
         bucket = bucket_for(self.source, self._token, limit, scope=label) if limit is not None else None
         policy = self._policy
+        sent = 0
+
+        def attempt() -> Reply:
+            nonlocal sent
+            if sent and landed is not None:
+                found = landed()
+                if found is not None:
+                    return found
+            sent += 1
+            return self._attempt(method, path, params, json_body, label, check, bucket)
+
         retrying = Retrying(
             retry=retry_if_exception_type(Transient),
             stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.budget_seconds),
@@ -132,7 +148,7 @@ class HttpClient:
             before_sleep=lambda state: self._log_retry(label, state),
         )
         try:
-            return retrying(self._attempt, method, path, params, json_body, label, check, bucket)
+            return retrying(attempt)
         except RetryError as exc:
             last = exc.last_attempt
             reason = self.scrub(str(last.exception()))

@@ -1,4 +1,4 @@
-"""Build one `sync_<source>` Airflow DAG per configured source, and the `trace_maintenance` DAG.
+"""Build one `sync_<source>` Airflow DAG per configured source, `push_<shop>` DAGs and the `trace_maintenance` DAG.
 
 Parse time stays light: the only I/O is reading the local sources file; connectors, mappings,
 GX and the store are imported inside the tasks. A sync task emits its entity's Asset event only
@@ -133,6 +133,51 @@ def outcome() -> Iterator[None]:
 def build_all() -> dict[str, DAG]:
     """Every configured source's DAG, keyed by dag_id (for the DAG file's globals)."""
     return {f"sync_{s.name}": build_sync_dag(s) for s in load_sources(settings.sources_path()).sources}
+
+
+def build_push_dag(source: SourceConfig) -> DAG:
+    """`push_<source>`: tracking numbers of shipped shipments to a shop, on the shop source's schedule."""
+    with DAG(
+        dag_id=f"push_{source.name}",
+        description=f"Push tracking numbers and carriers of shipped shipments to {source.kind} source {source.name!r}",
+        schedule=source.schedule,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        tags=["tracehub", "push", source.kind],
+        default_args={
+            "retries": 3,
+            "retry_delay": timedelta(seconds=30),
+            "retry_exponential_backoff": True,
+            "pool": pool_name(source),
+        },
+    ) as dag:
+        _push_task.override(task_id="push_fulfilments")(source.name)
+    return dag
+
+
+@task
+def _push_task(source_name: str) -> dict[str, object]:
+    """Run one source's write-back; the counts go to XCom. A refused push fails the task without retries."""
+    from pipeline.runner import PushFailed, run_push
+
+    with outcome():
+        try:
+            return run_push(source_name)
+        except PushFailed as exc:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(str(exc)) from None
+
+
+PUSH_KINDS = ("shopify", "woocommerce")
+"""Source kinds that take write-back (write_back.run.DESTINATION_KINDS; not imported at parse time)."""
+
+
+def build_push_all() -> dict[str, DAG]:
+    """One `push_<source>` DAG per configured shop source."""
+    shops = [s for s in load_sources(settings.sources_path()).sources if s.kind in PUSH_KINDS]
+    return {f"push_{s.name}": build_push_dag(s) for s in shops}
 
 
 MAINTENANCE_DAG_ID = "trace_maintenance"

@@ -27,3 +27,30 @@ def run_sync(source_name: str, entity: str) -> dict[str, object]:
         return counts
     finally:
         store.close()
+
+
+def run_push(source_name: str) -> dict[str, object]:
+    """Push a shop source's shipped tracking numbers (write_back/); the outcome counts, for XCom.
+
+    A push the shop refused is counted and audited, and fails the task once the others are done.
+    """
+    from write_back.run import push_source
+
+    source = load_sources(settings.sources_path()).get(source_name)
+    store = Store.open(settings.db_url())
+    try:
+        store.require_current_schema()
+        outcomes = push_source(store, source)
+    finally:
+        store.close()
+    counts: dict[str, object] = {"pushed": 0, "recovered": 0, "failed": 0}
+    for done in outcomes:
+        counts[done.outcome] = int(str(counts[done.outcome])) + 1
+    failed = [f"order {o.push.shipped.order_number}: {o.error}" for o in outcomes if o.error]
+    if failed:
+        raise PushFailed(f"source {source_name!r}: {len(failed)} push(es) refused by the shop; first: {failed[0]}")
+    return counts
+
+
+class PushFailed(Exception):
+    """The shop refused some pushes (their reasons are in the ledger and the audit log)."""

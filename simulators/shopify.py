@@ -18,6 +18,7 @@ from simulators.formats import SHOP_TZ, parse_moment
 from simulators.paging import in_window, moment_or_never
 from simulators.ratelimits import LeakyBucket
 from simulators.server import Request, Response
+from simulators.shopify_fulfillment import Fulfilments, Rejected
 from simulators.world import World
 
 BUCKET_SIZE = 40
@@ -29,6 +30,10 @@ STATUSES = ("open", "closed", "cancelled", "any")
 ROUTE = re.compile(
     r"^/admin/api/(?P<version>\d{4}-\d{2})/(?P<resource>orders\.json|orders/count\.json"
     r"|orders/(?P<id>\d+)\.json|products\.json|shop\.json)$"
+)
+FULFILMENT_ROUTE = re.compile(
+    r"^/admin/api/(?P<version>\d{4}-\d{2})/(?:orders/(?P<order>\d+)/(?P<list>fulfillment_orders|fulfillments)"
+    r"(?:/(?P<one>\d+))?\.json|fulfillments\.json|fulfillments/(?P<tracked>\d+)/update_tracking\.json)$"
 )
 PRODUCT_STATUSES = ("active", "archived", "draft")
 THROTTLED = {
@@ -52,6 +57,7 @@ class Shopify:
         self.world = world
         self.token = token
         self.bucket = LeakyBucket(BUCKET_SIZE, LEAK_PER_SECOND)
+        self.fulfilments = Fulfilments(world)
 
     def describe(self, request: Request) -> str | None:
         return None
@@ -71,6 +77,13 @@ class Shopify:
         admitted, used = self.bucket.admit(request.received)
         if not admitted:
             return Response(429, THROTTLED, {"Retry-After": "2.0", **self._calls(used)}, retry_after=2.0)
+        fulfilment = FULFILMENT_ROUTE.match(request.path)
+        if fulfilment is not None:
+            try:
+                status, body = self._fulfilment(fulfilment, request)
+            except Rejected as error:
+                status, body = error.status, {"errors": error.errors}
+            return Response(status, body, self._calls(used))
         route = ROUTE.match(request.path)
         if request.method != "GET" or route is None:
             return Response(404, {"errors": "Not Found"}, self._calls(used))
@@ -79,6 +92,23 @@ class Shopify:
         except BadRequest as error:
             status, body, headers = 400, {"errors": error.errors}, {}
         return Response(status, body, {**headers, **self._calls(used)})
+
+    def _fulfilment(self, route: re.Match[str], request: Request) -> tuple[int, Any]:
+        """Fulfilment orders and fulfilments (see shopify_fulfillment.py); 201 for a new fulfilment."""
+        state = self.fulfilments
+        if route["order"] and request.method == "GET":
+            order_id = int(route["order"])
+            if route["list"] == "fulfillment_orders" and not route["one"]:
+                return 200, state.list_fulfillment_orders(order_id)
+            if route["list"] == "fulfillments":
+                if route["one"]:
+                    return 200, state.get_fulfillment(order_id, int(route["one"]))
+                return 200, state.list_fulfillments(order_id)
+        elif request.method == "POST" and route["tracked"]:
+            return 200, state.update_tracking(int(route["tracked"]), request.body)
+        elif request.method == "POST" and not route["order"]:
+            return 201, state.create(request.body)
+        return 404, {"errors": "Not Found"}
 
     @staticmethod
     def _calls(used: int) -> dict[str, str]:

@@ -16,23 +16,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import re
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from simulators.contracts import woocommerce_parameter_errors, woocommerce_response_errors
+from simulators.contracts import woocommerce_parameter_errors, woocommerce_response_errors, woocommerce_write_errors
 from simulators.formats import SHOP_TZ
 from simulators.server import Request, Response
-from simulators.woocommerce_store import MetaKeys, Store, render_store
+from simulators.woocommerce_store import MetaKeys, Store, gmt_time, render_store, site_time
 from simulators.world import World
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 10
 AUTH_PARAMS = ("consumer_key", "consumer_secret")
 ROUTE = re.compile(r"^/wp-json/wc/v3/(?P<resource>orders|products)/?$")
+ORDER_ROUTE = re.compile(r"^/wp-json/wc/v3/orders/(?P<id>\d+)/?$")
 DATE_FILTERS = {
     "after": "date_created",
     "before": "date_created",
@@ -63,6 +66,8 @@ class WooCommerce:
         self.store: Store = render_store(world, keys)
         self.consumer_key = f"ck_{token}"
         self.consumer_secret = f"cs_{token}"
+        self.lock = threading.Lock()
+        self.meta_ids = 900_000_000
 
     def describe(self, request: Request) -> str | None:
         return None
@@ -78,6 +83,9 @@ class WooCommerce:
         return error(500, "internal_server_error", "There has been a critical error on this website.")
 
     def handle(self, request: Request) -> Response:
+        one = ORDER_ROUTE.match(request.path)
+        if one is not None and request.method in ("GET", "PUT"):
+            return self._authenticate(request) or self._order(request, int(one["id"]))
         route = ROUTE.match(request.path)
         if request.method != "GET" or route is None:
             return error(404, "rest_no_route", "No route was found matching the URL and request method.")
@@ -96,6 +104,30 @@ class WooCommerce:
                 message = f"{resource} body breaks the v3 contract: {breaches[:3]}"
                 return error(500, "simulator_contract_breach", message)
         return Response(status, body, headers)
+
+    def _order(self, request: Request, order_id: int) -> Response:
+        """Retrieve one order, or update it: writable properties only; meta entries set by key, as WooCommerce does."""
+        with self.lock:
+            order = next((o for o in self.store.orders if o["id"] == order_id), None)
+            if order is None:
+                return error(404, "woocommerce_rest_shop_order_invalid_id", "Invalid ID.")
+            if request.method == "PUT":
+                try:
+                    body = json.loads(request.body or b"null")
+                except ValueError:
+                    return error(400, "rest_invalid_json", "Invalid JSON body passed.")
+                problems = woocommerce_write_errors("orders", body)
+                if problems:
+                    return error(400, "rest_invalid_param", f"Invalid parameter(s): {problems[0]}", params=problems)
+                _update(order, body, self.next_meta_id)
+            breaches = woocommerce_response_errors("orders", order)
+            if breaches:
+                return error(500, "simulator_contract_breach", f"order body breaks the v3 contract: {breaches[:3]}")
+            return Response(200, json.loads(json.dumps(order)))
+
+    def next_meta_id(self) -> int:
+        self.meta_ids += 1
+        return self.meta_ids
 
     def _authenticate(self, request: Request) -> Response | None:
         query = request.query
@@ -241,3 +273,18 @@ def _link(request: Request, page: int, pages: int) -> str:
 
 def make_platform(world: World, token: str) -> WooCommerce:
     return WooCommerce(world, token)
+
+
+def _update(order: dict[str, Any], body: dict[str, Any], new_id: Callable[[], int]) -> None:
+    """Apply an update: meta entries replace the value of the same key or are added; the order is modified now."""
+    for entry in body.get("meta_data") or []:
+        held = next((m for m in order["meta_data"] if m["key"] == entry["key"]), None)
+        if held is None:
+            order["meta_data"].append({"id": new_id(), "key": entry["key"], "value": entry.get("value", "")})
+        else:
+            held["value"] = entry.get("value", "")
+    for key, value in body.items():
+        if key != "meta_data":
+            order[key] = value
+    now = datetime.now(UTC)
+    order["date_modified_gmt"], order["date_modified"] = gmt_time(now), site_time(now)

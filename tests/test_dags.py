@@ -39,10 +39,14 @@ def test_dagbag_imports_one_dag_per_configured_source(airflow_db, monkeypatch):
     bag = _dagbag(monkeypatch, REPO / "config" / "sources.yaml")
     assert bag.import_errors == {}
     config = yaml.safe_load((REPO / "config" / "sources.yaml").read_text())
-    assert set(bag.dag_ids) == {f"sync_{s['name']}" for s in config["sources"]} | {
+    shops = {f"push_{s['name']}" for s in config["sources"] if s["kind"] == "shopify"}
+    assert shops == {"push_shop"}
+    assert set(bag.dag_ids) == {f"sync_{s['name']}" for s in config["sources"]} | shops | {
         "trace_maintenance",
         "tracehub_health",
     }
+    push = bag.dags["push_shop"]
+    assert [(t.task_id, t.pool, t.retries) for t in push.tasks] == [("push_fulfilments", "api_shop", 3)]
     for source in config["sources"]:
         dag = bag.dags[f"sync_{source['name']}"]
         assert {t.task_id for t in dag.tasks} == {f"sync_{e}" for e in source["entities"]}
@@ -51,16 +55,17 @@ def test_dagbag_imports_one_dag_per_configured_source(airflow_db, monkeypatch):
             assert task.retries == 3
 
 
-def test_dag_file_parses_without_heavy_imports_or_network(tmp_path):
-    """Parse time stays light: no GX, pandas, SQLAlchemy store or HTTP client imported."""
+@pytest.mark.parametrize("dag_file", ["sync_sources.py", "push_tracking.py"])
+def test_dag_file_parses_without_heavy_imports_or_network(tmp_path, dag_file):
+    """Parse time stays light: no GX, pandas, SQLAlchemy store, HTTP client or write-back imported."""
     code = (
         "import runpy, sys, json; runpy.run_path(sys.argv[1]);"
         "print(json.dumps(sorted(m for m in ('great_expectations','pandas','requests','trace_store.store',"
-        "'mappings','quality_checks') if m in sys.modules)))"
+        "'mappings','quality_checks','write_back') if m in sys.modules)))"
     )
     env = {**os.environ, "TRACEHUB_SOURCES": str(REPO / "config" / "sources.yaml"), "AIRFLOW_HOME": str(tmp_path)}
     out = subprocess.run(
-        [sys.executable, "-c", code, str(DAGS / "sync_sources.py")], env=env, check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, str(DAGS / dag_file)], env=env, check=True, capture_output=True, text=True
     ).stdout
     heavy = json.loads(out.strip().splitlines()[-1])
     assert not [m for m in heavy if m not in ("pandas", "requests")], heavy
@@ -92,9 +97,10 @@ def test_sync_dag_runs_through_airflow(airflow_db, monkeypatch, tmp_path):
         )
         bag = _dagbag(monkeypatch, sources)
         assert bag.import_errors == {}
-        for dag_id in ("sync_erp", "sync_shop", "sync_warehouse"):
+        for dag_id in ("sync_erp", "sync_shop", "sync_warehouse", "push_shop"):
             run = bag.dags[dag_id].test()
             assert str(run.state).endswith("success"), dag_id
+        assert platforms.servers["shop"].platform.fulfilments.fulfillments, "push_shop told the shop what shipped"
     store = Store.open(db_url)
     runs = queries.stats(store)["runs"]
     store.close()

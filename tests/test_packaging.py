@@ -14,7 +14,7 @@ from test_architecture import LAYERS
 
 REPO = Path(__file__).resolve().parent.parent
 PRODUCT = {"data_dictionary", "connectors", "mappings", "quality_checks", "pipeline", "trace_store"}
-PRODUCT |= {"traceability", "steward", "tracehub"}
+PRODUCT |= {"traceability", "steward", "write_back", "tracehub"}
 DATA_FILES = [
     "data_dictionary/fields.yaml",
     "connectors/platforms/shopify.yaml",

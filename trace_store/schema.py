@@ -587,3 +587,29 @@ drop_file = sa.Table(
 )
 """The files a spreadsheet drop source has read (connectors/drops.py), by name and content sha256:
 a content recorded once is never read again under any name; `rejected` keeps the one-line reason."""
+
+push_ledger = sa.Table(
+    "push_ledger",
+    metadata,
+    _key("destination"),
+    _key("order_number"),
+    _key("shipment_source"),
+    _key("shipment_id"),
+    _key("tracking_no"),
+    _str("order_ref", False),
+    _str("action", False),
+    _str("state", False),
+    _str("carrier"),
+    sa.Column("lots", sa.JSON(), nullable=False),
+    _str("remote_id"),
+    sa.Column("error", sa.Text()),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("intent_at", UtcDateTime(), nullable=False),
+    sa.Column("done_at", UtcDateTime()),
+    sa.Index(None, "destination", "shipment_source", "shipment_id"),
+)
+"""What write-back told a shop, keyed by the natural idempotency key (destination, shop order, shipment,
+tracking number). `pending` is written before the call and `pushed` / `failed` after it, so a row still
+pending after a crash means "ask the shop whether it landed" before pushing again. `order_ref` is the
+shop's own id of the order, `remote_id` the shop's id of what was made (a Shopify fulfilment), `lots` what
+shipped (sku, lot, qty) whether or not the shop has a place for it."""

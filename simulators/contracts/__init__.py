@@ -9,7 +9,8 @@ in CI and fail against the vendor.
   after a conversion that keeps the spec's strictness (closed objects, enums, integers, date-times).
 - Odoo 17.0: `odoo/odoo17_fields.json`, the standard fields per model, completed with `_inherits` delegation and the
   ORM's magic columns, which the file leaves out.
-- Shopify Admin REST 2025-10: `shopify/rest_2025-10_attributes.json`, the attribute names of each resource.
+- Shopify Admin REST 2025-10: `shopify/rest_2025-10_attributes.json`, the attribute names of each resource, and
+  `shopify/fulfillment_requests.json`, what a fulfilment request may carry.
 - WooCommerce REST v3: `woocommerce/v3_orders_products_schema.json`, the property and parameter tables of the docs,
   turned into JSON Schema (closed objects, the documented types, options as enums, dates as `YYYY-MM-DDTHH:MM:SS`).
 """
@@ -39,16 +40,20 @@ __all__ = [
     "shipbob_operation",
     "shipbob_response_errors",
     "shopify_attributes",
+    "shopify_line_item_keys",
+    "shopify_request_errors",
     "shopify_unknown_attributes",
     "woocommerce_parameter_errors",
     "woocommerce_parameters",
     "woocommerce_response_errors",
+    "woocommerce_write_errors",
 ]
 
 HERE = Path(__file__).parent
 SHIPBOB_SPEC = HERE / "shipbob" / "openapi-2026-01.json"
 ODOO_FIELDS = HERE / "odoo" / "odoo17_fields.json"
 SHOPIFY_ATTRIBUTES = HERE / "shopify" / "rest_2025-10_attributes.json"
+SHOPIFY_REQUESTS = HERE / "shopify" / "fulfillment_requests.json"
 WOOCOMMERCE_SCHEMA = HERE / "woocommerce" / "v3_orders_products_schema.json"
 
 
@@ -435,6 +440,61 @@ def shopify_unknown_attributes(resource: str, body: Mapping[str, Any]) -> list[s
     return [key for key in body if key not in known]
 
 
+@cache
+def _shopify_requests() -> dict[str, Any]:
+    return _load(SHOPIFY_REQUESTS)
+
+
+def shopify_request_errors(operation: str, body: Any) -> list[str]:
+    """Every way a request body breaks `operation` ("Fulfillment.post", "Fulfillment.update_tracking"); [] if none.
+
+    Served attributes the request may not set (read-only: Shopify assigns them) and keys the resource lacks are both
+    errors, as are a missing root or required key and line items or tracking info of the wrong shape.
+    """
+    contract = _shopify_requests()
+    spec = contract[operation]
+    root = spec["root"]
+    if not isinstance(body, Mapping) or not isinstance(body.get(root), Mapping):
+        return [f"$.{root}: required object missing"]
+    inner = body[root]
+    served = _shopify()[operation.split(".")[0]]
+    errors = [f"$.{root}.{key}: required" for key in spec["required"] if key not in inner]
+    for key in inner:
+        if key in spec["writable"]:
+            continue
+        errors.append(f"$.{root}.{key}: {'read-only' if key in served else 'not an attribute of the request'}")
+    tracking = inner.get("tracking_info")
+    if tracking is not None:
+        keys = contract["tracking_info"]["keys"]
+        if not isinstance(tracking, Mapping):
+            errors.append(f"$.{root}.tracking_info: must be an object")
+        else:
+            errors += [f"$.{root}.tracking_info.{k}: unknown key" for k in tracking if k not in keys]
+            errors += [
+                f"$.{root}.tracking_info.{k}: must be a string"
+                for k, v in tracking.items()
+                if k in keys and v is not None and not isinstance(v, str)
+            ]
+    for n, group in enumerate(inner.get("line_items_by_fulfillment_order") or []):
+        where = f"$.{root}.line_items_by_fulfillment_order[{n}]"
+        allowed = contract["line_items_by_fulfillment_order[]"]["keys"]
+        if not isinstance(group, Mapping) or not isinstance(group.get("fulfillment_order_id"), int):
+            errors.append(f"{where}.fulfillment_order_id: required integer")
+            continue
+        errors += [f"{where}.{k}: unknown key" for k in group if k not in allowed]
+        for m, line in enumerate(group.get("fulfillment_order_line_items") or []):
+            if not isinstance(line, Mapping) or set(line) != {"id", "quantity"}:
+                errors.append(f"{where}.fulfillment_order_line_items[{m}]: must be exactly {{id, quantity}}")
+            elif not all(isinstance(line[k], int) and not isinstance(line[k], bool) for k in ("id", "quantity")):
+                errors.append(f"{where}.fulfillment_order_line_items[{m}]: id and quantity must be integers")
+    return errors
+
+
+def shopify_line_item_keys(resource: str) -> frozenset[str]:
+    """The keys of a line item of `resource` where the contract names them ("FulfillmentOrder")."""
+    return frozenset(_shopify_requests()[f"{resource}.line_items[]"]["keys"])
+
+
 # -- WooCommerce REST v3 ---------------------------------------------------------------------------------------------
 
 _WOO_RESOURCES = {
@@ -531,4 +591,33 @@ def woocommerce_parameter_errors(resource: str, query: Mapping[str, str], extra:
                 out.append(f"{name}: {one!r} is not of type boolean")
             elif spec.get("options") and one not in spec["options"]:
                 out.append(f"{name}: {one!r} is not one of {', '.join(spec['options'])}")
+    return out
+
+
+def woocommerce_write_errors(resource: str, body: Any) -> list[str]:
+    """`path: problem` for each key of an update body (`PUT /<resource>/<id>`) the property tables do not let a
+    client write: undocumented, or labelled read-only. Meta entries may carry only their writable `key` and `value`."""
+    _woo_known(resource)
+    if not isinstance(body, Mapping):
+        return ["$: must be an object"]
+    tables = _woocommerce()[resource]["properties"]
+    table = tables[_WOO_RESOURCES[resource][0]]
+    out = []
+    for key in body:
+        spec = table.get(key)
+        if spec is None:
+            out.append(f"$.{key}: not a property of {resource}")
+        elif spec.get("readonly"):
+            out.append(f"$.{key}: read-only")
+    meta_table = tables.get(f"{_WOO_RESOURCES[resource][0].split()[0]} - Meta data properties", {})
+    for n, entry in enumerate(body.get("meta_data") or []):
+        if not isinstance(entry, Mapping) or "key" not in entry:
+            out.append(f"$.meta_data[{n}]: must be an object with a key")
+            continue
+        for key, value in entry.items():
+            spec = meta_table.get(key)
+            if spec is None or spec.get("readonly"):
+                out.append(f"$.meta_data[{n}].{key}: {'read-only' if spec else 'not a meta data property'}")
+            elif not isinstance(value, str):
+                out.append(f"$.meta_data[{n}].{key}: must be a string")
     return out

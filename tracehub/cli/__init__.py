@@ -17,6 +17,7 @@ from tracehub.cli import (  # noqa: F401 - registers the commands
     docs,
     findings,
     mapping,
+    push,
     quarantine,
     recall,
     reconcile,
