@@ -42,23 +42,29 @@ def pool_name(source: SourceConfig) -> str:
     return f"api_{source.name}"
 
 
-def build_sync_dag(source: SourceConfig) -> DAG:
-    """A DAG with one task per entity, pulled in dependency order (devices before lots ...)."""
-    with DAG(
-        dag_id=f"sync_{source.name}",
-        description=f"Sync {', '.join(source.entities)} from {source.kind} source {source.name!r}",
+def _source_dag(source: SourceConfig, purpose: str, description: str) -> DAG:
+    """`<purpose>_<source>` on the source's schedule and API pool: one run at a time, retried with backoff."""
+    return DAG(
+        dag_id=f"{purpose}_{source.name}",
+        description=description,
         schedule=source.schedule,
         start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
         catchup=False,
         max_active_runs=1,
-        tags=["tracehub", "sync", source.kind],
+        tags=["tracehub", purpose, source.kind],
         default_args={
             "retries": 3,
             "retry_delay": timedelta(seconds=30),
             "retry_exponential_backoff": True,
             "pool": pool_name(source),
         },
-    ) as dag:
+    )
+
+
+def build_sync_dag(source: SourceConfig) -> DAG:
+    """A DAG with one task per entity, pulled in dependency order (devices before lots ...)."""
+    description = f"Sync {', '.join(source.entities)} from {source.kind} source {source.name!r}"
+    with _source_dag(source, "sync", description) as dag:
         previous = None
         for entity in (e for e in source.served() if e in source.entities):
             current = _sync_task.override(
@@ -137,21 +143,8 @@ def build_all() -> dict[str, DAG]:
 
 def build_push_dag(source: SourceConfig) -> DAG:
     """`push_<source>`: tracking numbers of shipped shipments to a shop, on the shop source's schedule."""
-    with DAG(
-        dag_id=f"push_{source.name}",
-        description=f"Push tracking numbers and carriers of shipped shipments to {source.kind} source {source.name!r}",
-        schedule=source.schedule,
-        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-        catchup=False,
-        max_active_runs=1,
-        tags=["tracehub", "push", source.kind],
-        default_args={
-            "retries": 3,
-            "retry_delay": timedelta(seconds=30),
-            "retry_exponential_backoff": True,
-            "pool": pool_name(source),
-        },
-    ) as dag:
+    description = f"Push tracking numbers and carriers of shipped shipments to {source.kind} source {source.name!r}"
+    with _source_dag(source, "push", description) as dag:
         _push_task.override(task_id="push_fulfilments")(source.name)
     return dag
 
