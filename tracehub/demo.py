@@ -120,7 +120,6 @@ def serve_world(stack: ExitStack, name: str, world: Any, home: Path, console: Co
 
     Tokens are new each run and set in the environment, where the sources file names them.
     """
-    from simulators.drops import write_drops
     from simulators.server import start
 
     endpoints: dict[str, tuple[str, str | None]] = {}
@@ -128,7 +127,7 @@ def serve_world(stack: ExitStack, name: str, world: Any, home: Path, console: Co
         token = secrets.token_urlsafe(24)
         if spec["kind"] == "drop":
             folder = home / "demo" / "drops" / source
-            write_drops(world, folder)
+            write_drops_once(world, folder)
             base_url, login = folder.resolve().as_uri(), None
         else:
             base_url = stack.enter_context(start(spec["kind"], world, token=token)).base_url
@@ -140,6 +139,25 @@ def serve_world(stack: ExitStack, name: str, world: Any, home: Path, console: Co
     sources_file = home / "demo" / "sources.yaml"
     write_demo_sources(sources_file, endpoints, WORLDS[name])
     return sources_file
+
+
+def write_drops_once(world: Any, folder: Path) -> None:
+    """The world's daily 3PL files in `folder`, written only when it does not hold this world's already.
+
+    A workbook's bytes change each time it is saved, and the 3PL sends each day's file once: a rerun
+    of the same world must find the same files, so it loads nothing new.
+    """
+    import shutil
+
+    from simulators.drops import write_drops
+
+    stamp = folder / ".world"
+    meta = json.dumps({"seed": world.seed, "scale": world.scale})
+    if stamp.exists() and stamp.read_text() == meta:
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    write_drops(world, folder)
+    stamp.write_text(meta)
 
 
 def _login(kind: str, token: str) -> str | None:
