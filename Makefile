@@ -7,8 +7,10 @@ setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 
-demo: setup
-	$(UV) run tracehub demo
+WORLD ?= classic
+
+demo: setup  ## WORLD=woo-erpnext-csv serves the same world from ERPNext, WooCommerce and a CSV / XLSX 3PL
+	$(UV) run tracehub demo --world $(WORLD)
 
 test: setup  ## the fast tiers: unit, contract, store, pipeline and web tests
 	$(UV) run pytest -m "not slow"

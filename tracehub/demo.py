@@ -62,6 +62,27 @@ DEMO_SOURCES: dict[str, dict[str, Any]] = {
 }
 """Demo source name -> platform; synced in this order (master data from the ERP first)."""
 
+WOO_ERPNEXT_CSV: dict[str, dict[str, Any]] = {
+    "erp": {
+        "kind": "erpnext",
+        "entities": ["device", "party", "batch_record", "invoice"],
+        "rate_limit": None,
+        "page_size": 100,
+        "timezone": COMPANY_TIMEZONE,
+    },
+    "shop": {"kind": "woocommerce", "entities": ["variant", "order"], "rate_limit": None, "page_size": 100},
+    "warehouse": {"kind": "drop", "entities": ["shipment"], "timezone": COMPANY_TIMEZONE},
+}
+"""A smaller seller's stack: ERPNext, a WooCommerce store and a 3PL that sends daily CSV / XLSX files.
+
+Each shipment is taken from the 3PL only, as it is the one that ships: ERPNext's delivery notes and
+the store's completed orders describe the same parcels, and a second copy would count every unit twice.
+"""
+
+WORLDS: dict[str, dict[str, dict[str, Any]]] = {"classic": DEMO_SOURCES, "woo-erpnext-csv": WOO_ERPNEXT_CSV}
+"""Demo world name -> its sources; `classic` (Odoo, Shopify, ShipBob) is what `make demo` runs."""
+DEFAULT_WORLD = "classic"
+
 
 def checkout_problem() -> str | None:
     """Why the demo cannot run here, or None: it needs `simulators/` and `dags/` from a source checkout.
@@ -94,32 +115,93 @@ def load_or_generate_world(folder: Path, seed: int, scale: float) -> Any:
     return world
 
 
-def write_demo_sources(path: Path, base_urls: dict[str, str]) -> None:
-    """A sources file pointing at the running simulators; tokens come from the environment."""
+def serve_world(stack: ExitStack, name: str, world: Any, home: Path, console: Console | None = None) -> Path:
+    """Serve demo world `name`'s platforms for `world` (drops written under `home`) and write its sources file.
+
+    Tokens are new each run and set in the environment, where the sources file names them.
+    """
+    from simulators.server import start
+
+    endpoints: dict[str, tuple[str, str | None]] = {}
+    for source, spec in WORLDS[name].items():
+        token = secrets.token_urlsafe(24)
+        if spec["kind"] == "drop":
+            folder = home / "demo" / "drops" / source
+            write_drops_once(world, folder)
+            base_url, login = folder.resolve().as_uri(), None
+        else:
+            base_url = stack.enter_context(start(spec["kind"], world, token=token)).base_url
+            login = _login(spec["kind"], token)
+            os.environ[token_env(source)] = f"cs_{token}" if spec["kind"] == "woocommerce" else token
+        endpoints[source] = (base_url, login)
+        if console is not None:
+            console.print(f"simulated {spec['kind']:8} {source:10} at {base_url}")
+    sources_file = home / "demo" / "sources.yaml"
+    write_demo_sources(sources_file, endpoints, WORLDS[name])
+    return sources_file
+
+
+def write_drops_once(world: Any, folder: Path) -> None:
+    """The world's daily 3PL files in `folder`, written only when it does not hold this world's already.
+
+    A workbook's bytes change each time it is saved, and the 3PL sends each day's file once: a rerun
+    of the same world must find the same files, so it loads nothing new.
+    """
+    import shutil
+
+    from simulators.drops import write_drops
+
+    stamp = folder / ".world"
+    meta = json.dumps({"seed": world.seed, "scale": world.scale})
+    if stamp.exists() and stamp.read_text() == meta:
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    write_drops(world, folder)
+    stamp.write_text(meta)
+
+
+def _login(kind: str, token: str) -> str | None:
+    """The user part of a platform's credentials, as the simulators accept it (simulators/__main__.py)."""
+    from simulators import erpnext, odoo
+
+    return {"odoo": odoo.LOGIN, "erpnext": erpnext.API_KEY, "woocommerce": f"ck_{token}"}.get(kind)
+
+
+def write_demo_sources(
+    path: Path, endpoints: dict[str, tuple[str, str | None]], specs: dict[str, dict[str, Any]]
+) -> None:
+    """A sources file pointing at the running simulators (base URL, login); secrets come from the environment."""
     from connectors.config import ENTITIES_BY_KIND
     from simulators import odoo
+    from simulators.drops import COLUMNS
 
     sources = []
-    for name, spec in DEMO_SOURCES.items():
+    for name, spec in specs.items():
+        base_url, login = endpoints[name]
         entry: dict[str, Any] = {
             "name": name,
             "kind": spec["kind"],
-            "base_url": base_urls[name],
-            "entities": list(ENTITIES_BY_KIND[spec["kind"]]),
-            "credentials": {"env": token_env(name)},
-            "schedule": "@hourly",
-            "lookback_minutes": 10,
-            "page_size": spec["page_size"],
-            "timeout_seconds": 10,
+            "base_url": base_url,
+            "entities": list(spec.get("entities", ENTITIES_BY_KIND[spec["kind"]])),
         }
-        if spec["rate_limit"]:
+        if spec["kind"] != "drop":  # a local folder needs no credentials
+            entry["credentials"] = {"env": token_env(name)}
+        entry.update(schedule="@hourly", lookback_minutes=10)
+        if "page_size" in spec:
+            entry["page_size"] = spec["page_size"]
+        entry["timeout_seconds"] = 10
+        if spec.get("rate_limit"):
             entry["rate_limit"] = spec["rate_limit"]
         entry.update({key: spec[key] for key in ("timezone", "field_map") if key in spec})
         if spec["kind"] == "odoo":
-            entry.update(database=odoo.DATABASE, login=odoo.LOGIN)
+            entry["database"] = odoo.DATABASE
+        if login is not None:
+            entry["login"] = login
+        if spec["kind"] == "drop":  # the files are written whole before the run: no need to wait for them to settle
+            entry["drop"] = {"settle_seconds": 0, "shipment": {"files": ["*.csv", "*.xlsx"], "columns": COLUMNS}}
         sources.append(entry)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump({"sources": sources}, sort_keys=False))
+    path.write_text(yaml.safe_dump({"sources": sources}, sort_keys=False, allow_unicode=True))
 
 
 def token_env(source: str) -> str:
@@ -161,29 +243,21 @@ def run_dags(dag_ids: list[str]) -> dict[str, str]:
     return states
 
 
-def run_demo(seed: int, scale: float, console: Console) -> dict[str, str]:
-    """Set everything up, sync the three platforms through Airflow and print what landed."""
-    from simulators.server import start
+def run_demo(seed: int, scale: float, console: Console, world_name: str = DEFAULT_WORLD) -> dict[str, str]:
+    """Set everything up, sync the world's three platforms through Airflow and print what landed."""
     from simulators.world import expected_trace
     from trace_store.store import Store
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)  # Airflow internals, not ours to fix
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     home = settings.home()
-    console.rule(f"Tracehub demo (seed {seed}, scale {scale})")
+    title = f"Tracehub demo (seed {seed}, scale {scale})"
+    console.rule(title if world_name == DEFAULT_WORLD else f"{title}, world {world_name}")
     world = load_or_generate_world(home / "world", seed, scale)
     console.print(f"world: {home / 'world'} (world.json, ground_truth.json, defect_plan.json)")
 
     with ExitStack() as stack:
-        base_urls = {}
-        for name, spec in DEMO_SOURCES.items():
-            token = secrets.token_urlsafe(24)
-            os.environ[token_env(name)] = token
-            server = stack.enter_context(start(spec["kind"], world, token=token))
-            base_urls[name] = server.base_url
-            console.print(f"simulated {spec['kind']:8} {name:10} at {server.base_url}")
-        sources_file = home / "demo" / "sources.yaml"
-        write_demo_sources(sources_file, base_urls)
+        sources_file = serve_world(stack, world_name, world, home, console)
         os.environ["TRACEHUB_SOURCES"] = str(sources_file)
 
         store = Store.open(settings.db_url())
@@ -193,7 +267,7 @@ def run_demo(seed: int, scale: float, console: Console) -> dict[str, str]:
         prepare_airflow(home, sources_file)
         from pipeline.dags import MAINTENANCE_DAG_ID
 
-        dag_ids = [*(f"sync_{name}" for name in DEMO_SOURCES), MAINTENANCE_DAG_ID]
+        dag_ids = [*(f"sync_{name}" for name in WORLDS[world_name]), MAINTENANCE_DAG_ID]
         with console.status("running sync DAGs through Airflow (dag.test) ..."):
             states = run_dags(dag_ids)
     for dag_id, state in states.items():
@@ -209,7 +283,6 @@ def print_summary(console: Console, expected: dict[str, Any]) -> None:
     """Counts per source and entity, quarantine by rule, and one lot traced to its customers."""
     from trace_store import queries
     from trace_store.store import Store
-    from traceability import deliveries
 
     store = Store.open(settings.db_url())
     try:
@@ -217,12 +290,31 @@ def print_summary(console: Console, expected: dict[str, Any]) -> None:
         console.print(report.runs_table(data["runs"]))
         console.print(report.rules_table(data["quarantine_by_rule"]))
         _print_findings_and_reconciliation(console, store)
-        key = max(expected["lots"], key=lambda k: (len(expected["lots"][k]), k))
-        gtin, lot = key.split("|", 1)
-        console.print(report.trace_table(gtin, lot, deliveries.trace_lot(store, gtin, lot)))
+        shown = _lot_to_show(store, expected)
+        if shown is None:
+            console.print("[red]no lot of the ground truth can be traced in the store[/]")
+            return
+        gtin, lot, shipped = shown
+        console.print(report.trace_table(gtin, lot, shipped))
         console.print(f"next: tracehub trace lot {gtin} '{lot}' | tracehub quarantine list | tracehub stats")
     finally:
         store.close()
+
+
+def _lot_to_show(store: Any, expected: dict[str, Any]) -> tuple[str, str, list[Any]] | None:
+    """The lot the ground truth says went to the most customers among those the store can trace.
+
+    A world's platforms may not carry every lot (ERPNext has no lot master), so the pick is checked
+    against what loaded rather than assumed.
+    """
+    from traceability import deliveries
+
+    for key in sorted(expected["lots"], key=lambda k: (len(expected["lots"][k]), k), reverse=True):
+        gtin, lot = key.split("|", 1)
+        shipped = deliveries.trace_lot(store, gtin, lot)
+        if shipped:
+            return gtin, lot, shipped
+    return None
 
 
 def _print_findings_and_reconciliation(console: Console, store: Any) -> None:

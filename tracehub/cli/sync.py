@@ -8,21 +8,33 @@ import typer
 
 from tracehub import report
 from tracehub.cli.common import ConfigOption, app, console, err, open_store, sources
+from tracehub.demo import DEFAULT_WORLD, WORLDS
 
 
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="World seed: the same seed gives the same world.")] = 7,
     scale: Annotated[float, typer.Option(help="World size (1 = about 200 orders).")] = 1.0,
+    world: Annotated[
+        str,
+        typer.Option(
+            help="Platforms to serve the world from: "
+            + "; ".join(f"{name} ({', '.join(s['kind'] for s in specs.values())})" for name, specs in WORLDS.items()),
+            metavar="|".join(WORLDS),
+        ),
+    ] = DEFAULT_WORLD,
 ) -> None:
     """Generate a world, serve it from simulated platforms and sync it through Airflow."""
     from tracehub.demo import checkout_problem, run_demo
 
+    if world not in WORLDS:
+        err.print(f"[red]error:[/] unknown demo world {world!r}; choose one of: {', '.join(WORLDS)}")
+        raise typer.Exit(2)
     problem = checkout_problem()
     if problem:
         err.print(f"[red]error:[/] {problem}")
         raise typer.Exit(1)
-    run_demo(seed=seed, scale=scale, console=console)
+    run_demo(seed=seed, scale=scale, console=console, world_name=world)
 
 
 @app.command("sync")
