@@ -27,6 +27,7 @@ COPY --chown=airflow:0 pipeline/ pipeline/
 COPY --chown=airflow:0 trace_store/ trace_store/
 COPY --chown=airflow:0 traceability/ traceability/
 COPY --chown=airflow:0 steward/ steward/
+COPY --chown=airflow:0 write_back/ write_back/
 COPY --chown=airflow:0 tracehub/ tracehub/
 RUN uv build --wheel --out-dir dist
 
