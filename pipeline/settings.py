@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def home() -> Path:
@@ -24,3 +25,13 @@ def sources_path() -> Path:
 def data_docs_dir() -> Path:
     """Where GX Data Docs are written and served from: `<home>/data_docs`."""
     return home() / "data_docs"
+
+
+def timezone() -> ZoneInfo:
+    """The zone people read times in (`TRACEHUB_TIMEZONE`, an IANA name; default UTC). Stored times stay UTC."""
+    name = os.environ.get("TRACEHUB_TIMEZONE") or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as unknown:
+        problem = f"TRACEHUB_TIMEZONE={name!r} is not an IANA time zone name (such as Asia/Shanghai)"
+        raise ValueError(problem) from unknown

@@ -82,7 +82,7 @@ def get_user(store: Store, username: str) -> dict[str, Any] | None:
     """One user's name, role and state (never the hash), or None."""
     u = app_user.c
     with store.connect() as conn:
-        row = conn.execute(sa.select(u.username, u.role, u.disabled).where(u.username == username)).first()
+        row = conn.execute(sa.select(u.username, u.role, u.disabled, u.language).where(u.username == username)).first()
     return dict(row._mapping) if row else None
 
 
@@ -111,6 +111,12 @@ def set_password(store: Store, username: str, password: str, *, actor: str) -> N
     if not isinstance(password, str) or not _PASSWORD_MIN <= len(password) <= _PASSWORD_MAX:
         raise StewardError(f"a password needs {_PASSWORD_MIN} to {_PASSWORD_MAX} characters")
     _change_user(store, username, actor, "user.password", {"password_hash": _hasher().hash(password)})
+
+
+def set_language(store: Store, username: str, language: str | None) -> None:
+    """The console language a user chose (None: follow the browser). A preference: not audited."""
+    with store.transaction() as conn:
+        conn.execute(app_user.update().where(app_user.c.username == username).values(language=language))
 
 
 def _change_user(store: Store, username: str, actor: str, action: str, values: dict[str, Any]) -> None:

@@ -142,6 +142,7 @@ def _cases(
         Case("POST", "/users/{username}/role", "/users/vic/role", "admin", 303, {"role": "viewer"}),
         Case("POST", "/users/{username}/password", "/users/vic/password", "admin", 303, {"password": "password-vic"}),
         Case("POST", "/users/{username}/unlock", "/users/vic/unlock", "admin", 303),
+        Case("POST", "/language", "/language", None, 303, {"language": "en", "next": "/"}),
         Case("POST", "/logout", "/logout", None, 303),
     ]
 

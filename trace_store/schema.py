@@ -394,9 +394,11 @@ app_user = sa.Table(
     _str("role", False),
     sa.Column("disabled", sa.Boolean(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    _str("language"),
     sa.CheckConstraint("role IN ('viewer', 'steward', 'admin')", name="ck_app_user_role"),
 )
-"""Web console users; `password_hash` is an argon2id hash, the password itself is never stored."""
+"""Web console users; `password_hash` is an argon2id hash, the password itself is never stored.
+`language` is the console language the user chose (NULL: the browser's)."""
 
 finding = sa.Table(
     "finding",

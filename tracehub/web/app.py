@@ -77,6 +77,7 @@ def create_app(store_url: str | None = None, secret_key: str | None = None) -> F
     from trace_store.store import Store
     from tracehub.web.routes import ROUTERS
 
+    settings.timezone()  # a misspelt zone fails at start, not on the first page with a time
     store = Store.open(store_url or settings.db_url())
     store.upgrade()
 

@@ -26,6 +26,7 @@ CSRF_FIELD = "csrf_token"
 class User:
     username: str
     role: str
+    language: str | None = None
 
     def can(self, role: str) -> bool:
         """Whether this user's role is `role` or above it."""
@@ -87,7 +88,7 @@ def session_user(request: Request) -> User | None:
     if row is None or row["disabled"]:
         request.session.clear()
         return None
-    return User(row["username"], row["role"])
+    return User(row["username"], row["role"], row["language"])
 
 
 def client_address(request: Request) -> str | None:

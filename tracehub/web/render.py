@@ -1,19 +1,22 @@
-"""Server-rendered pages: one Jinja2 environment (auto-escaping on), the layout's context, flashes."""
+"""Server-rendered pages: one Jinja2 environment per language (auto-escaping on), the layout's context, flashes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import jinja2
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from pipeline import settings
+from tracehub.web import i18n
 from tracehub.web.auth import CSRF_FIELD, csrf_token
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.autoescape = True  # every template, whatever its file name
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _query(base: str, params: dict[str, Any], **changes: Any) -> str:
@@ -22,7 +25,37 @@ def _query(base: str, params: dict[str, Any], **changes: Any) -> str:
     return f"{base}?{urlencode(merged)}" if merged else base
 
 
-templates.env.globals["query"] = _query
+def _when(value: datetime | str | None, seconds: bool = False) -> str:
+    """A stored UTC time shown in the store's time zone, to the minute (or second), with the zone."""
+    if value in (None, ""):
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(settings.timezone())
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def _environment(language: str) -> Jinja2Templates:
+    """The pages in `language`: `_()`, `gettext()` and `{% trans %}` answer from its catalogs."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, extensions=["jinja2.ext.i18n"]
+    )  # auto-escaping on for every template, whatever its file name
+    pages = Jinja2Templates(env=env)
+    pages.env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
+    pages.env.globals.update(query=_query, language=language, languages=i18n.LANGUAGES)
+    pages.env.filters["when"] = _when
+    return pages
+
+
+PAGES = {language: _environment(language) for language in i18n.LANGUAGES}
+templates = PAGES[i18n.DEFAULT]
+"""The English environment, for fragments rendered outside a request."""
+
+
+def pages_for(request: Request) -> Jinja2Templates:
+    """The environment in the request's language."""
+    return PAGES[i18n.language_of(request)]
 
 
 def render(
@@ -35,7 +68,7 @@ def render(
         csrf_field=CSRF_FIELD,
         flashes=request.session.pop("flash", []),
     )
-    return templates.TemplateResponse(request, name, context, status_code=status, headers=headers)
+    return pages_for(request).TemplateResponse(request, name, context, status_code=status, headers=headers)
 
 
 def flash(request: Request, message: str) -> None:

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from tracehub.web.auth import check_csrf, client_address, session_user, sign_in, sign_out, store_of
+from tracehub.web import i18n
+from tracehub.web.auth import PageError, check_csrf, client_address, session_user, sign_in, sign_out, store_of
 from tracehub.web.render import redirect, render
 
 router = APIRouter()
@@ -87,3 +88,20 @@ async def logout(request: Request) -> Response:
         await check_csrf(request)
     sign_out(request)
     return redirect("/login")
+
+
+@router.post("/language")
+async def choose_language(
+    request: Request, language: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/"
+) -> Response:
+    """Switch the console's language: kept in this browser's session and, when signed in, with the user."""
+    import steward
+
+    await check_csrf(request)
+    if language not in i18n.LANGUAGES:
+        raise PageError(400, f"Unknown language {language[:20]!r}; choose one of {', '.join(i18n.LANGUAGES)}.")
+    request.session["lang"] = language
+    user = session_user(request)
+    if user is not None:
+        await run_in_threadpool(steward.set_language, store_of(request), user.username, language)
+    return redirect(_safe_next(next))
