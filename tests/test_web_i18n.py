@@ -14,11 +14,14 @@ from fastapi.testclient import TestClient
 from webconsole import csrf, password
 
 import steward
+from trace_store import queries
+from trace_store.schema import device
 from trace_store.store import Store
 from tracehub.web import create_app, i18n
 from tracehub.web.render import PAGES
 
 SECRET = "i18n-secret-key-" * 4
+PROVENANCE = {"source_updated_at": datetime(2026, 11, 1, tzinfo=UTC)}
 WEB = Path(i18n.__file__).parent
 
 
@@ -118,3 +121,37 @@ def test_a_misspelt_zone_stops_the_console_at_start(tmp_path: Path, monkeypatch:
     monkeypatch.setenv("TRACEHUB_TIMEZONE", "Asia/Shangai")
     with pytest.raises(ValueError, match="TRACEHUB_TIMEZONE='Asia/Shangai' is not an IANA time zone"):
         create_app(f"sqlite:///{tmp_path / 'x.db'}", SECRET)
+
+
+def test_a_device_is_named_in_both_languages_reader_first(console) -> None:
+    _, store = console
+    with store.transaction() as conn:
+        conn.execute(
+            device.insert(),
+            [
+                {
+                    "gtin": "09506000134352",
+                    "source": "erp",
+                    "name_en": "Suture kit <b>",
+                    "name_zh": "缝合包",
+                    "tracking": "lot",
+                    **PROVENANCE,
+                },
+                {
+                    "gtin": "09506000134369",
+                    "source": "erp",
+                    "name_en": "Gauze",
+                    "name_zh": None,
+                    "tracking": "lot",
+                    **PROVENANCE,
+                },
+            ],
+        )
+    names = queries.device_names(store, ["09506000134352", "09506000134369", "00000000000000", None])
+    assert set(names) == {"09506000134352", "09506000134369"}
+    shown = '{% from "_device.html" import device %}{{ device(g, names.get(g)) }}'
+    for language, first, second in (("en", "Suture kit &lt;b&gt;", "缝合包"), ("zh", "缝合包", "Suture kit &lt;b&gt;")):
+        html = PAGES[language].env.from_string(shown).render(g="09506000134352", names=names)
+        assert html.index(first) < html.index(second) and "<b>" not in html
+    gauze = PAGES["zh"].env.from_string(shown).render(g="09506000134369", names=names)
+    assert "Gauze" in gauze and "muted" not in gauze, "a missing Chinese name falls back to the English one"

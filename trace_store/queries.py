@@ -7,7 +7,7 @@ connection or let the function open its own.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from data_dictionary.jsonable import to_jsonable
 from trace_store.rows import ENTITY_TABLES
 from trace_store.schema import (
+    device,
     metadata,
     quarantine,
     raw_version,
@@ -128,6 +129,18 @@ def quarantine_by_rule(conn_or_store: Store | Connection, status: str = "open") 
             for rule in rules.split(","):
                 counts[rule] += n
     return dict(sorted(counts.items()))
+
+
+def device_names(conn_or_store: Store | Connection, gtins: Iterable[str | None]) -> dict[str, dict[str, Any]]:
+    """GTIN -> its device's `name_en` and `name_zh` (None when not given), for every known GTIN asked."""
+    wanted = sorted({g for g in gtins if g})
+    d = device.c
+    names: dict[str, dict[str, Any]] = {}
+    with connection(conn_or_store) as conn:
+        for start in range(0, len(wanted), PAGE):
+            query = sa.select(d.gtin, d.name_en, d.name_zh).where(d.gtin.in_(wanted[start : start + PAGE]))
+            names.update({r.gtin: {"name_en": r.name_en, "name_zh": r.name_zh} for r in conn.execute(query)})
+    return names
 
 
 _DUMP_SKIP = {
