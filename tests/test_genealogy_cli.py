@@ -95,3 +95,14 @@ def test_serial_backward_table_shows_inputs_and_suppliers(url: str) -> None:
 def test_bad_requests_are_one_clear_line(url: str, args: tuple[str, ...], message: str) -> None:
     done = trace_cli(url, *args)
     assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_80_column_terminal_gets_whole_lots_and_names_what_it_left_out(url: str) -> None:
+    done = tracehub("trace", "lot", COMP, "C1", env={"TRACEHUB_DB_URL": url, "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    row = next(line for line in lines if "St. Mary Hospital" in line)
+    assert " F1 " in row and " S1 " in row and "inferred" in row, "lots, shipments and confidence are shown whole"
+    assert f"{COMP} C1  {FIN} F1" in done.stdout, "the lot it went into is named whole"
+    assert any(line.startswith("not shown at this width:") for line in lines)

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from rich.table import Table
 
 from traceability.recall import ImpactReport
-from tracehub.report import table
+from tracehub.report import FittedTable, table
 
 FORMATS = ("table", "csv", "json", "html")
 CSV_COLUMNS = (
@@ -103,7 +102,7 @@ def render(report: ImpactReport, fmt: str) -> str:
     raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
 
 
-def tables(report: ImpactReport) -> list[Table]:
+def tables(report: ImpactReport) -> list[FittedTable]:
     data = report.as_dict()
     r = data["recall"]
     items = ", ".join(_item(i) for i in r["items"])

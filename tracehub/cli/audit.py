@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tracehub import report
-from tracehub.cli.common import JsonOption, app, console, err, open_store, print_json
+from tracehub.cli.common import JsonOption, app, console, err, open_store, print_json, working
 
 audit_app = typer.Typer(
     help="The hash-chained audit log: who did what, and proof it was not edited.", no_args_is_help=True
@@ -39,10 +39,20 @@ def audit_log(
             f"audit log ({len(rows)} entries)",
             ["seq", "at", "actor", "action", "entity", "key", "details"],
             (
-                [r["seq"], r["at"], r["actor"], r["action"], r["entity"], r["key"], json.dumps(r["details"])[:80]]
+                [
+                    r["seq"],
+                    report.when(r["at"], seconds=True),
+                    r["actor"],
+                    r["action"],
+                    r["entity"],
+                    r["key"],
+                    json.dumps(r["details"])[:80],
+                ]
                 for r in rows
             ),
             ["seq"],
+            wrap=["at", "key", "details"],
+            keep=["seq", "at", "actor", "action", "key", "details", "entity"],
         )
     )
 
@@ -52,7 +62,7 @@ def audit_verify() -> None:
     """Walk the hash chain; exit 1 naming the first entry that was altered, removed or relinked."""
     from steward import verify_audit
 
-    with open_store() as store:
+    with open_store() as store, working("verifying the audit log's hash chain"):
         result = verify_audit(store)
     if not result.ok:
         err.print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -124,6 +124,25 @@ def sources(config: Path | None) -> Any:
     from connectors.config import load_sources
 
     return load_sources(config or settings.sources_path())
+
+
+@contextmanager
+def working(description: str, unit: str = "") -> Iterator[Callable[[int], None]]:
+    """A spinner on stderr with the elapsed time (and a running count of `unit` when advanced).
+
+    For the commands whose length is not known in advance; stdout stays clean for the result.
+    """
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    counter = [TextColumn("{task.completed} " + unit)] if unit else []
+    columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), *counter, TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield advance
 
 
 def print_json(data: object) -> None:

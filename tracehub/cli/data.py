@@ -21,6 +21,7 @@ from tracehub.cli.common import (
     output_file,
     print_json,
     redacted_store_url,
+    working,
 )
 
 
@@ -65,10 +66,11 @@ def export(
         choices = [*sorted(ENTITY_MODELS), "epcis"]
         raise typer.BadParameter(f"unknown entity {entity!r}; choose from {choices}", param_hint="ENTITY")
     count = 0
-    with output_file(output) as out, open_store() as store:
+    with output_file(output) as out, open_store() as store, working(f"exporting {entity}", "records") as advance:
         for row in queries.export(store, entity):
             out.write(json.dumps(row, ensure_ascii=False, default=json_scalar) + "\n")
             count += 1
+            advance(1)
     if output:
         err.print(f"wrote {count} {entity} records to {output}")
 

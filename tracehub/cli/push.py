@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 
 from tracehub import report
-from tracehub.cli.common import ConfigOption, app, console, open_store, print_error, sources
+from tracehub.cli.common import ConfigOption, app, console, open_store, print_error, sources, working
 
 COLUMNS = ["source", "order", "shipment", "tracking", "carrier", "lots", "action", "outcome", "shop id"]
+KEEP = ["order", "shipment", "tracking", "outcome", "carrier", "lots", "action", "shop id", "source"]
 
 
 @app.command("push")
@@ -32,7 +33,7 @@ def push_cmd(
     if not targets:
         raise LookupError(f"no shop source to push to: none of kind {', '.join(DESTINATION_KINDS)} is configured")
     rows, failures = [], []
-    with open_store() as store:
+    with open_store() as store, working("pushing tracking to the shop", "shipments") as advance:
         for cfg in targets:
             target = None if dry_run else destination_for(cfg, notify_customer=notify_customer)
             for done in push_source(store, cfg, dry_run=dry_run, destination=target, wait_seconds=wait):
@@ -52,12 +53,14 @@ def push_cmd(
                         done.remote_id or "",
                     ]
                 )
+                advance(1)
                 if done.error:
                     failures.append(
                         f"{cfg.name} order {shipped.order_number} shipment {shipped.shipment_id}: {done.error}"
                     )
     title = "would push (dry run: nothing changed)" if dry_run else "pushed to the shop"
-    console.print(report.table(title, COLUMNS, rows) if rows else f"{title}: nothing to push")
+    shown = report.table(title, COLUMNS, rows, wrap=["lots", "outcome"], keep=KEEP) if rows else None
+    console.print(shown or f"{title}: nothing to push")
     for failure in failures:
         print_error(failure)
     if failures:

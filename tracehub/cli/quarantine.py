@@ -57,9 +57,11 @@ def quarantine_list(
             f"{status} quarantine ({shown})",
             ["id", "source", "entity", "record", "status", "rules", "first failure"],
             (
-                [r["id"], r["source"], r["entity"], r["external_id"], r["status"], ",".join(r["rules"]), _first(r)]
+                [r["id"], r["source"], r["entity"], r["external_id"], r["status"], ", ".join(r["rules"]), _first(r)]
                 for r in rows
             ),
+            wrap=["rules", "first failure"],
+            keep=["id", "record", "rules", "first failure", "source", "entity", "status"],
         )
     )
 
@@ -86,6 +88,8 @@ def quarantine_show(qid: Annotated[int, typer.Argument(metavar="ID")], as_json: 
             "failed rules",
             ["rule", "field", "value", "severity", "message"],
             ([f["rule"], f["field"], f.get("value"), f.get("severity"), f["message"]] for f in row["failures"]),
+            wrap=["value", "message"],
+            keep=["rule", "field", "message", "value", "severity"],
         )
     )
     console.print_json(data={"payload": row["payload"], "mapped": row["mapped"]})
@@ -94,6 +98,7 @@ def quarantine_show(qid: Annotated[int, typer.Argument(metavar="ID")], as_json: 
             "history",
             ["at", "actor", "action", "from", "to", "reason"],
             ([h["at"], h["actor"], h["action"], h["from_status"], h["to_status"], h["reason"]] for h in row["history"]),
+            wrap=["at", "reason"],
         )
     )
 

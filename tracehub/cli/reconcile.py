@@ -9,7 +9,17 @@ from typing import Annotated
 import typer
 
 from tracehub import report
-from tracehub.cli.common import JsonOption, app, console, err, open_store, output_file, print_json, writable
+from tracehub.cli.common import (
+    JsonOption,
+    app,
+    console,
+    err,
+    open_store,
+    output_file,
+    print_json,
+    working,
+    writable,
+)
 
 COLUMNS = [
     "order_number",
@@ -42,7 +52,7 @@ def reconcile_cmd(
     if sla_days <= 0:
         raise typer.BadParameter(f"--sla-days must be positive, got {sla_days}")
     writable(csv_file)
-    with open_store() as store:
+    with open_store() as store, working("reconciling orders, shipments and invoices"):
         result = reconcile(store, sla_days=sla_days, all_lines=all_lines)
     if csv_file is not None:
         with output_file(csv_file, newline="") as handle:
@@ -75,6 +85,8 @@ def reconcile_cmd(
                 for r in result.lines
             ),
             QTY,
+            wrap=["kinds"],
+            keep=["order", "item", "kinds", *QTY, "status", "sku"],
         )
     )
     console.print(report.table("discrepancies by kind", ["kind", "rows"], result.counts.items(), ["rows"]))

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tracehub import report
 from tracehub.cli.common import JsonOption, console, err, open_store, print_json, trace_app
@@ -112,6 +111,7 @@ def _print_forward(what: str, result: TraceResult) -> None:
                     for e in made
                 ),
                 ["depth", "qty"],
+                keep=["input", "into", "qty", "date", "batch record", "evidence", "via", "depth"],
             )
         )
     moved = [e for e in result.edges if e.shape != "produced"]
@@ -121,7 +121,7 @@ def _print_forward(what: str, result: TraceResult) -> None:
         console.print(f"{what}: no shipments, receipts or returns")
 
 
-def _consignee_table(what: str, edges: Sequence[TraceEdge]) -> Table:
+def _consignee_table(what: str, edges: Sequence[TraceEdge]) -> report.FittedTable:
     """One row per shipment (or receipt, return) and lot, serials counted; evidence on every row."""
     rows: dict[tuple[Any, ...], list[Any]] = {}
     for e in edges:
@@ -134,7 +134,20 @@ def _consignee_table(what: str, edges: Sequence[TraceEdge]) -> Table:
     customers = len({e.to_party for e, _, _ in rows.values() if e.shape == "outbound"})
     return report.table(
         f"{what}: {report.fmt(units)} units to {customers} customers",
-        ["depth", "evidence", "via", "customer", "region", "lot", "qty", "serials", "date", "shipment", "order"],
+        [
+            "depth",
+            "evidence",
+            "via",
+            "customer",
+            "region",
+            "GTIN",
+            "lot",
+            "qty",
+            "serials",
+            "date",
+            "shipment",
+            "order",
+        ],
         (
             [
                 e.depth,
@@ -142,7 +155,8 @@ def _consignee_table(what: str, edges: Sequence[TraceEdge]) -> Table:
                 e.path_confidence,
                 key[3],
                 e.to_region,
-                _item(e),
+                e.gtin,
+                e.lot or "(unknown)",
                 qty,
                 serials or None,
                 _day(e),
@@ -152,6 +166,21 @@ def _consignee_table(what: str, edges: Sequence[TraceEdge]) -> Table:
             for key, (e, qty, serials) in rows.items()
         ),
         ["depth", "qty", "serials"],
+        wrap=["customer"],
+        keep=[
+            "customer",
+            "lot",
+            "qty",
+            "date",
+            "shipment",
+            "evidence",
+            "via",
+            "order",
+            "GTIN",
+            "serials",
+            "region",
+            "depth",
+        ],
     )
 
 
@@ -180,6 +209,8 @@ def _print_backward(what: str, result: TraceResult) -> None:
                 for i in inputs
             ),
             ["depth", "qty"],
+            wrap=["supplier", "batch records"],
+            keep=["input lot", "supplier", "qty", "into", "input GTIN", "evidence", "batch records", "depth", "via"],
         )
     )
 

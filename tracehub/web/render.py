@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -12,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from pipeline import settings
+from tracehub.report import when
 from tracehub.web import i18n
 from tracehub.web.auth import CSRF_FIELD, csrf_token
 
@@ -25,17 +24,6 @@ def _query(base: str, params: dict[str, Any], **changes: Any) -> str:
     return f"{base}?{urlencode(merged)}" if merged else base
 
 
-def _when(value: datetime | str | None, seconds: bool = False) -> str:
-    """A stored UTC time shown in the store's time zone, to the minute (or second), with the zone."""
-    if value in (None, ""):
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(settings.timezone())
-    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
-
-
 def _environment(language: str) -> Jinja2Templates:
     """The pages in `language`: `_()`, `gettext()` and `{% trans %}` answer from its catalogs."""
     env = jinja2.Environment(
@@ -44,7 +32,7 @@ def _environment(language: str) -> Jinja2Templates:
     pages = Jinja2Templates(env=env)
     pages.env.install_gettext_translations(i18n.translations(language), newstyle=True)  # type: ignore[attr-defined]
     pages.env.globals.update(query=_query, language=language, languages=i18n.LANGUAGES)
-    pages.env.filters["when"] = _when
+    pages.env.filters["when"] = when
     return pages
 
 
