@@ -129,6 +129,7 @@ def _cases(
         Case("GET", "/recalls", "/recalls", "viewer", 200),
         Case("GET", "/recalls/{recall_id}", f"/recalls/{recall_id}", "viewer", 200),
         Case("GET", "/users", "/users", "admin", 200),
+        Case("GET", "/kpi", "/kpi", "viewer", 200),
         Case(
             "POST",
             "/users",

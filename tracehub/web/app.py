@@ -75,9 +75,10 @@ def load_secret_key() -> str:
 def create_app(store_url: str | None = None, secret_key: str | None = None) -> FastAPI:
     """The console over the store at `store_url` (default: settings.db_url()), migrated on open."""
     from trace_store.store import Store
-    from tracehub.web.routes import ROUTERS
+    from tracehub.web.routes import ROUTERS, kpi
 
     settings.timezone()  # a misspelt zone fails at start, not on the first page with a time
+    kpi.sla_days()  # so does a wrong shipping SLA, not on the KPI page
     store = Store.open(store_url or settings.db_url())
     store.upgrade()
 
