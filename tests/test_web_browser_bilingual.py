@@ -117,6 +117,11 @@ def test_every_page_in_both_languages(browser, console, language: str) -> None: 
                 assert "_" not in header, f"{key}: snake_case header {header!r}"
             _shoot(page, key, language)
 
+        page.set_viewport_size({"width": 820, "height": 900})
+        for path in (trace, "/audit"):
+            page.goto(path)
+            _fits(page)  # a narrow window too: cells wrap, details fold away
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.goto(trace)
         names = page.locator("[data-testid=forward-consignees] [data-testid=device-name]")
         assert names.count() >= 1
