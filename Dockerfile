@@ -39,6 +39,13 @@ COPY --from=build /tmp/tracehub/requirements.txt /tmp/tracehub/dist/ /tmp/traceh
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /tmp/tracehub-install/requirements.txt \
     && pip install --no-cache-dir --no-deps /tmp/tracehub-install/tracehub-*.whl
 USER root
+# The console shows Chinese device names, consignees and its Chinese pages: Debian's Noto CJK fonts
+# (fonts-noto-cjk, the package .ci/run installs) so that anything rendering them in the image, a
+# browser test or a printed report, draws text rather than boxes.
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-noto-cjk \
+    && apt-get clean \
+    && rm -rf /var/lib/apt/lists/*
 # Named volumes are mounted on TRACEHUB_HOME (Data Docs, the console's secret key) and on the API
 # server's auth folder; a new volume takes its folder's owner, so the airflow user (group 0, like the
 # rest of the image) can write them.

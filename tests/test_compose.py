@@ -449,6 +449,13 @@ def test_the_image_installs_the_locked_project_and_downloads_nothing_when_it_run
     assert packages <= set(copies("build")), "every package of the wheel must be copied into the build stage"
 
 
+def test_the_images_carry_a_cjk_font_for_chinese_text():
+    """Chinese names and pages render as text in every image (the console's, the demo's), as in CI."""
+    for target in ("production", "demo"):
+        runs = [args for stage in stage_chain(target) for keyword, args in stage["instructions"] if keyword == "RUN"]
+        assert any(re.search(r"apt-get install\b.*\bfonts-noto-cjk\b", args) for args in runs), target
+
+
 def test_services_run_the_image_with_dags_and_config_and_only_the_demo_has_simulators():
     for name in TRACEHUB_SERVICES:
         assert service(name)["build"] == {"context": ".", "target": "production"}, name

@@ -127,6 +127,7 @@ def pages(console: dict[str, Any]) -> list[str]:
         *(f"/recalls/{r}" for r in recalls),
         "/audit",
         "/users",
+        "/kpi",
         "/data-docs",
     ]
     docs = console["home"] / "data_docs"

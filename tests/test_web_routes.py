@@ -8,6 +8,7 @@ message on the page and that the store is exactly as before.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import stat
 import subprocess
@@ -129,6 +130,7 @@ def _cases(
         Case("GET", "/recalls", "/recalls", "viewer", 200),
         Case("GET", "/recalls/{recall_id}", f"/recalls/{recall_id}", "viewer", 200),
         Case("GET", "/users", "/users", "admin", 200),
+        Case("GET", "/kpi", "/kpi", "viewer", 200),
         Case(
             "POST",
             "/users",
@@ -380,7 +382,17 @@ def test_failure_rate_chart_aggregates_runs_per_source():
     points = failure_rate_points(runs)
     assert {s: [(q, n) for _, q, n in p] for s, p in points.items()} == {"erp": [(0, 4)], "shop": [(6, 20)]}
     svg = str(failure_rate_svg(runs))
-    assert svg.startswith("<svg") and "shop 2024-05-01 08:00: 6 of 20 quarantined (30.0%)" in svg
+    assert svg.startswith("<svg") and "shop 2024-05-01 08:00 UTC: 6 of 20 quarantined (30.0%)" in svg
+    bars = re.findall(
+        r'<rect class="volume" x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)"><title>([^<]*)', svg
+    )
+    assert [title for _, title in bars] == [
+        "2024-05-01 08:00 UTC: 6 of 20 records quarantined (30.0%), all sources",
+        "2024-05-03 08:00 UTC: 0 of 4 records quarantined (0.0%), all sources",
+    ]
+    assert float(bars[0][0]) == pytest.approx(5 * float(bars[1][0]), rel=0.01), "bar height follows the volume"
+    radii = [float(r) for r in re.findall(r'<circle [^>]* r="([\d.]+)"', svg)]
+    assert radii[0] < radii[1], "the erp dot (4 records) is smaller than the shop dot (20)"
     assert "No sync run" in str(failure_rate_svg([]))
 
 

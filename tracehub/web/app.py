@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from pipeline import settings
+from tracehub.web import i18n
 from tracehub.web.auth import LoginRequired, PageError
 from tracehub.web.render import redirect, render
 
@@ -75,9 +76,10 @@ def load_secret_key() -> str:
 def create_app(store_url: str | None = None, secret_key: str | None = None) -> FastAPI:
     """The console over the store at `store_url` (default: settings.db_url()), migrated on open."""
     from trace_store.store import Store
-    from tracehub.web.routes import ROUTERS
+    from tracehub.web.routes import ROUTERS, kpi
 
     settings.timezone()  # a misspelt zone fails at start, not on the first page with a time
+    kpi.sla_days()  # so does a wrong shipping SLA, not on the KPI page
     store = Store.open(store_url or settings.db_url())
     store.upgrade()
 
@@ -124,15 +126,21 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        message = {404: "There is no such page.", 405: "This address does not accept that kind of request."}
-        text = message.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 404:
+            text = i18n.gettext(request, "There is no such page.")
+        elif exc.status_code == 405:
+            text = i18n.gettext(request, "This address does not accept that kind of request.")
+        else:
+            text = str(exc.detail)
         return render(request, "error.html", exc.status_code, code=exc.status_code, message=text)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         """Our fault: a page saying so, never a trace; the error goes to the server log."""
         log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
-        message = "Something went wrong on the server; nothing was changed by this request. The error is logged."
+        message = i18n.gettext(
+            request, "Something went wrong on the server; nothing was changed by this request. The error is logged."
+        )
         response = render(request, "error.html", 500, code=500, message=message)
         response.headers.update(security_headers(request.url.path))  # outside the middleware that adds them
         return response
@@ -140,4 +148,5 @@ def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'input'}: {e['msg']}" for e in exc.errors())
-        return render(request, "error.html", 400, code=400, message=f"Invalid input: {problems}. Nothing changed.")
+        message = i18n.gettext(request, "Invalid input: %(problems)s. Nothing changed.") % {"problems": problems}
+        return render(request, "error.html", 400, code=400, message=message)

@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request
 
 from steward import ROLES  # each role can do everything the roles before it can
+from tracehub.web import i18n
 
 CSRF_FIELD = "csrf_token"
 
@@ -65,12 +66,25 @@ async def check_csrf(request: Request) -> None:
     sent = form.get(CSRF_FIELD)
     expected = request.session.get("csrf")
     if not isinstance(sent, str) or not sent:
-        raise PageError(403, "This form has no security token. Reload the page and submit it again; nothing changed.")
+        raise PageError(
+            403,
+            i18n.gettext(
+                request, "This form has no security token. Reload the page and submit it again; nothing changed."
+            ),
+        )
     if not isinstance(expected, str) or not expected:
-        raise PageError(403, "Your session has expired. Reload the page and submit the form again; nothing changed.")
+        raise PageError(
+            403,
+            i18n.gettext(
+                request, "Your session has expired. Reload the page and submit the form again; nothing changed."
+            ),
+        )
     if not hmac.compare_digest(sent.encode(), expected.encode()):
         raise PageError(
-            403, "This form's security token does not match your session. Reload and retry; nothing changed."
+            403,
+            i18n.gettext(
+                request, "This form's security token does not match your session. Reload and retry; nothing changed."
+            ),
         )
 
 
@@ -123,8 +137,17 @@ def need(role: str) -> Callable[[Request], User]:
             raise LoginRequired
         request.state.user = user
         if not user.can(role):
+            message = i18n.gettext(
+                request, "This needs the %(role)s role; you are signed in as %(user)s, who is a %(user_role)s."
+            )
             raise PageError(
-                403, f"This needs the {role} role; you are signed in as {user.username}, who is a {user.role}."
+                403,
+                message
+                % {
+                    "role": i18n.gettext(request, role),
+                    "user": user.username,
+                    "user_role": i18n.gettext(request, user.role),
+                },
             )
         return user
 

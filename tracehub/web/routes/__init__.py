@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracehub.web.routes import audit, data_docs, findings, overview, quarantine, recalls, session, trace, users
+from tracehub.web.routes import audit, data_docs, findings, kpi, overview, quarantine, recalls, session, trace, users
 
 ROUTERS = [
     session.router,
@@ -14,4 +14,5 @@ ROUTERS = [
     findings.router,
     recalls.router,
     users.router,
+    kpi.router,
 ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
+from tracehub.web import i18n
 from tracehub.web.auth import PageError, Viewer
 from tracehub.web.render import render
 
@@ -24,7 +25,8 @@ def data_docs_home(request: Request, user: Viewer) -> Response:
 def data_docs_file(request: Request, user: Viewer, path: str) -> Response:
     """A file of the Data Docs site; nothing outside its folder is reachable."""
     folder: Path = request.app.state.data_docs.resolve()
-    missing = PageError(404, f"There is no Data Docs file {path[:200]!r}; a sync or a replay (re)builds them.")
+    message = i18n.gettext(request, "There is no Data Docs file %(path)s; a sync or a replay (re)builds them.")
+    missing = PageError(404, message % {"path": repr(path[:200])})
     if len(path) > MAX_PATH or any(ord(ch) < 32 for ch in path):
         raise missing
     try:

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from tracehub.web.auth import Viewer, store_of
 from tracehub.web.charts import failure_rate_svg
-from tracehub.web.render import render
+from tracehub.web.render import pages_for, render
 
 router = APIRouter()
 RECENT_RUNS = 30
@@ -27,5 +27,5 @@ def overview(request: Request, user: Viewer) -> Response:
         stats=stats,
         recent=list(reversed(runs[-RECENT_RUNS:])),
         run_count=len(runs),
-        chart=failure_rate_svg(runs),
+        chart=failure_rate_svg(runs, pages_for(request).env),
     )

@@ -58,11 +58,18 @@ async def login(
     refused = await run_in_threadpool(sessions.refusal, store, username, client)
     if refused is not None:
         headers = {"Retry-After": str(refused.retry_after)}
-        return render(
-            request, "login.html", 429, next=target, error=refused.message, username=username, headers=headers
-        )
+        if refused.locked:
+            message = i18n.gettext(
+                request,
+                "Too many failed sign-ins: locked for %(seconds)s s. An admin can lift an account's lock on the "
+                "Users page.",
+            )
+        else:
+            message = i18n.gettext(request, "Too many failed sign-ins: wait %(seconds)s s before trying again.")
+        error = message % {"seconds": refused.retry_after}
+        return render(request, "login.html", 429, next=target, error=error, username=username, headers=headers)
     if _waiting >= MAX_WAITING:
-        message = "The console is checking many sign-ins at once; try again in a few seconds."
+        message = i18n.gettext(request, "The console is checking many sign-ins at once; try again in a few seconds.")
         return render(
             request, "login.html", 503, next=target, error=message, username=username, headers={"Retry-After": "5"}
         )
@@ -75,7 +82,7 @@ async def login(
             _waiting -= 1
     if user is None:
         await run_in_threadpool(sessions.record_failure, store, username, client)
-        message = "Unknown user, wrong password, or a disabled account."
+        message = i18n.gettext(request, "Unknown user, wrong password, or a disabled account.")
         return render(request, "login.html", 401, next=target, error=message, username=username)
     await run_in_threadpool(sessions.record_success, store, user["username"])
     sign_in(request, user)
@@ -99,7 +106,8 @@ async def choose_language(
 
     await check_csrf(request)
     if language not in i18n.LANGUAGES:
-        raise PageError(400, f"Unknown language {language[:20]!r}; choose one of {', '.join(i18n.LANGUAGES)}.")
+        message = i18n.gettext(request, "Unknown language %(language)s; choose one of %(choices)s.")
+        raise PageError(400, message % {"language": repr(language[:20]), "choices": ", ".join(i18n.LANGUAGES)})
     request.session["lang"] = language
     user = session_user(request)
     if user is not None:

@@ -11,10 +11,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from steward import ROLES
+from tracehub.web import i18n
 from tracehub.web.auth import Admin, AdminAction, PageError, store_of
 from tracehub.web.render import flash, redirect, render
 
 router = APIRouter(prefix="/users")
+
+
+def _refused(request: Request, exc: Exception) -> str:
+    """The store's refusal (it names the field and the rule; English) and that nothing changed."""
+    return i18n.gettext(request, "%(reason)s Nothing changed.") % {"reason": exc}
 
 
 def _page(
@@ -55,8 +61,12 @@ def add_user(
     try:
         steward.add_user(store_of(request), username, password, role, actor=user.username)
     except steward.StewardError as exc:
-        return _page(request, 400, error=f"{exc} Nothing changed.", username=username, role=role)
-    flash(request, f"User {username} added as {role}.")
+        return _page(request, 400, error=_refused(request, exc), username=username, role=role)
+    flash(
+        request,
+        i18n.gettext(request, "User %(user)s added as %(role)s.")
+        % {"user": username, "role": i18n.gettext(request, role)},
+    )
     return redirect("/users")
 
 
@@ -64,7 +74,9 @@ def _existing(request: Request, username: str) -> str:
     import steward
 
     if steward.get_user(store_of(request), username) is None:
-        raise PageError(404, f"There is no user {username[:100]!r}. Nothing changed.")
+        raise PageError(
+            404, i18n.gettext(request, "There is no user %(user)s. Nothing changed.") % {"user": repr(username[:100])}
+        )
     return username
 
 
@@ -73,12 +85,19 @@ def _set_disabled(request: Request, actor: str, username: str, disabled: bool) -
 
     _existing(request, username)
     if disabled and username == actor:
-        raise PageError(400, "You cannot disable your own account (another admin can). Nothing changed.")
+        raise PageError(
+            400, i18n.gettext(request, "You cannot disable your own account (another admin can). Nothing changed.")
+        )
     try:
         steward.set_user_disabled(store_of(request), username, disabled, actor=actor)
     except steward.StewardError as exc:
-        raise PageError(400, f"{exc} Nothing changed.") from exc
-    flash(request, f"User {username} {'disabled' if disabled else 'enabled'}.")
+        raise PageError(400, _refused(request, exc)) from exc
+    done = (
+        i18n.gettext(request, "User %(user)s disabled.")
+        if disabled
+        else i18n.gettext(request, "User %(user)s enabled.")
+    )
+    flash(request, done % {"user": username})
     return redirect("/users")
 
 
@@ -99,12 +118,15 @@ def change_role(request: Request, user: AdminAction, username: str, role: Annota
 
     _existing(request, username)
     if username == user.username:
-        raise PageError(400, "You cannot change your own role (another admin can). Nothing changed.")
+        raise PageError(
+            400, i18n.gettext(request, "You cannot change your own role (another admin can). Nothing changed.")
+        )
     try:
         steward.set_user_role(store_of(request), username, role, actor=user.username)
     except steward.StewardError as exc:
-        raise PageError(400, f"{exc} Nothing changed.") from exc
-    flash(request, f"User {username} is now {role}; their sessions ended.")
+        raise PageError(400, _refused(request, exc)) from exc
+    message = i18n.gettext(request, "User %(user)s is now %(role)s; their sessions ended.")
+    flash(request, message % {"user": username, "role": i18n.gettext(request, role)})
     return redirect("/users")
 
 
@@ -119,8 +141,11 @@ def change_password(
     try:
         steward.set_password(store_of(request), username, password, actor=user.username)
     except steward.StewardError as exc:
-        raise PageError(400, f"{exc} Nothing changed.") from exc
-    flash(request, f"The password of {username} is changed; their sessions ended.")
+        raise PageError(400, _refused(request, exc)) from exc
+    flash(
+        request,
+        i18n.gettext(request, "The password of %(user)s is changed; their sessions ended.") % {"user": username},
+    )
     return redirect("/users")
 
 
@@ -131,5 +156,10 @@ def unlock(request: Request, user: AdminAction, username: str) -> Response:
 
     _existing(request, username)
     done = sessions.unlock(store_of(request), username, actor=user.username)
-    flash(request, f"Sign-in failures of {username} cleared." if done else f"{username} had no failed sign-ins.")
+    message = (
+        i18n.gettext(request, "Sign-in failures of %(user)s cleared.")
+        if done
+        else i18n.gettext(request, "%(user)s had no failed sign-ins.")
+    )
+    flash(request, message % {"user": username})
     return redirect("/users")
