@@ -118,6 +118,9 @@ class SourceConfig(BaseModel):
     default. Optional: without it the connector reads standard fields only."""
     drop: DropSettings | None = None
     """Kind `drop` only: which files hold which entity and how their columns map (connectors/drops.py)."""
+    notify_customer: bool = False
+    """Kind `shopify` only: write-back asks the shop to e-mail the customer when a push makes a fulfilment
+    or changes its tracking (the `push_<source>` DAG and `tracehub push` honour it)."""
 
     @field_validator("base_url")
     @classmethod
@@ -162,6 +165,8 @@ class SourceConfig(BaseModel):
             raise ValueError("credentials are required: {env: VARIABLE} or {airflow_conn: ID}")
         if (self.kind == "drop") != (self.drop is not None):
             raise ValueError("a 'drop' section is required for kind drop, and only there")
+        if self.notify_customer and self.kind != "shopify":
+            raise ValueError("notify_customer is a Shopify write-back option; a shopify source only")
         declaration = self.declaration()
         if self.auth is not None:
             offered = sorted(declaration.requester.alternatives) if declaration is not None else []

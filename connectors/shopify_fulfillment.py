@@ -4,11 +4,15 @@ Fulfilment orders say what is left to ship per order line; `POST fulfillments.js
 them with `tracking_info`, and `update_tracking.json` changes the tracking of a fulfilment already
 made. The writes are not idempotent on Shopify's side, so a re-send after a timeout or a 5xx first
 reads the order's fulfilments back (`HttpClient.request(landed=...)`): a fulfilment carrying the
-tracking number means the earlier attempt landed.
+tracking number and the same units per SKU, that is not one the caller knows belongs to something
+else (`skip`), means the earlier attempt landed. Two shipments of one order can share a tracking
+number, so the number alone does not say which shipment a fulfilment is.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from connectors.config import Secret, SourceConfig
@@ -41,20 +45,38 @@ class ShopifyFulfilments:
         reply = self.http.request("GET", f"{self.api}/orders/{order_id}/fulfillments.json", endpoint="GET fulfillments")
         return list(self._field(reply, "fulfillments", list))
 
-    def find(self, order_id: int, tracking_number: str) -> dict[str, Any] | None:
-        """The order's live fulfilment that carries `tracking_number`, if the shop has one."""
+    def find(
+        self,
+        order_id: int,
+        tracking_number: str,
+        units: Mapping[str, int] | None = None,
+        skip: Collection[str] = (),
+    ) -> dict[str, Any] | None:
+        """The order's live fulfilment that carries `tracking_number` (and ships `units` per SKU, if given),
+        other than those whose ids are in `skip`, if the shop has one."""
         for fulfillment in self.fulfillments(order_id):
             numbers = fulfillment.get("tracking_numbers") or [fulfillment.get("tracking_number")]
-            if fulfillment.get("status") == "success" and tracking_number in numbers:
+            if fulfillment.get("status") != "success" or tracking_number not in numbers:
+                continue
+            if str(fulfillment.get("id")) in skip:
+                continue
+            if units is None or _units(fulfillment) == Counter(units):
                 return fulfillment
         return None
 
-    def create(self, order_id: int, fulfillment: dict[str, Any]) -> dict[str, Any]:
-        """POST one fulfilment (the body's `fulfillment` object); a re-send first looks for it on the order."""
+    def create(
+        self,
+        order_id: int,
+        fulfillment: dict[str, Any],
+        units: Mapping[str, int] | None = None,
+        skip: Collection[str] = (),
+    ) -> dict[str, Any]:
+        """POST one fulfilment (the body's `fulfillment` object); a re-send first looks for it on the order
+        (`units` and `skip` as for `find`)."""
         number = (fulfillment.get("tracking_info") or {}).get("number")
 
         def landed() -> Reply | None:
-            found = self.find(order_id, number) if number else None
+            found = self.find(order_id, number, units, skip) if number else None
             return Reply(200, {}, {"fulfillment": found}) if found else None
 
         reply = self.http.request(
@@ -94,3 +116,11 @@ class ShopifyFulfilments:
         if not isinstance(value, kind):
             raise self.http.platform_error(f"answer for {key}", reply.status, f"the body has no {key!r}")
         return value
+
+
+def _units(fulfillment: Mapping[str, Any]) -> Counter[str]:
+    """Units per SKU a fulfilment ships."""
+    found: Counter[str] = Counter()
+    for line in fulfillment.get("line_items") or []:
+        found[str(line.get("sku") or "")] += int(line.get("quantity") or 0)
+    return found

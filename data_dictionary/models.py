@@ -21,6 +21,7 @@ Tracking = Literal["lot", "serial", "none"]
 PartyRole = Literal["supplier", "manufacturer", "distributor", "hospital", "customer", "carrier", "3pl", "other"]
 QcStatus = Literal["released", "on_hold", "rejected"]
 ShipmentStatus = Literal["shipped", "pending", "cancelled"]
+SerialStatus = Literal["active", "inactive", "consumed", "delivered", "expired"]
 
 
 class Record(BaseModel):
@@ -187,6 +188,25 @@ class InventoryLevel(Record):
     expiry_date: date | None = None
 
 
+class SerialNumber(Record):
+    """One serialised unit as the ERP's serial register holds it now: its lot, where it is, its last movement.
+
+    A register, not a stock count: the mass balance never counts it (on hand comes from inventory
+    levels only), so a delivered unit, whose warehouse the ERP clears, leaves no stock behind.
+    """
+
+    serial: str
+    sku: str | None = None
+    gtin: str | None = None
+    lot: str | None = None
+    status: SerialStatus | None = None
+    location: str | None = None
+    customer_name: str | None = None
+    reference_type: str | None = None
+    reference_id: str | None = None
+    status_date: date | None = None
+
+
 class ReturnLine(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -231,6 +251,7 @@ ENTITY_MODELS: dict[str, type[Record]] = {
     "shipment": Shipment,
     "invoice": Invoice,
     "inventory": InventoryLevel,
+    "serial_number": SerialNumber,
     "return": Return,
     "scrap": Scrap,
 }

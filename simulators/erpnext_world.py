@@ -19,7 +19,9 @@ canonical devices, customers, shipments (lots and serials), invoices and genealo
   `has_batch_no`, so it stands for a component whose batch tracking was off then), a move that consumed two lots as one
   row with a bundle of two entries, and the finished row with the produced lot. The plant scans its GS1 labels,
   so stock rows carry the GTIN in `barcode` (`has_item_scanned`).
-- Serial No <- every serial delivered (status Delivered, its batch and customer).
+- Serial No <- every serial on a Delivery Note: once the note is submitted, status Delivered with its batch,
+  customer and note (`reference_doctype` / `reference_name`) and no warehouse, as ERPNext clears it on delivery;
+  before, Active in the note's warehouse.
 
 Frappe writes `creation`/`modified` as naive local times of the site (Asia/Shanghai) with microseconds.
 There is no Batch: the contract has no Batch DocType (contracts/erpnext/SOURCE.txt), so lot expiry is not served.

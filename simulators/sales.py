@@ -183,10 +183,9 @@ class _Builder:
             updated = last_ship + timedelta(minutes=rng.randint(5, 90))
         else:
             updated = created + timedelta(minutes=rng.randint(1, 30))
-        pending = len(sent) < len(shipments or [])
         shop_id = 5801000001 + index
         self.result.shopify_orders.append(
-            self._shopify(shop_id, number, created, updated, customer, consignee, lines, cancelled, bool(sent), pending)
+            self._shopify(shop_id, number, created, updated, customer, consignee, lines, cancelled, bool(sent))
         )
         if shipments and last_ship is not None:
             self._shipbob(number, shop_id, created, customer, consignee, lines, shipments)
@@ -262,7 +261,6 @@ class _Builder:
         lines: list[tuple[Device, int]],
         cancelled: bool,
         shipped: bool,
-        partial: bool,
     ) -> dict:
         line_items = []
         subtotal = tax = 0
@@ -287,7 +285,6 @@ class _Builder:
                 }
             )
         financial = "voided" if cancelled else "paid" if shipped or self.rng.random() < 0.5 else "pending"
-        fulfillment = ("partial" if partial else "fulfilled") if shipped else None
         first, _, last = consignee.contact.partition(" ")
         return {
             "id": shop_id,
@@ -298,7 +295,7 @@ class _Builder:
             "processed_at": shopify_time(created),
             "currency": "CNY",
             "financial_status": financial,
-            "fulfillment_status": fulfillment,
+            "fulfillment_status": None,  # unfulfilled until a fulfilment is made (the shop is not told by the 3PL)
             "cancelled_at": shopify_time(updated) if cancelled else None,
             "source_name": "web" if self.rng.random() < 0.8 else "shopify_draft_order",
             "email": customer.email,

@@ -132,7 +132,9 @@ class Shopify:
             )
         if route["id"]:
             order = next((o for o in self.world.shopify_orders if o["id"] == int(route["id"])), None)
-            return (200, {"order": order}, {}) if order else (404, {"errors": "Not Found"}, {})
+            if order is None:
+                return 404, {"errors": "Not Found"}, {}
+            return 200, {"order": self.fulfilments.order(order)}, {}
         if resource == "orders/count.json":
             return 200, {"count": len(self._select(_filters(request.query)))}, {}
         return self._page(request, "products" if resource == "products.json" else "orders")
@@ -185,7 +187,7 @@ class Shopify:
         }
         status = filters["status"]
         selected = []
-        for order in self.world.shopify_orders:
+        for order in map(self.fulfilments.order, self.world.shopify_orders):
             cancelled = order["cancelled_at"] is not None
             if status == "closed" or (status == "open" and cancelled) or (status == "cancelled" and not cancelled):
                 continue

@@ -3,9 +3,11 @@
 Each open order has one fulfilment order at the shop's one location, with a line per order line
 and its remaining (fulfillable) quantity. `POST fulfillments.json` takes units off those lines
 (open -> in_progress -> closed as they run out) and keeps the fulfilment with its tracking;
-`update_tracking.json` changes the tracking of one. Request bodies are checked against
-contracts/shopify/fulfillment_requests.json and every served fulfilment and fulfilment order
-against the resources' attributes, so neither side can drift from the contract.
+`update_tracking.json` changes the tracking of one. The order follows its fulfilments, as Shopify's
+does: `fulfillment_status` null (unfulfilled) until the first one, then `partial`, then `fulfilled`
+once nothing is left to fulfil, each change moving its `updated_at` (`Fulfilments.order`). Request
+bodies are checked against contracts/shopify/fulfillment_requests.json and every served fulfilment
+and fulfilment order against the resources' attributes, so neither side can drift from the contract.
 
 Lots, expiry and serial numbers have no place in these resources: the simulator accepts none.
 """
@@ -19,6 +21,7 @@ from typing import Any
 
 from simulators.contracts import shopify_line_item_keys, shopify_request_errors, shopify_unknown_attributes
 from simulators.formats import shopify_time
+from simulators.paging import moment_or_never
 from simulators.world import World
 
 SHOP_ID = 58010
@@ -46,6 +49,8 @@ class Fulfilments:
         self.orders: dict[int, dict[str, Any]] = {o["id"]: o for o in world.shopify_orders}
         self.fulfillment_orders: dict[int, dict[str, Any]] = {}
         self.fulfillments: dict[int, dict[str, Any]] = {}
+        self.order_changes: dict[int, dict[str, Any]] = {}
+        """Order id -> what its fulfilments changed on it: `fulfillment_status` and `updated_at`."""
         for number, order in enumerate(world.shopify_orders, start=1):
             fo_id = FO_BASE + number
             cancelled = order.get("cancelled_at") is not None
@@ -79,6 +84,17 @@ class Fulfilments:
             }
 
     # -- reads -----------------------------------------------------------------------------------------------------
+
+    def order(self, order: dict[str, Any]) -> dict[str, Any]:
+        """The world's order as the shop serves it, with what its fulfilments changed (the world is not touched)."""
+        with self.lock:
+            changes = self.order_changes.get(order["id"])
+        if changes is None:
+            return order
+        served = {**order, **changes}
+        if moment_or_never(order["updated_at"]) > moment_or_never(changes["updated_at"]):
+            served["updated_at"] = order["updated_at"]  # touched in the world since
+        return served
 
     def list_fulfillment_orders(self, order_id: int) -> dict[str, Any]:
         with self.lock:
@@ -132,6 +148,16 @@ class Fulfilments:
                 fo["status"] = "closed" if remaining == 0 else "in_progress"
                 fo["supported_actions"] = [] if remaining == 0 else ["create_fulfillment"]
                 fo["updated_at"] = stamp
+            left = sum(
+                line["fulfillable_quantity"]
+                for fo in self.fulfillment_orders.values()
+                if fo["order_id"] == order_id
+                for line in fo["line_items"]
+            )
+            self.order_changes[order_id] = {
+                "fulfillment_status": "partial" if left else "fulfilled",
+                "updated_at": stamp,
+            }
             order = self._order(order_id)
             by_line = {line["id"]: line for line in order["line_items"]}
             number = 1 + sum(1 for f in self.fulfillments.values() if f["order_id"] == order_id)

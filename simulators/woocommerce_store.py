@@ -120,12 +120,14 @@ def _product(product: dict[str, Any], keys: MetaKeys, meta_id: int) -> dict[str,
     }
 
 
-def _status(order: dict[str, Any]) -> str:
+def _status(order: dict[str, Any], shipbob: dict[str, Any] | None) -> str:
+    """The store marks an order completed once every shipment of it left the warehouse."""
     if order["cancelled_at"] is not None:
         return "cancelled"
-    if order["fulfillment_status"] == "fulfilled":
+    left = [s["status"] == "Completed" for s in (shipbob or {}).get("shipments", [])]
+    if left and all(left):
         return "completed"
-    if order["fulfillment_status"] == "partial" or order["financial_status"] == "paid":
+    if any(left) or order["financial_status"] == "paid":
         return "processing"
     return "pending"
 
@@ -194,7 +196,7 @@ def _order(
     number = order["order_number"]
     created = parse_moment(order["processed_at"])
     updated = parse_moment(order["updated_at"])
-    status = _status(order)
+    status = _status(order, shipbob)
     lines: list[dict[str, Any]] = []
     subtotal = tax = 0
     line_ids = itertools.count(number * 100 + 1)

@@ -211,7 +211,7 @@ class Make:
 
 
 def _record_id(record: Record) -> str:
-    for name in ("external_id", "shipment_id", "record_id", "invoice_number", "order_number", "gtin"):
+    for name in ("external_id", "shipment_id", "record_id", "invoice_number", "order_number", "serial", "gtin"):
         if hasattr(record, name):
             return str(getattr(record, name))
     raise AssertionError(f"no id field on {type(record).__name__}")

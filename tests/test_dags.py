@@ -90,17 +90,18 @@ def test_sync_dag_runs_through_airflow(airflow_db, monkeypatch, tmp_path):
     monkeypatch.setenv("TRACEHUB_DB_URL", db_url)
     with running_platforms(world, monkeypatch) as platforms:
         sources = tmp_path / "sources.yaml"
-        sources.write_text(
-            yaml.safe_dump(
-                {"sources": [c.model_dump(mode="json", exclude_none=True) for c in platforms.configs.values()]}
-            )
-        )
+        configs = [c.model_dump(mode="json", exclude_none=True) for c in platforms.configs.values()]
+        for config in configs:
+            config["notify_customer"] = config["kind"] == "shopify"  # push_shop must honour it
+        sources.write_text(yaml.safe_dump({"sources": configs}))
         bag = _dagbag(monkeypatch, sources)
         assert bag.import_errors == {}
         for dag_id in ("sync_erp", "sync_shop", "sync_warehouse", "push_shop"):
             run = bag.dags[dag_id].test()
             assert str(run.state).endswith("success"), dag_id
-        assert platforms.servers["shop"].platform.fulfilments.fulfillments, "push_shop told the shop what shipped"
+        made = platforms.servers["shop"].platform.fulfilments.fulfillments
+        assert made, "push_shop told the shop what shipped"
+        assert {f["notify_customer"] for f in made.values()} == {True}, "as the source's notify_customer says"
     store = Store.open(db_url)
     runs = queries.stats(store)["runs"]
     store.close()

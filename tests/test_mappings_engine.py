@@ -61,6 +61,7 @@ def test_every_platform_entity_has_a_compiled_cached_mapping() -> None:
         ("erpnext", "batch_record"),
         ("erpnext", "shipment"),
         ("erpnext", "invoice"),
+        ("erpnext", "serial_number"),
         ("drop", "shipment"),
         ("drop", "order"),
         ("drop", "lot"),

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from simulators.contracts import shopify_line_item_keys, shopify_request_errors, shopify_unknown_attributes
+from simulators.formats import parse_moment
 from simulators.server import Request, Response
 from simulators.shopify import Shopify
 from simulators.world import World, generate_world
@@ -83,6 +84,37 @@ def test_fulfilments_take_units_until_the_fulfillment_order_closes(shop: Shopify
     listed = call(shop, "GET", f"orders/{order['id']}/fulfillments.json").body["fulfillments"]
     assert [f["name"] for f in listed] == [f"{order['name']}.1", f"{order['name']}.2"]
     assert len(rest) == len(listed[1]["line_items"]) - 1
+
+
+def listed_orders(shop: Shopify) -> dict[int, dict[str, Any]]:
+    reply = shop.handle(
+        Request("GET", f"{API}/orders.json", {"status": "any", "limit": "250"}, AUTH, b"", time.monotonic())
+    )
+    assert reply.status == 200 and "Link" not in reply.headers
+    return {o["id"]: o for o in reply.body["orders"]}
+
+
+def test_an_order_is_unfulfilled_until_its_fulfilments_are_made(shop: Shopify) -> None:
+    """As on Shopify, the order's fulfillment_status follows its fulfilments; the world itself is not changed."""
+    assert {o["fulfillment_status"] for o in listed_orders(shop).values()} == {None}
+    order = open_order(shop.world)
+    before = parse_moment(order["updated_at"])
+    fo = call(shop, "GET", f"orders/{order['id']}/fulfillment_orders.json").body["fulfillment_orders"][0]
+    assert fo["status"] == "open"
+    first = fo["line_items"][0]
+    one = [{"fulfillment_order_id": fo["id"], "fulfillment_order_line_items": [{"id": first["id"], "quantity": 1}]}]
+    assert (
+        call(shop, "POST", "fulfillments.json", {"fulfillment": {"line_items_by_fulfillment_order": one}}).status == 201
+    )
+    partial = call(shop, "GET", f"orders/{order['id']}.json").body["order"]
+    assert partial["fulfillment_status"] == "partial" and parse_moment(partial["updated_at"]) > before
+    rest = {"fulfillment": {"line_items_by_fulfillment_order": [{"fulfillment_order_id": fo["id"]}]}}
+    assert call(shop, "POST", "fulfillments.json", rest).status == 201
+    listed = listed_orders(shop)
+    assert listed[order["id"]]["fulfillment_status"] == "fulfilled"
+    assert shopify_unknown_attributes("Order", listed[order["id"]]) == []
+    assert {o["fulfillment_status"] for i, o in listed.items() if i != order["id"]} == {None}
+    assert order["fulfillment_status"] is None and parse_moment(order["updated_at"]) == before
 
 
 def test_update_tracking_changes_one_fulfilment(shop: Shopify) -> None:

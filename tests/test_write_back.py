@@ -290,6 +290,36 @@ def states_as_actions(states: Counter[str]) -> Counter[str]:
     return Counter({f"writeback.{k}": v for k, v in states.items()})
 
 
+# -- notifying customers ---------------------------------------------------------------------------------------------
+
+
+def test_the_push_dag_task_notifies_customers_when_the_source_says_so(
+    world: World, shop: Shop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run_push` is what the push_<source> DAG's task calls: it reads the source's notify_customer."""
+    from pipeline.runner import run_push
+
+    sources = _sources_file(shop, tmp_path, "    notify_customer: true\n")
+    monkeypatch.setenv("TRACEHUB_SOURCES", str(sources))
+    monkeypatch.setenv("TRACEHUB_DB_URL", shop.db_url)
+    counts = run_push("shop")
+    assert counts == {"pushed": sum(expected(world).values()), "recovered": 0, "failed": 0}
+    assert held(shop) == expected(world)
+    assert {f["notify_customer"] for f in shop.fulfilments.values()} == {True}
+    bodies = [r for r in shop.posts() if r.path.endswith("/fulfillments.json") and r.status == 201]
+    assert bodies and len(bodies) == len(shop.fulfilments)
+
+
+def test_customers_are_not_notified_unless_asked(shop: Shop) -> None:
+    from connectors.config import SourceConfig
+
+    push(shop)
+    assert shop.fulfilments and {f["notify_customer"] for f in shop.fulfilments.values()} == {False}
+    woo = {**shop.config.model_dump(mode="json", exclude_none=True), "kind": "woocommerce", "notify_customer": True}
+    with pytest.raises(ValueError, match="notify_customer is a Shopify write-back option"):
+        SourceConfig.model_validate({**woo, "entities": ["order"]})
+
+
 # -- SIGKILL --------------------------------------------------------------------------------------------------------
 
 
@@ -363,7 +393,7 @@ def test_sigkill_then_rerun_holds_each_fulfilment_once(world: World, shop: Shop,
     assert held(shop) == expected(world)
 
 
-def _sources_file(shop: Shop, tmp_path: Path) -> Path:
+def _sources_file(shop: Shop, tmp_path: Path, extra: str = "") -> Path:
     path = tmp_path / "sources.yaml"
     path.write_text(
         "sources:\n"
@@ -373,7 +403,7 @@ def _sources_file(shop: Shop, tmp_path: Path) -> Path:
         "    entities: [variant, order]\n"
         f"    credentials: {{env: {token_env('shop')}}}\n"
         "    timeout_seconds: 5\n"
-        "    rate_limit: {requests: 2, per_seconds: 1, burst: 40}\n",
+        "    rate_limit: {requests: 2, per_seconds: 1, burst: 40}\n" + extra,
         encoding="utf-8",
     )
     return path
@@ -381,3 +411,105 @@ def _sources_file(shop: Shop, tmp_path: Path) -> Path:
 
 def _env(shop: Shop, sources: Path) -> dict[str, str]:
     return {"TRACEHUB_DB_URL": shop.db_url, "TRACEHUB_SOURCES": str(sources), token_env("shop"): shop.token}
+
+
+# -- two shipments of one order under one tracking number ------------------------------------------------------------
+
+
+class LoseSecondSharedAnswer:
+    """Wraps the simulated shop: the second fulfilment made with tracking number SF-SHARED-1 is made, then its
+    answer is held past the client's timeout, so the client must read the order back to learn what landed."""
+
+    def __init__(self, platform: Any, hold_seconds: float) -> None:
+        self.platform, self.hold_seconds, self.made = platform, hold_seconds, 0
+
+    def handle(self, request: Request) -> Response:
+        response = self.platform.handle(request)
+        made = response.body.get("fulfillment") if isinstance(response.body, dict) else None
+        if request.method == "POST" and made and made.get("tracking_number") == "SF-SHARED-1":
+            self.made += 1
+            if self.made == 2:
+                threading.Event().wait(self.hold_seconds)
+        return response
+
+    def fault(self, kind: str, retry_after: str) -> Response:
+        return self.platform.fault(kind, retry_after)  # type: ignore[no-any-return]
+
+    def describe(self, request: Request) -> str | None:
+        return self.platform.describe(request)  # type: ignore[no-any-return]
+
+
+def _split_order(shop: Shop) -> tuple[str, list[tuple[str, str]]]:
+    """The shop order shipped in two shipments, both given one tracking number; (order, [(source, id)])."""
+    s = shipment.c
+    with shop.store.transaction() as conn:
+        order = conn.execute(
+            sa.select(s.order_number)
+            .where(s.status == "shipped", s.tracking_no.is_not(None))
+            .group_by(s.order_number)
+            .having(sa.func.count() == 2)
+            .order_by(s.order_number)
+            .limit(1)
+        ).scalar_one()
+        both = conn.execute(
+            sa.select(s.source, s.shipment_id)
+            .where(s.order_number == order, s.status == "shipped")
+            .order_by(s.shipment_id)
+        ).all()
+        conn.execute(
+            shipment.update().where(s.order_number == order, s.status == "shipped").values(tracking_no="SF-SHARED-1")
+        )
+    return order, [tuple(r) for r in both]
+
+
+def _shared(shop: Shop, order_number: str) -> dict[str, str]:
+    """shipment id -> the shop's fulfilment id the ledger records for it, for the order's pushed shipments."""
+    return {r["shipment_id"]: r["remote_id"] for r in ledger(shop) if r["order_number"] == order_number}
+
+
+def test_two_shipments_sharing_a_tracking_number_after_a_crash_are_each_pushed_once(shop: Shop) -> None:
+    """The second shipment crashed between its intent and the call: reading back must not take the first
+    shipment's fulfilment (same tracking number) for it."""
+    from write_back.ledger import record_intent
+    from write_back.run import pending
+
+    order, (first, second) = _split_order(shop)
+    s = shipment.c
+    with shop.store.transaction() as conn:  # the second shipment is not shipped yet when the first is pushed
+        conn.execute(
+            shipment.update().where(s.source == second[0], s.shipment_id == second[1]).values(status="pending")
+        )
+    push(shop)
+    with shop.store.transaction() as conn:
+        conn.execute(
+            shipment.update().where(s.source == second[0], s.shipment_id == second[1]).values(status="shipped")
+        )
+    (crashed,) = [p for p in pending(shop.store, "shop") if p.shipped.shipment_id == second[1]]
+    assert crashed.claimed == {_shared(shop, order)[first[1]]}
+    record_intent(shop.store, crashed)
+
+    outcomes = push(shop)
+    assert [(o.push.shipped.shipment_id, o.outcome) for o in outcomes] == [(second[1], "pushed")]
+    remote = _shared(shop, order)
+    assert len(set(remote.values())) == 2 and {int(x) for x in remote.values()} <= set(shop.fulfilments)
+    on_the_shop = [f for f in shop.fulfilments.values() if f["tracking_number"] == "SF-SHARED-1"]
+    assert sorted(str(f["id"]) for f in on_the_shop) == sorted(remote.values())
+    assert push(shop) == []
+
+
+def test_two_shipments_sharing_a_tracking_number_with_a_lost_answer_are_each_pushed_once(shop: Shop) -> None:
+    """The second shipment's POST lands but its answer is lost: the read-back finds its own fulfilment, never
+    the first shipment's, which carries the same tracking number."""
+    order, _ = _split_order(shop)
+    wrapper = LoseSecondSharedAnswer(shop.server.platform, hold_seconds=2.5)
+    shop.server.platform = wrapper  # type: ignore[assignment]
+    outcomes = push(shop)
+    shop.server.platform = wrapper.platform
+    assert wrapper.made == 2
+    assert {o.outcome for o in outcomes} == {"pushed"}
+    remote = _shared(shop, order)
+    assert len(remote) == 2 and len(set(remote.values())) == 2
+    shared = {str(f["id"]): f for f in shop.fulfilments.values() if f["tracking_number"] == "SF-SHARED-1"}
+    assert sorted(shared) == sorted(remote.values())
+    assert len(shop.fulfilments) == len(ledger(shop))
+    assert push(shop) == []

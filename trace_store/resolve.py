@@ -32,6 +32,7 @@ from trace_store.schema import (
     invoice_line,
     order_line,
     return_line,
+    serial_number,
     shipment,
     shipment_line,
     trace_edge,
@@ -44,6 +45,7 @@ SKU_TABLES: dict[str, tuple[sa.Table, str]] = {
     "order": (order_line, "order_number"),
     "invoice": (invoice_line, "invoice_number"),
     "inventory": (inventory_level, "item_ref"),
+    "serial_number": (serial_number, "serial"),
 }
 """Entity -> the table whose rows name items by SKU and GTIN, and the column of the document they belong to."""
 EDGE_LINES: dict[str, str] = {"shipped": "shipment", "returned": "return"}

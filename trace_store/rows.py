@@ -38,6 +38,7 @@ ENTITY_TABLES: dict[str, EntityTables] = {
     "shipment": EntityTables(schema.shipment, ("source", "shipment_id"), schema.shipment_line, "lines"),
     "invoice": EntityTables(schema.invoice, ("source", "invoice_number"), schema.invoice_line, "lines"),
     "inventory": EntityTables(schema.inventory_level, ("source", "item_ref", "lot", "location")),
+    "serial_number": EntityTables(schema.serial_number, ("source", "serial")),
     "return": EntityTables(schema.customer_return, ("source", "return_id"), schema.return_line, "lines"),
     "scrap": EntityTables(schema.scrap, ("source", "scrap_id")),
 }

@@ -436,6 +436,28 @@ inventory_level = sa.Table(
 """Units of a lot on hand per warehouse location, as the warehouse last reported them. Keyed by
 the warehouse's own item id: its listing names SKUs, and the GTIN is resolved from the SKU."""
 
+serial_number = sa.Table(
+    "serial_number",
+    metadata,
+    _key("source"),
+    _key("serial"),
+    _str("sku"),
+    _str("gtin"),
+    _str("lot"),
+    _str("status"),
+    _str("location"),
+    _str("customer_name"),
+    _str("reference_type"),
+    _str("reference_id"),
+    sa.Column("status_date", sa.Date()),
+    *_provenance(),
+    sa.Index(None, "gtin", "serial"),
+    sa.Index(None, "gtin", "lot"),
+)
+"""The ERP's serial register: each unit's lot, status and warehouse as last reported. Not stock: the
+mass balance counts `inventory_level` only, so a delivered unit (its warehouse cleared) counts nowhere.
+Keyed by source and serial (an ERPNext Serial No is unique per site); the GTIN is resolved from the SKU."""
+
 customer_return = sa.Table(
     "customer_return",
     metadata,

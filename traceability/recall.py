@@ -10,7 +10,9 @@ a few index lookups per lot whatever the size of the store.
 
 Mass balance of a lot: produced = at customers + returned + on hand + scrapped + unaccounted,
 where at customers = shipped - returned. Returned medical devices wait in the returns
-quarantine, never back in sellable stock, so they are not part of on hand.
+quarantine, never back in sellable stock, so they are not part of on hand. The ERP's serial
+register (`serial_number`) names a serial's lot, so a unit that never shipped can be recalled and
+its lot's stock and balance reported; it is never counted as stock itself.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from trace_store.schema import (
     recall,
     recall_item,
     scrap,
+    serial_number,
     shipment,
     trace_edge,
 )
@@ -274,8 +277,9 @@ def _check_known(conn: Connection, gtin: str, lots: list[str], serials: list[str
         raise RecallError(f"GTIN {gtin} has no lot {', '.join(map(repr, unknown))} in the store; check the lot numbers")
     seen: set[str] = set()
     for part in chunks(serials):
-        e = trace_edge.c
+        e, n = trace_edge.c, serial_number.c
         seen.update(conn.execute(sa.select(e.serial).where(e.gtin == gtin, e.serial.in_(part)).distinct()).scalars())
+        seen.update(conn.execute(sa.select(n.serial).where(n.gtin == gtin, n.serial.in_(part)).distinct()).scalars())
     missing = [x for x in serials if x not in seen]
     if missing:
         raise RecallError(f"GTIN {gtin} has no serial {', '.join(map(repr, missing))} in the store")
@@ -331,6 +335,8 @@ def impact(conn_or_store: Store | Connection, recall_id: int) -> ImpactReport:
             trace = genealogy.forward(conn, item.gtin, lot=item.lot, serial=item.serial)
             if item.lot is not None:
                 _affect(affected, item.gtin, item.lot, 0, "recorded", None)
+            for registered in _registered_lots(conn, item):
+                _affect(affected, item.gtin, registered, 0, "recorded", None)
             for e in trace.edges:
                 kept = edges.get(e.edge_id)
                 if kept is None or e.rank() < kept.rank():
@@ -347,6 +353,15 @@ def impact(conn_or_store: Store | Connection, recall_id: int) -> ImpactReport:
         consignees = _consignees(conn, list(edges.values()))
         pairs = [(a.gtin, a.lot) for a in lots]
         return ImpactReport(header, lots, consignees, _stock(conn, pairs), _balances(conn, pairs))
+
+
+def _registered_lots(conn: Connection, item: RecallItem) -> list[str]:
+    """The lots the serial register gives a recalled serial (none for a lot item)."""
+    if item.serial is None:
+        return []
+    n = serial_number.c
+    query = sa.select(n.lot).where(n.gtin == item.gtin, n.serial == item.serial, n.lot.is_not(None)).distinct()
+    return sorted(conn.execute(query).scalars())
 
 
 def _affect(

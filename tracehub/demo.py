@@ -65,7 +65,7 @@ DEMO_SOURCES: dict[str, dict[str, Any]] = {
 WOO_ERPNEXT_CSV: dict[str, dict[str, Any]] = {
     "erp": {
         "kind": "erpnext",
-        "entities": ["device", "party", "batch_record", "invoice"],
+        "entities": ["device", "party", "batch_record", "invoice", "serial_number"],
         "rate_limit": None,
         "page_size": 100,
         "timezone": COMPANY_TIMEZONE,

@@ -3,7 +3,9 @@
 A shipment is pushed once per tracking number. A shipment pushed before under another tracking
 number is an update of that fulfilment (the warehouse relabelled it); one tried before (still
 `pending`: it crashed between the call and its record; or `failed`) is looked for on the shop
-before anything is sent again.
+before anything is sent again. Two shipments of one order may share a tracking number (one parcel
+label for two picks), so looking for one on the shop skips the fulfilments the ledger already
+gives the order's other shipments (`Push.claimed`).
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ class Push:
     state: str
     """'new', 'failed' (the shop refused last time) or 'pending' (crashed between call and record)."""
     replaces: tuple[str, str] | None = None
+    claimed: frozenset[str] = frozenset()
+    """The shop's ids of fulfilments the ledger gives other shipments of the same order: never this one's."""
 
     @property
     def action(self) -> str:
@@ -126,4 +130,12 @@ def _against_ledger(conn: Connection, shipped: Shipped) -> Push:
     mine = next((r for r in rows if r.tracking_no == shipped.tracking_no), None)
     earlier = next((r for r in rows if r.tracking_no != shipped.tracking_no and r.state == "pushed"), None)
     replaces = (earlier.remote_id, earlier.tracking_no) if earlier is not None and earlier.remote_id else None
-    return Push(shipped, mine.state if mine is not None else "new", replaces)
+    others = conn.execute(
+        sa.select(p.remote_id).where(
+            p.destination == shipped.destination,
+            p.order_number == shipped.order_number,
+            p.remote_id.is_not(None),
+            sa.not_(sa.and_(p.shipment_source == shipped.shipment_source, p.shipment_id == shipped.shipment_id)),
+        )
+    ).scalars()
+    return Push(shipped, mine.state if mine is not None else "new", replaces, frozenset(others))

@@ -46,9 +46,11 @@ class Outcome:
 
 
 def destination_for(
-    config: SourceConfig, *, notify_customer: bool = False, policy: RetryPolicy | None = None
+    config: SourceConfig, *, notify_customer: bool | None = None, policy: RetryPolicy | None = None
 ) -> Destination:
-    """The write-back side of a shop source; ConfigError for a kind that takes none."""
+    """The write-back side of a shop source; ConfigError for a kind that takes none.
+
+    `notify_customer` None follows the source's own `notify_customer` setting."""
     if config.kind not in DESTINATION_KINDS:
         raise ConfigError(
             f"source {config.name!r} is a {config.kind} source; write-back goes to shops: "
@@ -56,7 +58,8 @@ def destination_for(
         )
     if config.kind == "woocommerce":
         return WooCommerceDestination(WooCommerceOrders(config, policy=policy))
-    return ShopifyDestination(ShopifyFulfilments(config, policy=policy), notify_customer)
+    notify = config.notify_customer if notify_customer is None else notify_customer
+    return ShopifyDestination(ShopifyFulfilments(config, policy=policy), notify)
 
 
 def pending(store: Store, destination: str) -> list[Push]:

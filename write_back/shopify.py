@@ -33,7 +33,7 @@ class ShopifyDestination:
     def landed(self, push: Push) -> str | None:
         """The shop's id of the fulfilment an earlier, unrecorded attempt made, if it made one."""
         shipped = push.shipped
-        found = self.client.find(int(shipped.order_ref), shipped.tracking_no)
+        found = self.client.find(int(shipped.order_ref), shipped.tracking_no, units(shipped), push.claimed)
         return str(found["id"]) if found else None
 
     def push(self, push: Push) -> str:
@@ -43,16 +43,14 @@ class ShopifyDestination:
         if push.replaces:
             done = self.client.update_tracking(order_id, int(push.replaces[0]), tracking(shipped), self.notify_customer)
         else:
-            done = self.client.create(order_id, self.fulfillment(shipped))
+            done = self.client.create(order_id, self.fulfillment(shipped), units(shipped), push.claimed)
         return str(done["id"])
 
     def fulfillment(self, shipped: Shipped) -> dict[str, Any]:
         """The `fulfillment` object of POST fulfillments.json for this shipment."""
         order_id = int(shipped.order_ref)
         skus = self.client.line_skus(order_id)
-        wanted: dict[str, int] = defaultdict(int)
-        for line in shipped.lines:
-            wanted[line.sku] += _whole(line.qty, shipped, line.sku)
+        wanted = units(shipped)
         groups: dict[int, list[dict[str, int]]] = defaultdict(list)
         last: dict[str, tuple[int, int]] = {}
         for fo in self.client.fulfillment_orders(order_id):
@@ -87,6 +85,14 @@ class ShopifyDestination:
             "tracking_info": tracking(shipped),
             "notify_customer": self.notify_customer,
         }
+
+
+def units(shipped: Shipped) -> dict[str, int]:
+    """Whole units per SKU the shipment ships (Shopify counts units, never fractions)."""
+    wanted: dict[str, int] = defaultdict(int)
+    for line in shipped.lines:
+        wanted[line.sku] += _whole(line.qty, shipped, line.sku)
+    return wanted
 
 
 def tracking(shipped: Shipped) -> dict[str, str]:

@@ -18,7 +18,11 @@ def push_cmd(
     source: Annotated[str | None, typer.Argument(help="Shop source to push to (default: every shop source).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be pushed; change nothing.")] = False,
     notify_customer: Annotated[
-        bool, typer.Option("--notify-customer", help="Ask the shop to e-mail the customer the tracking.")
+        bool,
+        typer.Option(
+            "--notify-customer",
+            help="Ask the shop to e-mail the customer the tracking (else the source's notify_customer setting).",
+        ),
     ] = False,
     config: ConfigOption = None,
     wait: Annotated[
@@ -35,7 +39,7 @@ def push_cmd(
     rows, failures = [], []
     with open_store() as store, working("pushing tracking to the shop", "shipments") as advance:
         for cfg in targets:
-            target = None if dry_run else destination_for(cfg, notify_customer=notify_customer)
+            target = None if dry_run else destination_for(cfg, notify_customer=notify_customer or None)
             for done in push_source(store, cfg, dry_run=dry_run, destination=target, wait_seconds=wait):
                 shipped = done.push.shipped
                 lots = ", ".join(sorted({f"{x.sku} {x.lot}" for x in shipped.lines if x.lot}))
