@@ -1,7 +1,7 @@
 """The console language each user chose.
 
 Revision ID: 0016_user_language
-Revises: 0011_push_ledger
+Revises: 0012_serials
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_user_language"
-down_revision = "0011_push_ledger"
+down_revision = "0012_serials"
 branch_labels = None
 depends_on = None
 
