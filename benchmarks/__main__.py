@@ -92,12 +92,12 @@ def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
                 def progress(summary: RunSummary, task: TaskID = task) -> None:
                     bar.update(task, completed=summary.pulled)
 
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 summary = sync(config, entity, store, ReplayConnector(name, pages), on_batch=progress)
-                seconds = time.perf_counter() - started
-            started = time.perf_counter()
+                seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+            started, cpu = time.perf_counter(), time.process_time()
             again = sync(config, entity, store, ReplayConnector(name, pages))
-            resync_seconds = time.perf_counter() - started
+            resync_seconds, resync_cpu = time.perf_counter() - started, time.process_time() - cpu
             results[entity] = {
                 "raw_records": records,
                 "line_records": lines,
@@ -108,12 +108,14 @@ def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
                 "quarantined": summary.quarantined,
                 "resync_seconds": round(resync_seconds, 2),
                 "resync_ratio": round(resync_seconds / seconds, 4),
+                "resync_cpu_ratio": round(resync_cpu / cpu_seconds, 4),
                 "resync_written": again.loaded + again.quarantined,
             }
             console.print(
                 f"  {entity:9} {lines:>8} lines {records:>7} records in {seconds:6.1f} s: "
                 f"{lines / seconds:>8.0f} lines/s; unchanged re-sync {resync_seconds:.2f} s "
-                f"({resync_seconds / seconds:.1%} of the first), {again.loaded + again.quarantined} written"
+                f"({resync_seconds / seconds:.1%} of the first, {resync_cpu / cpu_seconds:.1%} of its CPU time in "
+                f"this process), {again.loaded + again.quarantined} written"
             )
     finally:
         store.close()
