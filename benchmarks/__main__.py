@@ -92,9 +92,12 @@ def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
                 def progress(summary: RunSummary, task: TaskID = task) -> None:
                     bar.update(task, completed=summary.pulled)
 
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 summary = sync(config, entity, store, ReplayConnector(name, pages), on_batch=progress)
-                seconds = time.perf_counter() - started
+                seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+            started, cpu = time.perf_counter(), time.process_time()
+            again = sync(config, entity, store, ReplayConnector(name, pages))
+            resync_seconds, resync_cpu = time.perf_counter() - started, time.process_time() - cpu
             results[entity] = {
                 "raw_records": records,
                 "line_records": lines,
@@ -103,10 +106,16 @@ def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
                 "lines_per_s": round(lines / seconds),
                 "loaded": summary.loaded,
                 "quarantined": summary.quarantined,
+                "resync_seconds": round(resync_seconds, 2),
+                "resync_ratio": round(resync_seconds / seconds, 4),
+                "resync_cpu_ratio": round(resync_cpu / cpu_seconds, 4),
+                "resync_written": again.loaded + again.quarantined,
             }
             console.print(
                 f"  {entity:9} {lines:>8} lines {records:>7} records in {seconds:6.1f} s: "
-                f"{lines / seconds:>8.0f} lines/s"
+                f"{lines / seconds:>8.0f} lines/s; unchanged re-sync {resync_seconds:.2f} s "
+                f"({resync_seconds / seconds:.1%} of the first, {resync_cpu / cpu_seconds:.1%} of its CPU time in "
+                f"this process), {again.loaded + again.quarantined} written"
             )
     finally:
         store.close()
@@ -286,6 +295,7 @@ def main() -> None:
         "--pg", default=os.environ.get("TRACEHUB_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     )
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--skip-trace", action="store_true", help="throughput and re-sync only")
     args = parser.parse_args()
 
     out_dir = settings.home() / "bench"
@@ -300,12 +310,13 @@ def main() -> None:
     }
     for backend in args.backends.split(","):
         console.rule(backend)
-        report["backends"][backend] = {
-            "throughput": _on_fresh_store(backend, out_dir / "bench.db", args.pg, bench_throughput, args.lines),
-            "trace": _on_fresh_store(
-                backend, out_dir / "bench-trace.db", args.pg, bench_trace, args.trace_lines or TRACE_LINES[backend]
-            ),
+        results = report["backends"][backend] = {
+            "throughput": _on_fresh_store(backend, out_dir / "bench.db", args.pg, bench_throughput, args.lines)
         }
+        if not args.skip_trace:
+            results["trace"] = _on_fresh_store(
+                backend, out_dir / "bench-trace.db", args.pg, bench_trace, args.trace_lines or TRACE_LINES[backend]
+            )
     (out_dir / "latest.json").write_text(json.dumps(report, indent=2))
     console.print_json(json.dumps(report))
     console.print(f"written to {out_dir / 'latest.json'}")

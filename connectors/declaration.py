@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from connectors.auth import Auth
 from connectors.errors import ConfigError
 from connectors.pagination import AnyPaginator
-from connectors.ratelimit import RateLimit
+from connectors.ratelimit import RateLimit, UsageHeader
 from connectors.splits import SPLITS
 from connectors.timefmt import TimeFormat
 
@@ -68,6 +68,10 @@ class Requester(Strict):
     alternatives: dict[str, Auth] = Field(default_factory=dict)
     """Other auth styles the platform accepts, by name; a source picks one with `auth: <name>`
     (WooCommerce's query-key alternative to basic auth)."""
+
+    usage_header: UsageHeader | None = None
+    """Where the platform reports the credential's budget use (`X-Shopify-Shop-Api-Call-Limit`, `used/size`):
+    after every answer the source's `rate_limit` bucket keeps to it."""
 
     @field_validator("path_prefix")
     @classmethod

@@ -39,7 +39,7 @@ from connectors.auth import Basic, Bearer, HeaderKey, QueryKey
 from connectors.config import Secret, SourceConfig
 from connectors.errors import AuthError, ConfigError, DeferSync, PlatformError, RetriesExhausted
 from connectors.metrics import current as current_metrics
-from connectors.ratelimit import RateLimit, TokenBucket, bucket_for
+from connectors.ratelimit import RateLimit, TokenBucket, UsageHeader, bucket_for
 from connectors.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -83,16 +83,22 @@ class HttpClient:
         *,
         auth: Bearer | Basic | HeaderKey | QueryKey | None,
         policy: RetryPolicy | None = None,
+        usage: UsageHeader | None = None,
     ) -> None:
+        """`usage` is the header in which the platform reports the credential's budget: it steers the
+        source's `rate_limit` bucket after every answer."""
         self.source = config.name
         self._config = config
         self._token = secret.token
         self._base_url = config.base_url.rstrip("/")
         self._timeout = config.timeout_seconds
         self._policy = policy or RetryPolicy()
+        self._usage = usage
         self._bucket: TokenBucket | None = (
             bucket_for(config.name, secret.token, config.rate_limit) if config.rate_limit else None
         )
+        if usage is not None and self._bucket is not None:
+            self._bucket.expect_usage()
         self._session = requests.Session()
         self._session.headers["Accept"] = "application/json"
         self._auth_params: dict[str, str] = {}
@@ -216,10 +222,11 @@ class HttpClient:
         check: BodyCheck | None,
         bucket: TokenBucket | None,
     ) -> Reply:
-        for limiter in (self._bucket, bucket):
-            if limiter is not None:
-                limiter.acquire()
+        limiters = [limiter for limiter in (self._bucket, bucket) if limiter is not None]
+        for limiter in limiters:
+            limiter.acquire()
         metrics, started = current_metrics(), time.monotonic()
+        response: requests.Response | None = None
         try:
             response = self._session.request(
                 method,
@@ -246,6 +253,8 @@ class HttpClient:
                     "not exist (DNS has no such name); correct base_url in the sources file"
                 ) from None
             raise Transient(f"connection failed: {_describe(exc)}") from None
+        finally:
+            self._answered(limiters, response)
         status = response.status_code
         if metrics is not None:
             metrics.request(label, str(status), time.monotonic() - started)
@@ -264,6 +273,12 @@ class HttpClient:
         if check is not None:
             check(body)
         return Reply(status, response.headers, body)
+
+    def _answered(self, limiters: list[TokenBucket], response: requests.Response | None) -> None:
+        """Tell the buckets the request ended; the source's learns the platform's own count."""
+        usage = self._usage.read(response.headers) if self._usage and response is not None else None
+        for limiter in limiters:
+            limiter.answered(usage if limiter is self._bucket else None)
 
     def _back_off(self, label: str, status: int, retry_after: float | None, bucket: TokenBucket | None) -> None:
         """Turn a 429/5xx into a retry, or into DeferSync when the asked pause is too long."""

@@ -37,7 +37,10 @@ class RestConnector:
         self.declaration = declaration
         self.streams = declaration.streams
         self.zone: tzinfo = ZoneInfo(config.timezone)
-        self.http = HttpClient(config, secret, auth=declaration.requester.auth_named(config.auth), policy=policy)
+        requester = declaration.requester
+        self.http = HttpClient(
+            config, secret, auth=requester.auth_named(config.auth), policy=policy, usage=requester.usage_header
+        )
 
     def __repr__(self) -> str:
         return f"RestConnector(kind={self.kind!r}, source={self.source!r})"

@@ -12,5 +12,6 @@ def declared_client(config: SourceConfig, secret: Secret | None, policy: RetryPo
     if declaration is None:
         raise ConfigError(f"source {config.name!r}: a {config.kind} source is no REST platform to write to")
     requester = declaration.requester
-    client = HttpClient(config, secret if secret is not None else config.secret(), auth=requester.auth, policy=policy)
+    secret = secret if secret is not None else config.secret()
+    client = HttpClient(config, secret, auth=requester.auth, policy=policy, usage=requester.usage_header)
     return client, requester.path_prefix

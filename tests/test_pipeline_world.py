@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from platforms import KIND_TO_SOURCE, comparable, running_platforms, sync_all
 
 from simulators.formats import SHOP_TZ, parse_moment
@@ -92,17 +96,59 @@ def test_sync_matches_ground_truth_and_defect_plan(store, world, monkeypatch):
         assert delivered(trace_serial(store, gtin, serial)) == delivered(deliveries), key
 
 
+RUN_LEDGER = {"sync_run", "sync_state", "audit_log"}
+"""What a run writes however unchanged its data: its ledger row, its cursor and the audit entry of each batch."""
+
+WRITE = re.compile(r"^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+
+
+@contextmanager
+def rows_written(store) -> Iterator[Counter[str]]:
+    """Rows each table had written while inside: every INSERT, UPDATE and DELETE the store's engine ran,
+    and on PostgreSQL also every row version that changed (COPY passes no statement event)."""
+    written: Counter[str] = Counter()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        table = WRITE.match(statement)
+        if table and cursor.rowcount:
+            written[table[1]] += max(cursor.rowcount, 1)
+
+    versions = _row_versions(store)
+    sa.event.listen(store.engine, "after_cursor_execute", count)
+    try:
+        yield written
+    finally:
+        sa.event.remove(store.engine, "after_cursor_execute", count)
+    after = _row_versions(store)
+    for table in set(versions) | set(after):
+        written[table] += len(after.get(table, set()) ^ versions.get(table, set()))
+
+
+def _row_versions(store) -> dict[str, set[str]]:
+    """PostgreSQL: each table's (ctid, xmin) pairs, which any write changes; nothing on SQLite."""
+    if store.engine.dialect.name != "postgresql":
+        return {}
+    with store.engine.connect() as conn:
+        tables = sa.inspect(conn).get_table_names()
+        return {
+            table: set(conn.execute(sa.text(f'select ctid::text || xmin::text from "{table}"')).scalars())
+            for table in tables
+        }
+
+
 @pytest.mark.parametrize("full", [False, True], ids=["incremental", "full-window"])
 def test_rerun_loads_nothing_and_changes_nothing(store, world, monkeypatch, full):
     with running_platforms(world, monkeypatch) as platforms:
         first = sync_all(platforms, store)
         before = queries.dump(store)
-        again = sync_all(platforms, store, full=full)
+        with rows_written(store) as written:
+            again = sync_all(platforms, store, full=full)
     assert all(r["loaded"] == 0 and r["quarantined"] == 0 for r in again), again
     assert all(r["unchanged"] == r["pulled"] for r in again), again
     if full:
         assert [r["pulled"] for r in again] == [r["pulled"] for r in first]
     assert queries.dump(store) == before
+    assert {table for table, rows in written.items() if rows} <= RUN_LEDGER, written
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from data_dictionary.failures import RuleFailure
-from data_dictionary.jsonable import canonical_json
+from data_dictionary.jsonable import canonical_bytes
 from data_dictionary.models import Record
 
 
@@ -24,8 +24,8 @@ class LandedRaw:
     @classmethod
     def of(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
         """Serialize once: the same text is hashed, measured for batch bounds and stored."""
-        text = canonical_json(payload)
-        return cls(external_id, hashlib.sha256(text.encode()).hexdigest(), updated_at, text)
+        text = canonical_bytes(payload)
+        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text.decode())
 
 
 @dataclass(frozen=True, slots=True)

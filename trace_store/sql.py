@@ -28,10 +28,12 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 
 def in_list(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[str]) -> sa.ColumnElement[bool]:
-    """`column IN values`; on PostgreSQL one array parameter (`= ANY`), which psycopg need not parse."""
+    """`column IN values` as one parameter: a PostgreSQL array (`= ANY`), which psycopg need not parse;
+    on SQLite a JSON array read by `json_each`, so the statement is compiled once, not per list length."""
     if conn.dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String())))
-    return column.in_(values)
+    listed = sa.func.json_each(sa.bindparam(None, json.dumps(list(values)))).table_valued("value")
+    return column.in_(sa.select(listed.c.value))
 
 
 def advisory_key(namespace: bytes, key: str) -> int:
