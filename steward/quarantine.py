@@ -37,6 +37,7 @@ from trace_store.schema import (
     quarantine_event,
     raw_current,
     raw_version,
+    sales_order,
     sync_run,
 )
 from trace_store.sql import chunks, in_list
@@ -276,7 +277,9 @@ def get_quarantine(store: Store, qid: int) -> dict[str, Any]:
         for c in corrections:
             entry = to_jsonable(dict(c._mapping))
             (mine if c.content_hash == row["content_hash"] else earlier).append(entry)
+        orders = _related_orders(conn, row)
     data = _row(row)
+    data["related_orders"] = orders
     data["raw_status"] = current.status if current else None
     data["newer_version"] = current is not None and current.content_hash != row["content_hash"]
     data["successor"] = successor
@@ -287,6 +290,21 @@ def get_quarantine(store: Store, qid: int) -> dict[str, Any]:
     """Corrections of older versions the platform's newer version superseded: the steward checks
     whether this version needs them too."""
     return data
+
+
+def _related_orders(conn: Connection, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The orders a quarantined document names (a shipment's, an invoice's): whether each is in the
+    store, and its open quarantine row of the same source when it is quarantined itself."""
+    if row["entity"] == "order":
+        return []
+    numbers = sorted({str(d["order_number"]) for d in row["mapped"] or [] if d.get("order_number")})
+    found = []
+    for number in numbers[:10]:
+        loaded = conn.execute(
+            sa.select(sales_order.c.order_number).where(sales_order.c.order_number == number).limit(1)
+        ).first()
+        found.append({"number": number, "loaded": loaded is not None})
+    return found
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:

@@ -111,12 +111,18 @@ def _cases(
     mine = targets.get(role or "", targets["steward"])
     reason = {"reason": f"verified by phone with the supplier ({role})"}
     qid = mine["accept"]
+    again = steward.get_quarantine(store, replay_id)
+    group = {"rule": again["rules"][0], "source": again["source"], "entity": again["entity"]}
+    bulk = {"action": "replay", "expected": len(steward.matching_open(store, **group)), **group}
     return [
         Case("GET", "/login", "/login", None, 200),
         Case("POST", "/login", "/login", None, 401, {"username": f"nobody-{role}", "password": "wrong-password"}),
         Case("GET", "/", "/", "viewer", 200),
         Case("GET", "/quarantine", "/quarantine?status=open&rule=currency_iso4217", "viewer", 200),
         Case("GET", "/quarantine/{qid}", f"/quarantine/{qid}", "viewer", 200),
+        Case("GET", "/quarantine/bulk", f"/quarantine/bulk?action=reject&rule={group['rule']}", "steward", 200),
+        Case("POST", "/quarantine/bulk", "/quarantine/bulk", "steward", 303, bulk),
+        Case("POST", "/quarantine/{qid}/correct", f"/quarantine/{replay_id}/correct", "steward", 400, reason),
         Case("POST", "/quarantine/replay", "/quarantine/replay", "steward", 303, {"ids": [replay_id]}),
         Case("POST", "/quarantine/{qid}/replay", f"/quarantine/{replay_id}/replay", "steward", 303),
         Case("POST", "/quarantine/{qid}/accept", f"/quarantine/{qid}/accept", "steward", 303, reason),
