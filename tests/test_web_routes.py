@@ -462,4 +462,4 @@ def test_the_quarantine_list_pages_through_filtered_records(app, make, steward_c
     assert "/quarantine?source=bulk&amp;status=open&amp;page=2" in first
     second = steward_client.get("/quarantine?source=bulk&status=open&page=2").text
     assert second.count('name="ids"') == 7 and "page 2 of 2" in second and "← previous" in second
-    assert "(57 open)" in first
+    assert "(57 records · open)" in first

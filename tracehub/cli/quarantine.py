@@ -170,6 +170,45 @@ def quarantine_reject(
     console.print(f"record {row['id']} ({row['source']}/{row['external_id']}) rejected")
 
 
+@quarantine_app.command("correct")
+def quarantine_correct(
+    qid: Annotated[int, typer.Argument(metavar="ID")],
+    changes: Annotated[
+        list[str], typer.Argument(metavar="FIELD=VALUE...", help="New values: currency=CNY 'lines[0].qty=2'.")
+    ],
+    reason: ReasonOption,
+    record: Annotated[int, typer.Option("--record", help="Which mapped record of the payload (from 1).")] = 1,
+    actor: ActorOption = None,
+) -> None:
+    """Correct field values of an open record, re-validate it with its suite and load it (audited).
+
+    The correction is kept for this version of the record: a re-sync of the same version applies it
+    again; a new version from the platform supersedes it and is flagged on the record.
+    """
+    from steward import CorrectionFailed, StewardError, correct
+
+    parsed: dict[str, str] = {}
+    for change in changes:
+        name, sep, value = change.partition("=")
+        if not sep or not name.strip():
+            raise StewardError(f"{change!r} is not FIELD=VALUE (e.g. currency=CNY)")
+        parsed[name.strip()] = value
+    with open_store() as store:
+        try:
+            row = correct(store, qid, parsed, reason=reason, actor=actor_name(actor), record_no=record)
+        except CorrectionFailed as exc:
+            console.print(
+                report.table(
+                    "the corrected record still fails",
+                    ["rule", "field", "value", "message"],
+                    ([f.rule, f.field, f.value, f.message] for f in exc.failures),
+                )
+            )
+            raise
+    fields = ", ".join(f"{c['field']}: {c['old_value']} -> {c['new_value']}" for c in row["corrections"])
+    console.print(f"record {row['id']} ({row['source']}/{row['external_id']}) corrected and loaded ({fields})")
+
+
 def _first(row: dict[str, Any]) -> str:
     failures = row.get("failures") or []
     if not failures:
