@@ -105,6 +105,17 @@ def test_bulk_reject_decides_exactly_the_filtered_set_each_audited(store, world,
     rejected = [a for a in audit_actions(store) if a[0] == "quarantine.reject"]
     assert len(rejected) == len(ids)
 
+    unmapped = steward.matching_open(store, rule="mapping")
+    with pytest.raises(StewardError, match="could not be mapped"):
+        steward.bulk_decide(store, "accept", expected=len(unmapped), rule="mapping", reason="r", actor="sam")
+    rmb = steward.matching_open(store, rule="currency_iso4217")
+    accepted = steward.bulk_decide(
+        store, "accept", expected=len(rmb), rule="currency_iso4217", reason="RMB is CNY here", actor="sam"
+    )
+    assert sorted(accepted.ids) == sorted(rmb)
+    assert {steward.get_quarantine(store, qid)["status"] for qid in rmb} == {"accepted"}
+    assert len([a for a in audit_actions(store) if a[0] == "quarantine.accept"]) == len(rmb)
+
 
 def test_a_correction_loads_survives_a_resync_and_is_superseded_by_a_platform_change(
     store, world, monkeypatch, tmp_path

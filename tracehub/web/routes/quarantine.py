@@ -205,33 +205,18 @@ def quarantine_detail(request: Request, user: Viewer, qid: RecordId) -> Response
 
 
 @router.post("/replay")
-def replay_many(
-    request: Request,
-    user: StewardAction,
-    ids: Annotated[list[str] | None, Form()] = None,
-    rule: Annotated[str, Form()] = "",
-    source: Annotated[str, Form()] = "",
-    scope: Annotated[str, Form()] = "selected",
-) -> Response:
-    """Replay the ticked records (`scope=selected`) or every open record of a rule and/or source."""
+def replay_many(request: Request, user: StewardAction, ids: Annotated[list[str] | None, Form()] = None) -> Response:
+    """Replay the ticked records; a whole filter is replayed through the confirmed bulk action."""
     import steward
 
-    if scope == "selected":
-        try:
-            chosen = [int(i) for i in ids or []]
-        except ValueError as exc:
-            raise PageError(400, "Record ids must be whole numbers. Nothing changed.") from exc
-        if not chosen:
-            raise PageError(400, "Tick at least one record to replay. Nothing changed.")
-        kwargs: dict[str, Any] = {"ids": chosen}
-    elif scope == "filter":
-        if len(rule) > MAX_FILTER or len(source) > MAX_FILTER or not (rule.strip() or source.strip()):
-            raise PageError(400, "Replay by filter needs a rule or a source (each at most 200 characters).")
-        kwargs = {"rule": _none(rule), "source": _none(source)}
-    else:
-        raise PageError(400, "Unknown replay scope; use the buttons on the quarantine page.")
     try:
-        result = steward.replay(store_of(request), **kwargs, actor=user.username)
+        chosen = [int(i) for i in ids or []]
+    except ValueError as exc:
+        raise PageError(400, "Record ids must be whole numbers. Nothing changed.") from exc
+    if not chosen:
+        raise PageError(400, "Tick at least one record to replay. Nothing changed.")
+    try:
+        result = steward.replay(store_of(request), ids=chosen, actor=user.username)
     except steward.StewardError as exc:
         raise PageError(400, f"{exc} Nothing changed.") from exc
     flash(request, _replayed(request, result))
