@@ -186,3 +186,29 @@ def test_correction_refusals_change_nothing(store, world, monkeypatch, tmp_path)
         with pytest.raises(StewardError, match=message):
             steward.correct(store, qid, changes, reason="why", actor="sam")
     assert queries.dump(store) == before
+
+
+def test_a_sync_that_checks_a_corrected_version_again_loads_it_with_its_corrections(
+    store, world, monkeypatch, tmp_path
+):
+    """Payloads without a timestamp of their own can come back byte for byte after a change: the
+    version is checked again, and its correction applies instead of quarantining it once more.
+    Here the store forgets the record's current hash, so a full re-sync checks that version again."""
+    monkeypatch.setenv("TRACEHUB_HOME", str(tmp_path))
+    ext = sorted(defect_ids(world, "unknown_currency"))[0]
+    with running_platforms(world, monkeypatch) as platforms:
+        sync_orders(platforms, store)
+        row = open_by_external_id(store)[ext]
+        steward.correct(store, row["id"], {"currency": "CNY"}, reason="RMB is CNY", actor="sam")
+        with store.transaction() as conn:
+            conn.execute(raw_current.delete().where(raw_current.c.source == "shop", raw_current.c.external_id == ext))
+        again = sync_orders(platforms, store, full=True)
+    assert (again["loaded"], again["quarantined"]) == (1, 0), again
+    assert ext not in open_by_external_id(store)
+    assert steward.get_quarantine(store, row["id"])["status"] == "corrected"
+    with store.connect() as conn:
+        status = conn.execute(
+            sa.select(raw_current.c.status).where(raw_current.c.source == "shop", raw_current.c.external_id == ext)
+        ).scalar_one()
+        currency = conn.execute(sa.select(sales_order.c.currency).where(sales_order.c.external_id == ext)).scalar_one()
+    assert (status, currency) == ("corrected", "CNY")
