@@ -416,6 +416,22 @@ def _select_open(conn: Connection, ids: list[int], rule: str | None, source: str
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
+def _successor(conn: Connection, row: dict[str, Any]) -> int | None:
+    """The quarantine row of the record's current version, if that version is quarantined."""
+    c, q = raw_current.c, quarantine.c
+    query = sa.select(q.id).join(
+        raw_current,
+        sa.and_(
+            c.source == q.source,
+            c.entity == q.entity,
+            c.external_id == q.external_id,
+            c.content_hash == q.content_hash,
+        ),
+    )
+    where = (q.source == row["source"], q.entity == row["entity"], q.external_id == row["external_id"])
+    return conn.execute(query.where(*where, q.id != row["id"])).scalar()
+
+
 def _has_rule(rule: str) -> sa.ColumnElement[bool]:
     """`rule` is one of the row's comma-separated rules."""
     return ("," + quarantine.c.rules + ",").contains(f",{rule},", autoescape=True)
@@ -528,7 +544,10 @@ def _replay_chunk(
 
     now = datetime.now(UTC)
     for row in stale:
-        transition(conn, row, "supersede", "superseded", actor, now, reason="a newer version of the record exists")
+        after = _successor(conn, row)
+        conn.execute(quarantine.update().where(quarantine.c.id == row["id"]).values(superseded_by=after))
+        reason = "a newer version of the record exists"
+        transition(conn, row, "supersede", "superseded", actor, now, reason, details={"superseded_by": after})
         result.superseded_ids.append(row["id"])
     if not prepared:
         return

@@ -81,6 +81,18 @@ def quarantine_show(qid: Annotated[int, typer.Argument(metavar="ID")], as_json: 
     )
     if row["resolved_by"]:
         console.print(f"resolved by {row['resolved_by']} at {row['resolved_at']}: {row['resolution_reason'] or ''}")
+    if row["status"] == "superseded":
+        after = row["successor"]
+        console.print(
+            f"superseded by quarantine {after['id']} ({after['status']})"
+            if after
+            else "superseded: the newer version loaded"
+        )
+    for c in row["earlier_corrections"]:
+        console.print(
+            f"[yellow]flag[/]: {c['actor']} corrected {c['field']} ({c['old_value']} -> {c['new_value']}) on an "
+            "earlier version; the platform sent this one since: check whether it needs the same correction"
+        )
     console.print(
         report.table(
             "failed rules",
@@ -88,6 +100,17 @@ def quarantine_show(qid: Annotated[int, typer.Argument(metavar="ID")], as_json: 
             ([f["rule"], f["field"], f.get("value"), f.get("severity"), f["message"]] for f in row["failures"]),
         )
     )
+    if row["corrections"]:
+        console.print(
+            report.table(
+                "corrections",
+                ["at", "actor", "field", "old", "new", "reason", "status"],
+                (
+                    [c["at"], c["actor"], c["field"], c["old_value"], c["new_value"], c["reason"], c["status"]]
+                    for c in row["corrections"]
+                ),
+            )
+        )
     console.print_json(data={"payload": row["payload"], "mapped": row["mapped"]})
     console.print(
         report.table(
