@@ -224,3 +224,5 @@ def test_quarantine_correct_from_the_command_line(tmp_path, monkeypatch):
     ]
     log = json.loads(tracehub("audit", "log", "--actor", "dana", "--json", env=env).stdout)
     assert [e["action"] for e in log] == ["quarantine.correct"]
+    text = tracehub("quarantine", "show", str(qid), env=env)
+    assert text.returncode == 0 and "corrections" in text.stdout and "typo at the shop" in text.stdout, text.stderr

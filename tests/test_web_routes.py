@@ -463,3 +463,26 @@ def test_the_quarantine_list_pages_through_filtered_records(app, make, steward_c
     second = steward_client.get("/quarantine?source=bulk&status=open&page=2").text
     assert second.count('name="ids"') == 7 and "page 2 of 2" in second and "← previous" in second
     assert "(57 records · open)" in first
+
+
+def test_bulk_and_correction_refusals_name_the_problem_and_change_nothing(app, steward_client):
+    store = app.state.store
+    token = {"csrf_token": csrf(steward_client)}
+    (rmb,), _ = steward.list_quarantine(store, rule="currency_iso4217", limit=1)
+    count = len(steward.matching_open(store, rule="currency_iso4217"))
+    stale = {"action": "reject", "rule": "currency_iso4217", "expected": str(count + 1), "reason": "test data", **token}
+    _refused(app, steward_client, "/quarantine/bulk", stale, 400, "not the")
+    unfiltered = {"action": "reject", "expected": str(count), "reason": "test data", **token}
+    _refused(app, steward_client, "/quarantine/bulk", unfiltered, 400, "needs a filter")
+    _refused(app, steward_client, "/quarantine/bulk", {**stale, "action": "delete"}, 400, "Unknown bulk action")
+    assert steward_client.get("/quarantine/bulk?action=reject").status_code == 400
+    confirm = steward_client.get("/quarantine/bulk?action=reject&rule=currency_iso4217")
+    assert confirm.status_code == 200 and f'name="expected" value="{count}"' in confirm.text
+
+    wrong = {"field:currency": "XYZ", "reason": "typo", **token}
+    page = _refused(app, steward_client, f"/quarantine/{rmb['id']}/correct", wrong, 400, "currency_iso4217")
+    assert 'data-testid="correction-failures"' in page and 'value="XYZ"' in page, "the typed value is kept"
+    hostile = {"field:currency": "<script>alert(1)</script>", "reason": "typo", **token}
+    page = _refused(app, steward_client, f"/quarantine/{rmb['id']}/correct", hostile, 400, "currency_iso4217")
+    assert "<script>alert(1)" not in page
+    _refused(app, steward_client, f"/quarantine/{rmb['id']}/correct", {"reason": "typo", **token}, 400, "at least one")
