@@ -7,6 +7,7 @@ use, not when a DAG file is parsed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.config import ConfigError, SourceConfig
 from data_dictionary.failures import RuleFailure
 from data_dictionary.identity import Items, resolve
+from data_dictionary.jsonable import to_jsonable
 from data_dictionary.models import Record
 from pipeline import drops
 from trace_store.batch import Quarantined
@@ -46,6 +48,8 @@ class Checked:
 
     records: list[Record]
     failures: list[RuleFailure]
+    corrected: bool = False
+    """The records carry a steward's corrections of this very version."""
 
 
 def check_payloads(
@@ -84,3 +88,74 @@ def to_quarantine(
     """A quarantine entry: the raw payload, what it mapped to (if anything) and every failed rule."""
     mapped = [r.model_dump(mode="json") for r in records] or None
     return Quarantined(external_id, content_hash, payload, mapped, failures)
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A steward's new value for one field of one mapped record: `record_no` counts from 1, `field`
+    is a path as rule failures name it (`currency`, `lines[0].qty`)."""
+
+    record_no: int
+    field: str
+    value: Any
+
+
+_PATH = re.compile(r"^(?:(?P<list>[a-z_]+)\[(?P<index>\d+)\]\.)?(?P<name>[a-z_]+)$")
+
+
+def field_value(records: Sequence[Record], record_no: int, path: str) -> Any:
+    """The current value at `path` of record `record_no` (from 1), as JSON; LookupError when there is none."""
+    parent, name = _locate(records[record_no - 1].model_dump(), path) if 1 <= record_no <= len(records) else ({}, "")
+    if name not in parent:
+        raise LookupError(f"record {record_no} has no field {path!r}")
+    return to_jsonable(parent[name])
+
+
+def correct_records(entity: str, records: Sequence[Record], corrections: Sequence[Correction]) -> Checked:
+    """`records` with the corrections applied, re-validated with the entity's GX suite.
+
+    The one way a correction is checked, whether a steward makes it or a sync meets the corrected
+    version again. A value of the wrong type is rule `correction_type`; an empty text clears the field.
+    """
+    from pydantic import ValidationError
+
+    from quality_checks import validate
+
+    docs = [record.model_dump() for record in records]
+    failures = []
+    for c in corrections:
+        parent, name = _locate(docs[c.record_no - 1], c.field) if 1 <= c.record_no <= len(docs) else ({}, "")
+        if name not in parent:
+            failures.append(_failure("correction_field", c.field, None, f"record {c.record_no} has no field {c.field}"))
+            continue
+        parent[name] = None if c.value == "" else c.value
+    rebuilt: list[Record] = []
+    for record, doc in zip(records, docs, strict=True):
+        try:
+            rebuilt.append(type(record).model_validate(doc))
+        except ValidationError as exc:
+            for error in exc.errors():
+                path = re.sub(r"\.(\d+)\.", r"[\1].", ".".join(str(p) for p in error["loc"]))
+                failures.append(_failure("correction_type", path, error.get("input"), error["msg"]))
+    if failures:
+        return Checked(list(records), failures)
+    found = validate(entity, rebuilt)
+    return Checked(rebuilt, [f for index in sorted(found) for f in found[index]])
+
+
+def _locate(doc: dict[str, Any], path: str) -> tuple[dict[str, Any], str]:
+    """The dict holding the field at `path`, and the field's name ({} when the path leads nowhere)."""
+    match = _PATH.match(path)
+    if match is None:
+        return {}, ""
+    if match["list"] is None:
+        return doc, match["name"]
+    items = doc.get(match["list"])
+    index = int(match["index"])
+    if not isinstance(items, list | tuple) or index >= len(items) or not isinstance(items[index], dict):
+        return {}, ""
+    return items[index], match["name"]
+
+
+def _failure(rule: str, field: str, value: Any, message: str) -> RuleFailure:
+    return RuleFailure(rule=rule, field=field, value=to_jsonable(value), message=message)

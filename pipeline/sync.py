@@ -19,7 +19,7 @@ from connectors.config import SourceConfig
 from connectors.metrics import collecting
 from data_dictionary.identity import Items
 from pipeline import drift, drops
-from pipeline.checks import check_payloads, mapping_for, to_quarantine
+from pipeline.checks import Checked, Correction, check_payloads, correct_records, mapping_for, to_quarantine
 from pipeline.run_log import in_context, run_context
 from trace_store.batch import LandedRaw, LoadBatch
 from trace_store.store import Store
@@ -241,7 +241,10 @@ def _prepare(
     known = drift.Known(*store.payload_fields(source.name, entity))
     shapes = [drift.shape(raw.payload) for raw, _ in changed]
     batch.fields, batch.fields_are_additions = drift.tally(shapes), known.has_history
+    _apply_corrections(store, source.name, entity, changed, checked)
     for (raw, version), result, fields in zip(changed, checked, shapes, strict=True):
+        if result.corrected:
+            batch.corrected.add(raw.external_id)
         if result.failures:
             failures = drift.reclassify(result.failures, fields, known)
             batch.quarantined.append(
@@ -252,3 +255,18 @@ def _prepare(
         batch.records.extend(result.records)
         batch.record_raw_ids.extend(raw.external_id for _ in result.records)
     return batch
+
+
+def _apply_corrections(store: Store, source: str, entity: str, changed: list[Pulled], checked: list[Checked]) -> None:
+    """A failing version a steward corrected before loads with its corrections, re-validated as
+    they were when made, instead of being quarantined again."""
+    pairs = list(zip(changed, checked, strict=True))
+    failing = [(version.external_id, version.content_hash) for (_, version), r in pairs if r.failures]
+    found = store.corrections(source, entity, failing) if failing else {}
+    for (_, version), result in pairs:
+        fixes = found.get((version.external_id, version.content_hash))
+        if not fixes or not result.records:
+            continue
+        corrected = correct_records(entity, result.records, [Correction(*fix) for fix in fixes])
+        if not corrected.failures:
+            result.records, result.failures, result.corrected = corrected.records, [], True

@@ -6,8 +6,22 @@ throttling are in `steward.sessions`.
 """
 
 from steward.audit_trail import audit_entries, verify_audit
+from steward.corrections import CorrectionFailed, FormField, correct, correction_form
 from steward.inputs import REASON_MAX, StewardError, check_actor, validate_reason
-from steward.quarantine import STATUSES, ReplayResult, accept, get_quarantine, list_quarantine, reject, replay
+from steward.quarantine import (
+    BULK_MAX,
+    STATUSES,
+    BulkResult,
+    ReplayResult,
+    accept,
+    bulk_decide,
+    get_quarantine,
+    list_quarantine,
+    matching_open,
+    quarantine_groups,
+    reject,
+    replay,
+)
 from steward.users import (
     ROLES,
     add_user,
@@ -21,20 +35,29 @@ from steward.users import (
 )
 
 __all__ = [
+    "BULK_MAX",
     "REASON_MAX",
     "ROLES",
     "STATUSES",
+    "BulkResult",
+    "CorrectionFailed",
+    "FormField",
     "ReplayResult",
     "StewardError",
     "accept",
     "add_user",
     "audit_entries",
     "authenticate",
+    "bulk_decide",
     "check_actor",
+    "correct",
+    "correction_form",
     "get_quarantine",
     "get_user",
     "list_quarantine",
     "list_users",
+    "matching_open",
+    "quarantine_groups",
     "reject",
     "replay",
     "set_language",

@@ -7,8 +7,9 @@ written in the same transaction as the change itself. Records that load (replay,
 through the normal loader inside a run recorded in `sync_run`, so conservation still adds up.
 
 Lifecycle: open -> replayed (now passes) | open (still fails, new reasons) | accepted (loaded
-despite its rules, by a steward's decision) | rejected (never loads); superseded when a newer
-version of the record arrives.
+despite its rules, by a steward's decision) | corrected (loaded with a steward's corrections,
+`steward.corrections`) | rejected (never loads); superseded, linked to its successor, when a newer
+version of the record arrives (closed by the loader).
 """
 
 from __future__ import annotations
@@ -30,11 +31,19 @@ if TYPE_CHECKING:
 from trace_store import audit
 from trace_store.batch import LandedRaw, LoadBatch
 from trace_store.loader import write_batch
-from trace_store.schema import quarantine, quarantine_event, raw_current, raw_version, sync_run
+from trace_store.schema import (
+    quarantine,
+    quarantine_correction,
+    quarantine_event,
+    raw_current,
+    raw_version,
+    sales_order,
+    sync_run,
+)
 from trace_store.sql import chunks, in_list
 from trace_store.store import Store, device_items
 
-STATUSES = ("open", "superseded", "replayed", "accepted", "rejected")
+STATUSES = ("open", "superseded", "replayed", "accepted", "rejected", "corrected")
 PAGE_MAX = 1000
 REPLAY_CHUNK = 500
 """Records per replay transaction: bounded memory and lock time, one run for the whole replay."""
@@ -63,7 +72,66 @@ def _check_status(status: str | None) -> None:
 
 # ---- reading the quarantine -------------------------------------------------------------------
 
-_LIST_COLUMNS = [c for c in quarantine.c if c.name not in ("payload", "mapped")]
+_LIST_COLUMNS = [c for c in quarantine.c if c.name != "payload"]
+BULK_MAX = 500
+"""Most records one bulk action may decide: a larger set is narrowed with a filter first."""
+
+
+def business_key(entity: str, mapped: list[dict[str, Any]] | None) -> list[tuple[str, str]]:
+    """The record's business key as (field, value) pairs, read from what the mapping made of it
+    (the entity's key in the store, without the source): an order number, a shipment id, a lot.
+    Empty when the payload could not be mapped."""
+    from trace_store.rows import ENTITY_TABLES
+
+    tables = ENTITY_TABLES.get(entity)
+    if not mapped or tables is None:
+        return []
+    pairs = []
+    for doc in mapped:
+        for name in tables.key:
+            value = doc.get(name)
+            if name != "source" and value not in (None, "") and (name, str(value)) not in pairs:
+                pairs.append((name, str(value)))
+    return pairs
+
+
+def _where(
+    source: str | None, entity: str | None, rule: str | None, status: str | None
+) -> list[sa.ColumnElement[bool]]:
+    q = quarantine.c
+    where: list[sa.ColumnElement[bool]] = []
+    if status is not None:
+        where.append(q.status == status)
+    if source:
+        where.append(q.source == source)
+    if entity:
+        where.append(q.entity == entity)
+    if rule:
+        where.append(_has_rule(rule))
+    return where
+
+
+def quarantine_groups(
+    store: Store, *, source: str | None = None, entity: str | None = None, status: str | None = "open"
+) -> list[dict[str, Any]]:
+    """How many records each (rule, source, entity) holds, largest first (a record counts once per rule)."""
+    _check_status(status)
+    q = quarantine.c
+    counts: dict[tuple[str, str, str], int] = {}
+    with store.connect() as conn:
+        query = (
+            sa.select(q.rules, q.source, q.entity, sa.func.count())
+            .where(*_where(source, entity, None, status))
+            .group_by(q.rules, q.source, q.entity)
+        )
+        for rules, src, ent, n in conn.execute(query):
+            for rule in rules.split(","):
+                if rule:
+                    counts[(rule, src, ent)] = counts.get((rule, src, ent), 0) + n
+    return [
+        {"rule": rule, "source": src, "entity": ent, "count": n}
+        for (rule, src, ent), n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
 
 
 def list_quarantine(
@@ -86,26 +154,98 @@ def list_quarantine(
     if offset < 0:
         raise StewardError(f"offset must not be negative, not {offset}")
     q = quarantine.c
-    where: list[sa.ColumnElement[bool]] = []
-    if status is not None:
-        where.append(q.status == status)
-    if source:
-        where.append(q.source == source)
-    if entity:
-        where.append(q.entity == entity)
-    if rule:
-        where.append(_has_rule(rule))
+    where = _where(source, entity, rule, status)
     with store.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(quarantine).where(*where)).scalar_one()
         query = sa.select(*_LIST_COLUMNS).where(*where).order_by(q.last_seen_at.desc(), q.id.desc())
-        rows = [_row(dict(r._mapping)) for r in conn.execute(query.limit(limit).offset(offset))]
+        rows = []
+        for r in conn.execute(query.limit(limit).offset(offset)):
+            data = dict(r._mapping)
+            data["business_key"] = business_key(data["entity"], data.pop("mapped"))
+            rows.append(_row(data))
     return rows, total
+
+
+def matching_open(
+    store: Store, *, source: str | None = None, entity: str | None = None, rule: str | None = None
+) -> list[int]:
+    """Ids of the open records a filter matches, for a bulk action (at most BULK_MAX + 1 of them)."""
+    q = quarantine.c
+    with store.connect() as conn:
+        query = sa.select(q.id).where(*_where(source, entity, rule, "open")).order_by(q.id).limit(BULK_MAX + 1)
+        return [r.id for r in conn.execute(query)]
+
+
+@dataclass
+class BulkResult:
+    """What a bulk decision did: the records it decided, and for a replay how many now load."""
+
+    action: str
+    ids: list[int] = field(default_factory=list)
+    loaded: int = 0
+    still_failing: int = 0
+
+
+def bulk_decide(
+    store: Store,
+    action: str,
+    *,
+    expected: int,
+    source: str | None = None,
+    entity: str | None = None,
+    rule: str | None = None,
+    reason: str = "",
+    actor: str,
+) -> BulkResult:
+    """Accept, reject or replay every open record a filter matches, each one audited on its own.
+
+    `expected` is the count the steward confirmed; when the filter now matches another number (a
+    sync or another steward moved records) nothing is done. At most BULK_MAX records at once.
+    """
+    if action not in ("accept", "reject", "replay"):
+        raise StewardError(f"unknown bulk action {action!r}; choose accept, reject or replay")
+    actor = check_actor(actor)
+    if action != "replay":
+        reason = validate_reason(reason)
+    if not (source or entity or rule):
+        raise StewardError("a bulk action needs a filter: a rule, a source or an entity")
+    ids = matching_open(store, source=source, entity=entity, rule=rule)
+    if len(ids) > BULK_MAX:
+        raise StewardError(f"the filter matches more than {BULK_MAX} open records; narrow it first")
+    if len(ids) != expected:
+        raise StewardError(f"the filter now matches {len(ids)} open records, not the {expected} confirmed; look again")
+    if not ids:
+        raise StewardError("the filter matches no open record")
+    result = BulkResult(action, ids)
+    if action == "replay":
+        replayed = replay(store, ids=ids, actor=actor)
+        result.loaded, result.still_failing = replayed.loaded, replayed.still_failing
+        return result
+    if action == "accept":
+        with store.connect() as conn:  # refuse before any change
+            unmapped = [qid for qid in ids if fetch_row(conn, qid)["mapped"] is None]
+        if unmapped:
+            raise StewardError(
+                f"{len(unmapped)} of these records could not be mapped, so accepting loads nothing "
+                f"(first: {unmapped[0]}); narrow the filter, or reject them"
+            )
+        for qid in ids:
+            accept(store, qid, reason=reason, actor=actor)
+        return result
+    with store.transaction() as conn:
+        now = datetime.now(UTC)
+        for qid in ids:
+            row = fetch_row(conn, qid, lock=True)
+            require_open(row, "rejected")
+            set_raw_status(conn, row, "rejected")
+            transition(conn, row, "reject", "rejected", actor, now, reason, details={"bulk": len(ids)})
+    return result
 
 
 def get_quarantine(store: Store, qid: int) -> dict[str, Any]:
     """One quarantined record in full: payload, mapped record, failures, current raw status, history."""
     with store.connect() as conn:
-        row = _fetch(conn, qid)
+        row = fetch_row(conn, qid)
         current = conn.execute(
             sa.select(raw_current.c.content_hash, raw_current.c.status).where(
                 raw_current.c.source == row["source"],
@@ -120,11 +260,51 @@ def get_quarantine(store: Store, qid: int) -> dict[str, Any]:
             .order_by(e.id)
         )
         history = [to_jsonable(dict(ev._mapping)) for ev in events]
+        successor = None
+        if row["superseded_by"] is not None:
+            found = conn.execute(
+                sa.select(quarantine.c.id, quarantine.c.status).where(quarantine.c.id == row["superseded_by"])
+            ).first()
+            successor = {"id": found.id, "status": found.status} if found else None
+        k = quarantine_correction.c
+        corrections = conn.execute(
+            sa.select(quarantine_correction)
+            .where(k.source == row["source"], k.entity == row["entity"], k.external_id == row["external_id"])
+            .order_by(k.id)
+        )
+        mine: list[dict[str, Any]] = []
+        earlier: list[dict[str, Any]] = []
+        for c in corrections:
+            entry = to_jsonable(dict(c._mapping))
+            (mine if c.content_hash == row["content_hash"] else earlier).append(entry)
+        orders = _related_orders(conn, row)
     data = _row(row)
+    data["related_orders"] = orders
     data["raw_status"] = current.status if current else None
     data["newer_version"] = current is not None and current.content_hash != row["content_hash"]
+    data["successor"] = successor
     data["history"] = history
+    data["business_key"] = business_key(row["entity"], row["mapped"])
+    data["corrections"] = mine
+    data["earlier_corrections"] = [c for c in earlier if c["status"] == "superseded"]
+    """Corrections of older versions the platform's newer version superseded: the steward checks
+    whether this version needs them too."""
     return data
+
+
+def _related_orders(conn: Connection, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The orders a quarantined document names (a shipment's, an invoice's): whether each is in the
+    store, and its open quarantine row of the same source when it is quarantined itself."""
+    if row["entity"] == "order":
+        return []
+    numbers = sorted({str(d["order_number"]) for d in row["mapped"] or [] if d.get("order_number")})
+    found = []
+    for number in numbers[:10]:
+        loaded = conn.execute(
+            sa.select(sales_order.c.order_number).where(sales_order.c.order_number == number).limit(1)
+        ).first()
+        found.append({"number": number, "loaded": loaded is not None})
+    return found
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +313,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _fetch(conn: Connection, qid: int, lock: bool = False) -> dict[str, Any]:
+def fetch_row(conn: Connection, qid: int, lock: bool = False) -> dict[str, Any]:
     if isinstance(qid, bool) or not isinstance(qid, int):
         raise StewardError(f"a quarantine id is a whole number, not {qid!r}")
     query = sa.select(quarantine).where(quarantine.c.id == qid)
@@ -182,7 +362,7 @@ def replay(
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault((row["source"], row["entity"]), []).append(row)
-    mappings = {key: _mapping_for(group[0]) for key, group in groups.items()}  # refuse before any change
+    mappings = {key: mapping_for(group[0]) for key, group in groups.items()}  # refuse before any change
     total, done = len(rows), 0
     for (src, entity), group in sorted(groups.items()):
         with store.run_lock(src, entity, REPLAY_WAIT_SECONDS):  # never alongside a sync of the same entity
@@ -192,7 +372,7 @@ def replay(
                     with store.transaction() as conn:
                         prepared, stale = _prepare(conn, mappings[(src, entity)], list(part))
                         if run_id is None and prepared:
-                            run_id = _open_run(conn, src, entity)
+                            run_id = open_run(conn, src, entity)
                             result.run_ids.append(run_id)
                         _replay_chunk(conn, src, entity, prepared, stale, run_id, actor, result)
                     done += len(part)
@@ -236,12 +416,28 @@ def _select_open(conn: Connection, ids: list[int], rule: str | None, source: str
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
+def _successor(conn: Connection, row: dict[str, Any]) -> int | None:
+    """The quarantine row of the record's current version, if that version is quarantined."""
+    c, q = raw_current.c, quarantine.c
+    query = sa.select(q.id).join(
+        raw_current,
+        sa.and_(
+            c.source == q.source,
+            c.entity == q.entity,
+            c.external_id == q.external_id,
+            c.content_hash == q.content_hash,
+        ),
+    )
+    where = (q.source == row["source"], q.entity == row["entity"], q.external_id == row["external_id"])
+    return conn.execute(query.where(*where, q.id != row["id"])).scalar()
+
+
 def _has_rule(rule: str) -> sa.ColumnElement[bool]:
     """`rule` is one of the row's comma-separated rules."""
     return ("," + quarantine.c.rules + ",").contains(f",{rule},", autoescape=True)
 
 
-def _mapping_for(row: dict[str, Any]) -> Mapping:
+def mapping_for(row: dict[str, Any]) -> Mapping:
     """The current mapping of a quarantined record's platform kind (recorded, else the only candidate),
     read with the time zone and field map its source used (kept on the row)."""
     from mappings import MappingOptions, available_mappings, get_mapping
@@ -274,7 +470,7 @@ def _prepare(
     if changed:
         raise StewardError(f"records changed while replaying, nothing was done: {'; '.join(changed)}")
     source, entity = rows[0]["source"], rows[0]["entity"]
-    raws = _raw_versions(conn, source, entity, rows)
+    raws = raw_versions(conn, source, entity, rows)
     fresh, stale = [], []
     for row in rows:
         raw = raws.get(row["external_id"])
@@ -292,7 +488,7 @@ def _prepare(
     return prepared, stale
 
 
-def _raw_versions(
+def raw_versions(
     conn: Connection, source: str, entity: str, rows: list[dict[str, Any]]
 ) -> dict[str, tuple[LandedRaw, str]]:
     """external id -> (its current raw version as landed, raw_current status)."""
@@ -316,7 +512,7 @@ def _raw_versions(
     }
 
 
-def _open_run(conn: Connection, source: str, entity: str) -> int:
+def open_run(conn: Connection, source: str, entity: str) -> int:
     """A run for steward loads, opened holding the run lock of its source and entity."""
     return conn.execute(
         sync_run.insert()
@@ -348,7 +544,10 @@ def _replay_chunk(
 
     now = datetime.now(UTC)
     for row in stale:
-        _transition(conn, row, "supersede", "superseded", actor, now, reason="a newer version of the record exists")
+        after = _successor(conn, row)
+        conn.execute(quarantine.update().where(quarantine.c.id == row["id"]).values(superseded_by=after))
+        reason = "a newer version of the record exists"
+        transition(conn, row, "supersede", "superseded", actor, now, reason, details={"superseded_by": after})
         result.superseded_ids.append(row["id"])
     if not prepared:
         return
@@ -371,7 +570,7 @@ def _replay_chunk(
         rules = sorted({f.rule for f in p.failures})
         details = {"rules_before": p.row["rules"].split(","), "rules_after": rules}
         to_status = "open" if p.failures else "replayed"
-        _transition(conn, p.row, "replay", to_status, actor, now, run_id=run_id, details=details)
+        transition(conn, p.row, "replay", to_status, actor, now, run_id=run_id, details=details)
         (result.still_failing_ids if p.failures else result.loaded_ids).append(p.row["id"])
     result.replayed += len(prepared)
     result.loaded = len(result.loaded_ids)
@@ -388,14 +587,14 @@ def accept(store: Store, qid: int, *, reason: str, actor: str) -> dict[str, Any]
     """
     reason, actor = validate_reason(reason), check_actor(actor)
     with store.connect() as conn:
-        row = _fetch(conn, qid)
-    _require_open(row, "accepted")
-    mapping = _mapping_for(row)
+        row = fetch_row(conn, qid)
+    require_open(row, "accepted")
+    mapping = mapping_for(row)
     run_id = None
     with store.transaction() as conn:
-        row = _fetch(conn, qid, lock=True)
-        _require_open(row, "accepted")
-        raw = _raw_versions(conn, row["source"], row["entity"], [row]).get(row["external_id"])
+        row = fetch_row(conn, qid, lock=True)
+        require_open(row, "accepted")
+        raw = raw_versions(conn, row["source"], row["entity"], [row]).get(row["external_id"])
         if raw is None or raw[0].content_hash != row["content_hash"]:
             raise StewardError(f"record {qid} has a newer version; review that one instead")
         landed = raw[0]
@@ -406,16 +605,16 @@ def accept(store: Store, qid: int, *, reason: str, actor: str) -> dict[str, Any]
                 f"record {qid} cannot be mapped, so there is nothing to load ({problems}); "
                 "fix the mapping and replay it, or reject it"
             )
-        run_id = _open_run(conn, row["source"], row["entity"])
+        run_id = open_run(conn, row["source"], row["entity"])
         batch = LoadBatch(run_id=run_id, source=row["source"], entity=row["entity"], pulled=1, unchanged=0)
         batch.kind, batch.landed, batch.loaded = row.get("kind"), [landed], 1
         batch.mapping_options = row.get("mapping_options")
         batch.records = list(mapped.records)
         batch.record_raw_ids = [row["external_id"]] * len(mapped.records)
         write_batch(conn, batch)
-        _set_raw_status(conn, row, "accepted")
+        set_raw_status(conn, row, "accepted")
         details = {"overridden_rules": row["rules"].split(",")}
-        _transition(conn, row, "accept", "accepted", actor, datetime.now(UTC), reason, run_id, details)
+        transition(conn, row, "accept", "accepted", actor, datetime.now(UTC), reason, run_id, details)
     store.finish_run(run_id)
     return get_quarantine(store, qid)
 
@@ -424,19 +623,19 @@ def reject(store: Store, qid: int, *, reason: str, actor: str) -> dict[str, Any]
     """Close an open record for good with a reason: it never loads (a newer version still may)."""
     reason, actor = validate_reason(reason), check_actor(actor)
     with store.transaction() as conn:
-        row = _fetch(conn, qid, lock=True)
-        _require_open(row, "rejected")
-        _set_raw_status(conn, row, "rejected")
-        _transition(conn, row, "reject", "rejected", actor, datetime.now(UTC), reason)
+        row = fetch_row(conn, qid, lock=True)
+        require_open(row, "rejected")
+        set_raw_status(conn, row, "rejected")
+        transition(conn, row, "reject", "rejected", actor, datetime.now(UTC), reason)
     return get_quarantine(store, qid)
 
 
-def _require_open(row: dict[str, Any], wanted: str) -> None:
+def require_open(row: dict[str, Any], wanted: str) -> None:
     if row["status"] != "open":
         raise StewardError(f"record {row['id']} is {row['status']}; only open records can be {wanted}")
 
 
-def _set_raw_status(conn: Connection, row: dict[str, Any], status: str) -> None:
+def set_raw_status(conn: Connection, row: dict[str, Any], status: str) -> None:
     """Mark the raw record's current version (only if it is still this one)."""
     c = raw_current.c
     conn.execute(
@@ -451,7 +650,7 @@ def _set_raw_status(conn: Connection, row: dict[str, Any], status: str) -> None:
     )
 
 
-def _transition(
+def transition(
     conn: Connection,
     row: dict[str, Any],
     action: str,

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 import yaml
 from commands import tracehub
@@ -193,3 +194,35 @@ def test_quarantine_commands_end_to_end(tmp_path, monkeypatch):
     assert [(e["action"], e["details"]["reason"]) for e in log] == [("quarantine.reject", "duplicate order")]
     bogus = tracehub("quarantine", "list", "--status", "bogus", env=env)
     assert bogus.returncode == 1 and "unknown status 'bogus'" in bogus.stderr
+
+
+@pytest.mark.slow  # several subprocesses over a synced world
+def test_quarantine_correct_from_the_command_line(tmp_path, monkeypatch):
+    world = order_world()
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = Store.open(url)
+    store.upgrade()
+    sync_orders(world, store, monkeypatch)
+    store.close()
+    env = {"TRACEHUB_DB_URL": url, "TRACEHUB_HOME": str(tmp_path / "home"), "TRACEHUB_ACTOR": "dana"}
+    rows = json.loads(tracehub("quarantine", "list", "--rule", "qty_positive", "--json", env=env).stdout)
+    qid = min(r["id"] for r in rows)
+    path = next(f["field"] for f in rows[0 if rows[0]["id"] == qid else 1]["failures"] if f["rule"] == "qty_positive")
+
+    refused = tracehub("quarantine", "correct", str(qid), f"{path}=-3", "--reason", "typo at the shop", env=env)
+    assert refused.returncode == 1 and "qty_positive" in refused.stdout + refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
+    malformed = tracehub("quarantine", "correct", str(qid), "qty", "--reason", "typo at the shop", env=env)
+    assert malformed.returncode == 1 and "FIELD=VALUE" in malformed.stderr
+
+    done = tracehub("quarantine", "correct", str(qid), f"{path}=3", "--reason", "typo at the shop", env=env)
+    assert done.returncode == 0 and "corrected and loaded" in done.stdout, done.stderr
+    shown = json.loads(tracehub("quarantine", "show", str(qid), "--json", env=env).stdout)
+    assert shown["status"] == "corrected"
+    assert [(c["field"], c["old_value"], c["new_value"], c["actor"]) for c in shown["corrections"]] == [
+        (path, "0", "3", "dana")
+    ]
+    log = json.loads(tracehub("audit", "log", "--actor", "dana", "--json", env=env).stdout)
+    assert [e["action"] for e in log] == ["quarantine.correct"]
+    text = tracehub("quarantine", "show", str(qid), env=env)
+    assert text.returncode == 0 and "corrections" in text.stdout and "typo at the shop" in text.stdout, text.stderr

@@ -120,6 +120,8 @@ def pages(console: dict[str, Any]) -> list[str]:
     found = [
         "/",
         "/quarantine?status=any",
+        "/quarantine?source=shop",
+        "/quarantine/bulk?action=reject&source=shop",
         *(f"/quarantine/{r['id']}" for r in rows),
         *(f"/trace?{urlencode({'gtin': gtin, 'lot': lot})}" for gtin, lot in lots),
         "/findings?status=all",

@@ -112,12 +112,18 @@ def _cases(
     mine = targets.get(role or "", targets["steward"])
     reason = {"reason": f"verified by phone with the supplier ({role})"}
     qid = mine["accept"]
+    again = steward.get_quarantine(store, replay_id)
+    group = {"rule": again["rules"][0], "source": again["source"], "entity": again["entity"]}
+    bulk = {"action": "replay", "expected": len(steward.matching_open(store, **group)), **group}
     return [
         Case("GET", "/login", "/login", None, 200),
         Case("POST", "/login", "/login", None, 401, {"username": f"nobody-{role}", "password": "wrong-password"}),
         Case("GET", "/", "/", "viewer", 200),
         Case("GET", "/quarantine", "/quarantine?status=open&rule=currency_iso4217", "viewer", 200),
         Case("GET", "/quarantine/{qid}", f"/quarantine/{qid}", "viewer", 200),
+        Case("GET", "/quarantine/bulk", f"/quarantine/bulk?action=reject&rule={group['rule']}", "steward", 200),
+        Case("POST", "/quarantine/bulk", "/quarantine/bulk", "steward", 303, bulk),
+        Case("POST", "/quarantine/{qid}/correct", f"/quarantine/{replay_id}/correct", "steward", 400, reason),
         Case("POST", "/quarantine/replay", "/quarantine/replay", "steward", 303, {"ids": [replay_id]}),
         Case("POST", "/quarantine/{qid}/replay", f"/quarantine/{replay_id}/replay", "steward", 303),
         Case("POST", "/quarantine/{qid}/accept", f"/quarantine/{qid}/accept", "steward", 303, reason),
@@ -468,4 +474,27 @@ def test_the_quarantine_list_pages_through_filtered_records(app, make, steward_c
     assert "/quarantine?source=bulk&amp;status=open&amp;page=2" in first
     second = steward_client.get("/quarantine?source=bulk&status=open&page=2").text
     assert second.count('name="ids"') == 7 and "page 2 of 2" in second and "← previous" in second
-    assert "(57 open)" in first
+    assert "(57 records · open)" in first
+
+
+def test_bulk_and_correction_refusals_name_the_problem_and_change_nothing(app, steward_client):
+    store = app.state.store
+    token = {"csrf_token": csrf(steward_client)}
+    (rmb,), _ = steward.list_quarantine(store, rule="currency_iso4217", limit=1)
+    count = len(steward.matching_open(store, rule="currency_iso4217"))
+    stale = {"action": "reject", "rule": "currency_iso4217", "expected": str(count + 1), "reason": "test data", **token}
+    _refused(app, steward_client, "/quarantine/bulk", stale, 400, "not the")
+    unfiltered = {"action": "reject", "expected": str(count), "reason": "test data", **token}
+    _refused(app, steward_client, "/quarantine/bulk", unfiltered, 400, "needs a filter")
+    _refused(app, steward_client, "/quarantine/bulk", {**stale, "action": "delete"}, 400, "Unknown bulk action")
+    assert steward_client.get("/quarantine/bulk?action=reject").status_code == 400
+    confirm = steward_client.get("/quarantine/bulk?action=reject&rule=currency_iso4217")
+    assert confirm.status_code == 200 and f'name="expected" value="{count}"' in confirm.text
+
+    wrong = {"field:currency": "XYZ", "reason": "typo", **token}
+    page = _refused(app, steward_client, f"/quarantine/{rmb['id']}/correct", wrong, 400, "currency_iso4217")
+    assert 'data-testid="correction-failures"' in page and 'value="XYZ"' in page, "the typed value is kept"
+    hostile = {"field:currency": "<script>alert(1)</script>", "reason": "typo", **token}
+    page = _refused(app, steward_client, f"/quarantine/{rmb['id']}/correct", hostile, 400, "currency_iso4217")
+    assert "<script>alert(1)" not in page
+    _refused(app, steward_client, f"/quarantine/{rmb['id']}/correct", {"reason": "typo", **token}, 400, "at least one")

@@ -27,6 +27,8 @@ from trace_store.rows import EDGE_BUILDERS, ENTITY_TABLES, EntityTables, HeaderR
 from trace_store.schema import (
     payload_field,
     quarantine,
+    quarantine_correction,
+    quarantine_event,
     raw_current,
     raw_version,
     sync_run,
@@ -47,8 +49,7 @@ def write_batch(conn: Connection, batch: LoadBatch) -> dict[str, int]:
     _land_raw(conn, batch, quarantined_keys, now)
     written = _upsert_records(conn, batch)
     _write_quarantine(conn, batch, now)
-    loaded_ids = sorted({r.external_id for r in batch.landed} - {q.external_id for q in batch.quarantined})
-    _supersede(conn, batch.source, batch.entity, loaded_ids)
+    _close_older_versions(conn, batch, now)
     _tally_fields(conn, batch, now)
     if batch.cursor is not None:
         _advance_cursor(conn, batch.source, batch.entity, batch.cursor, now)
@@ -149,6 +150,8 @@ def _land_raw(conn: Connection, batch: LoadBatch, quarantined_keys: set[tuple[st
         seen = current.get(r.external_id)
         if seen is None or r.updated_at >= seen["source_updated_at"]:
             status = "quarantined" if (r.external_id, r.content_hash) in quarantined_keys else "loaded"
+            if r.external_id in batch.corrected and status == "loaded":
+                status = "corrected"
             current[r.external_id] = {
                 "source": batch.source,
                 "entity": batch.entity,
@@ -283,15 +286,77 @@ def _write_quarantine(conn: Connection, batch: LoadBatch, now: datetime) -> None
     )
 
 
-def _supersede(conn: Connection, source: str, entity: str, loaded_ids: list[str]) -> None:
-    """Open quarantine rows of records that have now loaded are no longer the steward's problem."""
-    q = quarantine.c
-    for part in chunks(loaded_ids):
-        conn.execute(
-            quarantine.update()
-            .where(q.source == source, q.entity == entity, q.status == "open", in_list(conn, q.external_id, part))
-            .values(status="superseded")
-        )
+def _close_older_versions(conn: Connection, batch: LoadBatch, now: datetime) -> None:
+    """A newer version of a record closes what was pending on older ones: their open quarantine rows
+    become `superseded`, linked to the newer version's row (None when it loaded), and their
+    stewards' corrections are superseded too (the steward sees them flagged on the record)."""
+    if not batch.landed:
+        return
+    newest = {r.external_id: r.content_hash for r in batch.landed}
+    q, k = quarantine.c, quarantine_correction.c
+    successor: dict[tuple[str, str], int] = {}
+    if batch.quarantined:
+        for part in chunks(sorted(newest)):
+            rows = conn.execute(
+                sa.select(q.id, q.external_id, q.content_hash).where(
+                    q.source == batch.source, q.entity == batch.entity, in_list(conn, q.external_id, part)
+                )
+            )
+            successor.update({(r.external_id, r.content_hash): r.id for r in rows})
+    events = []
+    for part in chunks(sorted(newest)):
+        key = (q.source == batch.source, q.entity == batch.entity, in_list(conn, q.external_id, part))
+        stale = conn.execute(sa.select(q.id, q.external_id, q.content_hash).where(*key, q.status == "open")).all()
+        for row in stale:
+            if row.content_hash == newest[row.external_id]:
+                continue
+            after = successor.get((row.external_id, newest[row.external_id]))
+            conn.execute(
+                quarantine.update()
+                .where(q.id == row.id)
+                .values(
+                    status="superseded",
+                    superseded_by=after,
+                    resolved_at=now,
+                    resolved_by=ACTOR,
+                    resolution_reason="a newer version of the record arrived",
+                )
+            )
+            events.append(
+                {
+                    "quarantine_id": row.id,
+                    "at": now,
+                    "actor": ACTOR,
+                    "action": "supersede",
+                    "from_status": "open",
+                    "to_status": "superseded",
+                    "reason": "a newer version of the record arrived",
+                    "run_id": batch.run_id,
+                    "details": {"superseded_by": after, "content_hash": newest[row.external_id]},
+                }
+            )
+        corrected = conn.execute(
+            sa.select(k.id, k.external_id, k.content_hash).where(
+                k.source == batch.source,
+                k.entity == batch.entity,
+                in_list(conn, k.external_id, part),
+                k.status == "active",
+            )
+        ).all()
+        outdated = [r.id for r in corrected if r.content_hash != newest[r.external_id]]
+        for external_id in (e for e in part if e in batch.corrected):  # that version's corrections hold again
+            conn.execute(
+                quarantine_correction.update()
+                .where(k.source == batch.source, k.entity == batch.entity, k.external_id == external_id)
+                .where(k.content_hash == newest[external_id], k.status == "superseded")
+                .values(status="active", superseded_at=None)
+            )
+        if outdated:
+            conn.execute(
+                quarantine_correction.update().where(k.id.in_(outdated)).values(status="superseded", superseded_at=now)
+            )
+    if events:
+        conn.execute(quarantine_event.insert(), events)
 
 
 def _advance_cursor(conn: Connection, source: str, entity: str, cursor: datetime, now: datetime) -> None:

@@ -78,7 +78,9 @@ raw_current = sa.Table(
     _str("content_hash", False),
     sa.Column("source_updated_at", UtcDateTime(), nullable=False),
     _str("status", False),
-    sa.CheckConstraint("status IN ('loaded', 'quarantined', 'accepted', 'rejected')", name="ck_raw_current_status"),
+    sa.CheckConstraint(
+        "status IN ('loaded', 'quarantined', 'accepted', 'rejected', 'corrected')", name="ck_raw_current_status"
+    ),
 )
 
 device = sa.Table(
@@ -315,8 +317,10 @@ quarantine = sa.Table(
     sa.Column("resolved_at", UtcDateTime()),
     _str("resolved_by"),
     sa.Column("resolution_reason", sa.Text()),
+    sa.Column("superseded_by", BIGID),
     sa.CheckConstraint(
-        "status IN ('open', 'superseded', 'replayed', 'accepted', 'rejected')", name="ck_quarantine_status"
+        "status IN ('open', 'superseded', 'replayed', 'accepted', 'rejected', 'corrected')",
+        name="ck_quarantine_status",
     ),
     sa.Index(None, "status", "source", "entity"),
 )
@@ -384,7 +388,33 @@ quarantine_event = sa.Table(
 )
 """Every steward transition of a quarantined record (replay, accept, reject), oldest first; the
 same transitions are in the audit log, where they are tamper-evident. `kind` on `quarantine` is
-the platform kind whose mapping made the record, so replay needs no sources file."""
+the platform kind whose mapping made the record, so replay needs no sources file. `superseded_by`
+on `quarantine` is the row of the newer version that closed it (None: that version loaded)."""
+
+quarantine_correction = sa.Table(
+    "quarantine_correction",
+    metadata,
+    sa.Column("id", BIGID, primary_key=True, autoincrement=True),
+    sa.Column("quarantine_id", BIGID, sa.ForeignKey("quarantine.id"), nullable=False),
+    _str("source", False),
+    _str("entity", False),
+    _str("external_id", False),
+    _str("content_hash", False),
+    sa.Column("record_no", sa.Integer(), nullable=False),
+    _str("field", False),
+    sa.Column("old_value", sa.JSON()),
+    sa.Column("new_value", sa.JSON()),
+    sa.Column("reason", sa.Text(), nullable=False),
+    _str("actor", False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    _str("status", False),
+    sa.Column("superseded_at", UtcDateTime()),
+    sa.CheckConstraint("status IN ('active', 'superseded')", name="ck_quarantine_correction_status"),
+    sa.Index(None, "source", "entity", "external_id"),
+)
+"""A steward's correction of one field of one mapped record (`record_no`, from 1) of a quarantined
+raw version. It applies whenever that very version (`content_hash`) is checked again, and is
+`superseded` when the platform sends a newer version of the record."""
 
 app_user = sa.Table(
     "app_user",

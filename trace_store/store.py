@@ -23,7 +23,7 @@ from trace_store.errors import ConservationError
 from trace_store.loader import write_batch
 from trace_store.resolve import identities
 from trace_store.run_lock import run_lock
-from trace_store.schema import payload_field, raw_current, sync_run, sync_state
+from trace_store.schema import payload_field, quarantine_correction, raw_current, sync_run, sync_state
 from trace_store.sql import chunks, in_list
 
 __all__ = ["ConservationError", "Store", "connection", "device_items"]
@@ -126,6 +126,27 @@ class Store:
                 )
                 found.update({row.external_id: (row.content_hash, row.source_updated_at) for row in rows})
         return found
+
+    def corrections(
+        self, source: str, entity: str, versions: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[tuple[int, str, Any]]]:
+        """(external id, content hash) -> the stewards' corrections of that very version, as
+        (record_no, field, new value), the latest per field, whatever their status."""
+        k = quarantine_correction.c
+        wanted = set(versions)
+        found: dict[tuple[str, str], dict[tuple[int, str], Any]] = {}
+        with self.connect() as conn:
+            for part in chunks(sorted({ext for ext, _ in wanted})):
+                rows = conn.execute(
+                    sa.select(k.external_id, k.content_hash, k.record_no, k.field, k.new_value)
+                    .where(k.source == source, k.entity == entity, in_list(conn, k.external_id, part))
+                    .order_by(k.id)
+                )
+                for row in rows:
+                    if (row.external_id, row.content_hash) in wanted:
+                        fields = found.setdefault((row.external_id, row.content_hash), {})
+                        fields[(row.record_no, row.field)] = row.new_value
+        return {key: [(no, name, value) for (no, name), value in fields.items()] for key, fields in found.items()}
 
     def payload_fields(self, source: str, entity: str) -> tuple[int, dict[str, tuple[str, int]]]:
         """How many payloads of `source`/`entity` have landed, and per path its JSON type and count."""

@@ -83,6 +83,18 @@ def quarantine_show(qid: Annotated[int, typer.Argument(metavar="ID")], as_json: 
     )
     if row["resolved_by"]:
         console.print(f"resolved by {row['resolved_by']} at {row['resolved_at']}: {row['resolution_reason'] or ''}")
+    if row["status"] == "superseded":
+        after = row["successor"]
+        console.print(
+            f"superseded by quarantine {after['id']} ({after['status']})"
+            if after
+            else "superseded: the newer version loaded"
+        )
+    for c in row["earlier_corrections"]:
+        console.print(
+            f"[yellow]flag[/]: {c['actor']} corrected {c['field']} ({c['old_value']} -> {c['new_value']}) on an "
+            "earlier version; the platform sent this one since: check whether it needs the same correction"
+        )
     console.print(
         report.table(
             "failed rules",
@@ -92,6 +104,17 @@ def quarantine_show(qid: Annotated[int, typer.Argument(metavar="ID")], as_json: 
             keep=["rule", "field", "message", "value", "severity"],
         )
     )
+    if row["corrections"]:
+        console.print(
+            report.table(
+                "corrections",
+                ["at", "actor", "field", "old", "new", "reason", "status"],
+                (
+                    [c["at"], c["actor"], c["field"], c["old_value"], c["new_value"], c["reason"], c["status"]]
+                    for c in row["corrections"]
+                ),
+            )
+        )
     console.print_json(data={"payload": row["payload"], "mapped": row["mapped"]})
     console.print(
         report.table(
@@ -173,6 +196,45 @@ def quarantine_reject(
     with open_store() as store:
         row = reject(store, qid, reason=reason, actor=actor_name(actor))
     console.print(f"record {row['id']} ({row['source']}/{row['external_id']}) rejected")
+
+
+@quarantine_app.command("correct")
+def quarantine_correct(
+    qid: Annotated[int, typer.Argument(metavar="ID")],
+    changes: Annotated[
+        list[str], typer.Argument(metavar="FIELD=VALUE...", help="New values: currency=CNY 'lines[0].qty=2'.")
+    ],
+    reason: ReasonOption,
+    record: Annotated[int, typer.Option("--record", help="Which mapped record of the payload (from 1).")] = 1,
+    actor: ActorOption = None,
+) -> None:
+    """Correct field values of an open record, re-validate it with its suite and load it (audited).
+
+    The correction is kept for this version of the record: a re-sync of the same version applies it
+    again; a new version from the platform supersedes it and is flagged on the record.
+    """
+    from steward import CorrectionFailed, StewardError, correct
+
+    parsed: dict[str, str] = {}
+    for change in changes:
+        name, sep, value = change.partition("=")
+        if not sep or not name.strip():
+            raise StewardError(f"{change!r} is not FIELD=VALUE (e.g. currency=CNY)")
+        parsed[name.strip()] = value
+    with open_store() as store:
+        try:
+            row = correct(store, qid, parsed, reason=reason, actor=actor_name(actor), record_no=record)
+        except CorrectionFailed as exc:
+            console.print(
+                report.table(
+                    "the corrected record still fails",
+                    ["rule", "field", "value", "message"],
+                    ([f.rule, f.field, f.value, f.message] for f in exc.failures),
+                )
+            )
+            raise
+    fields = ", ".join(f"{c['field']}: {c['old_value']} -> {c['new_value']}" for c in row["corrections"])
+    console.print(f"record {row['id']} ({row['source']}/{row['external_id']}) corrected and loaded ({fields})")
 
 
 def _first(row: dict[str, Any]) -> str:
