@@ -50,7 +50,8 @@ def test_findings_cli_acknowledges_and_resolves_with_a_note_audited(store):
     acked = findings_cli(store, "findings", "ack", fid, "--note", "asked the 3PL to hold returns", "--actor", "sam")
     assert acked.returncode == 0, acked.stderr
     assert f"finding {fid} (expired_lot_shipped) acknowledged by sam" in acked.stdout
-    done = findings_cli(store, "findings", "resolve", fid, "--note", "customer called, units destroyed", "--actor", "sam")
+    note = "customer called, units destroyed"
+    done = findings_cli(store, "findings", "resolve", fid, "--note", note, "--actor", "sam")
     assert done.returncode == 0, done.stderr
     (row,) = json.loads(findings_cli(store, "findings", "--json", "--status", "resolved").stdout)
     assert (row["acknowledged_by"], row["acknowledge_note"]) == ("sam", "asked the 3PL to hold returns")
