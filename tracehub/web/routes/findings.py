@@ -17,7 +17,8 @@ Filter = Annotated[str, Query(max_length=100)]
 
 
 def _gtins(rows: list[dict[str, Any]]) -> set[str]:
-    return {row["details"].get("gtin") for row in rows} - {None}
+    """GTINs a finding names: its `gtin`, or the `item` of an order line (a GTIN, else a SKU)."""
+    return {row["details"].get(name) for row in rows for name in ("gtin", "item")} - {None}
 
 
 @router.get("/findings")
