@@ -12,9 +12,19 @@ import pytest
 import sqlalchemy as sa
 from plant import GTIN, SKU, T0, batch_record, device, invoice, load, lot, order, returned, shipment
 
+import steward
 from trace_store.coltypes import UtcDateTime
-from trace_store.schema import finding
-from traceability.findings import FindingConfig, FindingConfigError, list_findings, refresh_findings
+from trace_store.schema import finding, sync_run, sync_state
+from traceability.findings import (
+    FindingActionError,
+    FindingConfig,
+    FindingConfigError,
+    acknowledge,
+    list_findings,
+    open_counts,
+    refresh_findings,
+    resolve,
+)
 
 CFG = FindingConfig()
 T1 = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
@@ -288,3 +298,72 @@ def test_recalled_lot_shipped_after_the_recall_is_found_and_resolves(store):
     load(store, shipment("S1", "SO-1", [(GTIN, "L2", None, 3)], v=1))  # the scan was wrong: it was L2
     refresh(store, T2)
     assert only(store, "recalled_lot_shipped")["resolved_at"] == iso(T2)
+
+
+# --- waiting for the sources a rule depends on ----------------------------------------------------
+
+CONFIGURED = {("erp", "device"), ("erp", "lot"), ("erp", "invoice"), ("shop", "order"), ("warehouse", "shipment")}
+"""The sources file of these tests: the ERP, the shop and the warehouse."""
+
+
+def test_an_invoice_waits_for_the_warehouse_to_sync_before_it_is_checked(store):
+    load(store, device(), invoice("INV-1", "SO-1", [(None, SKU, 5, "10")]))  # the ERP syncs first
+    load(store, order("SO-1", [(SKU, 5, "10")]))
+    early = refresh_findings(store, CFG, now=T1, sources=CONFIGURED)
+    assert (early.opened, early.pending, early.open_now) == (0, 1, 0), "nothing shipped yet: the warehouse never synced"
+    assert rows(store) == []
+
+    load(store, shipment("S1", "SO-1", [(GTIN, "L1", None, 5)]))
+    after = refresh_findings(store, CFG, now=T2, sources=CONFIGURED)
+    assert (after.opened, after.pending, after.resolved) == (0, 0, 0) and rows(store) == []
+
+
+def test_a_case_waits_until_every_source_has_synced_past_its_event(store):
+    load(store, lot("L1", expiry=date(2024, 5, 1)))
+    load(store, shipment("S1", "SO-1", [(GTIN, "L1", None, 3)]))
+    with store.transaction() as conn:  # the ERP last synced (and saw its last change) before the shipment left
+        conn.execute(
+            sync_run.update().where(sync_run.c.entity == "lot").values(finished_at=SHIPPED - timedelta(hours=1))
+        )
+        conn.execute(sync_state.update().where(sync_state.c.entity == "lot").values(cursor=T0))
+    waiting = refresh_findings(store, CFG, now=T1, sources=CONFIGURED)
+    assert (waiting.opened, waiting.pending) == (0, 1) and rows(store) == []
+
+    load(store, lot("L2", expiry=date(2030, 1, 1)))  # the ERP's next successful sync ends now
+    ready = refresh_findings(store, CFG, now=T2, sources=CONFIGURED)
+    assert (ready.opened, ready.pending, ready.open_now) == (1, 0, 1)
+    assert only(store, "expired_lot_shipped")["first_seen_at"] == iso(T2)
+
+
+# --- a steward's acknowledgement and resolution -----------------------------------------------------
+
+
+def test_a_finding_resolved_by_hand_stays_resolved_until_its_facts_change(store):
+    load(store, lot("L1", expiry=date(2024, 5, 1)))
+    load(store, shipment("S1", "SO-1", [(GTIN, "L1", None, 3)]))
+    refresh(store, T1)
+    fid = only(store, "expired_lot_shipped")["id"]
+
+    acked = acknowledge(store, fid, "asked the customer to quarantine the units", "sam")
+    assert acked["acknowledged_by"] == "sam" and acked["resolved_at"] is None
+    assert open_counts(store)["critical"] == {"open": 1, "acknowledged": 1}
+    done = resolve(store, fid, "units destroyed at the customer, certificate filed", "sam")
+    assert done["resolved_by"] == "sam" and done["resolve_note"].startswith("units destroyed")
+    assert open_counts(store)["critical"] == {"open": 0, "acknowledged": 0}
+    with pytest.raises(FindingActionError, match=f"finding {fid} is already resolved"):
+        resolve(store, fid, "again", "sam")
+    with pytest.raises(FindingActionError, match="there is no finding 999"):
+        acknowledge(store, 999, "note", "sam")
+
+    same = refresh(store, T2)
+    assert (same.opened, same.kept_resolved, same.open_now) == (0, 1, 0), "the same facts: stays resolved"
+    assert [f["id"] for f in rows(store)] == [fid]
+
+    load(store, shipment("S1", "SO-1", [(GTIN, "L1", None, 5)], v=1))  # the warehouse corrects the quantity
+    changed = refresh(store, T3)
+    assert (changed.opened, changed.kept_resolved) == (1, 0), "the facts changed: a new episode opens"
+    reopened = only(store, "expired_lot_shipped", "open")
+    assert reopened["id"] != fid and reopened["details"]["qty"] == "5" and reopened["resolved_by"] is None
+
+    entries = [(a["action"], a["key"], a["actor"]) for a in steward.audit_entries(store, entity="finding")]
+    assert sorted(entries) == [("finding_acknowledge", str(fid), "sam"), ("finding_resolve", str(fid), "sam")]

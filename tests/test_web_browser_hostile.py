@@ -24,6 +24,7 @@ from quality_checks.data_docs import refresh_data_docs
 from simulators.world import World, generate_world
 from trace_store import queries
 from trace_store.store import Store
+from traceability.findings import FindingConfig, list_findings, refresh_findings
 from traceability.recall import create_recall
 from tracehub.web import create_app
 
@@ -117,6 +118,9 @@ def pages(console: dict[str, Any]) -> list[str]:
     ]  # longer is no lot number; they show on their neighbours' traces
     rows, _ = steward.list_quarantine(store, status=None, limit=500)
     recalls = [create_recall(store, gtin, [lot], reason="hostile data check", actor="qa") for gtin, lot in lots[:3]]
+    refresh_findings(store, FindingConfig())
+    findings = list_findings(store, status="all")
+    assert findings, "the hostile world holds findings"
     found = [
         "/",
         "/quarantine?status=any",
@@ -125,6 +129,7 @@ def pages(console: dict[str, Any]) -> list[str]:
         *(f"/quarantine/{r['id']}" for r in rows),
         *(f"/trace?{urlencode({'gtin': gtin, 'lot': lot})}" for gtin, lot in lots),
         "/findings?status=all",
+        *(f"/findings/{f['id']}" for f in findings),
         "/recalls",
         *(f"/recalls/{r}" for r in recalls),
         "/audit",

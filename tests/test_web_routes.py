@@ -25,13 +25,14 @@ import sqlalchemy as sa
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from markupsafe import escape
-from webconsole import csrf, fill_store, password, sign_in, store_url, synced_console
+from webconsole import USERS, csrf, fill_store, password, sign_in, store_url, synced_console
 
 import steward
 from trace_store import queries
 from trace_store.schema import audit_log, sync_run, trace_edge
 from trace_store.store import Store
 from traceability import deliveries
+from traceability.findings import FindingConfig, get_finding, list_findings, refresh_findings
 from traceability.recall import create_recall
 from tracehub.web import create_app
 from tracehub.web.app import load_secret_key
@@ -111,6 +112,7 @@ def _cases(
     gtin, lot = _shipped_lot(store)
     mine = targets.get(role or "", targets["steward"])
     reason = {"reason": f"verified by phone with the supplier ({role})"}
+    note = {"note": f"the 3PL confirmed the shipment ({role})"}
     qid = mine["accept"]
     again = steward.get_quarantine(store, replay_id)
     group = {"rule": again["rules"][0], "source": again["source"], "entity": again["entity"]}
@@ -132,7 +134,12 @@ def _cases(
         Case("GET", "/audit", "/audit?verify=1", "viewer", 200),
         Case("GET", "/data-docs", "/data-docs", "viewer", 200),
         Case("GET", "/data-docs/{path:path}", "/data-docs/index.html", "viewer", 200),
-        Case("GET", "/findings", "/findings", "viewer", 200),
+        Case("GET", "/findings", "/findings?status=all&severity=critical", "viewer", 200),
+        Case("GET", "/findings/{finding_id}", f"/findings/{mine['ack']}", "viewer", 200),
+        Case(
+            "POST", "/findings/{finding_id}/acknowledge", f"/findings/{mine['ack']}/acknowledge", "steward", 303, note
+        ),
+        Case("POST", "/findings/{finding_id}/resolve", f"/findings/{mine['resolve']}/resolve", "steward", 303, note),
         Case("GET", "/recalls", "/recalls", "viewer", 200),
         Case("GET", "/recalls/{recall_id}", f"/recalls/{recall_id}", "viewer", 200),
         Case("GET", "/users", "/users", "admin", 200),
@@ -161,9 +168,12 @@ def test_every_route_answers_every_role_as_its_role_allows(store, tmp_path, monk
     fill_store(store, monkeypatch)
     mapped, open_ids = _open_ids(store)
     assert len(mapped) >= 4 and len(set(open_ids) - set(mapped[:4])) >= 1, "the world quarantines enough records"
+    refresh_findings(store, FindingConfig())
+    found = sorted(f["id"] for f in list_findings(store))
+    assert len(found) >= 4, "the world holds enough findings to act on"
     targets = {
-        "steward": {"accept": mapped[0], "reject": mapped[1]},
-        "admin": {"accept": mapped[2], "reject": mapped[3]},
+        "steward": {"accept": mapped[0], "reject": mapped[1], "ack": found[0], "resolve": found[1]},
+        "admin": {"accept": mapped[2], "reject": mapped[3], "ack": found[2], "resolve": found[3]},
     }
     replay_id = next(i for i in open_ids if i not in mapped[:4])
     gtin, lot = _shipped_lot(store)
@@ -193,6 +203,9 @@ def test_every_route_answers_every_role_as_its_role_allows(store, tmp_path, monk
         for role in ("steward", "admin"):
             assert steward.get_quarantine(store, targets[role]["accept"])["status"] == "accepted"
             assert steward.get_quarantine(store, targets[role]["reject"])["status"] == "rejected"
+        for role in ("steward", "admin"):
+            assert get_finding(store, targets[role]["ack"])["acknowledged_by"] == USERS[role]
+            assert get_finding(store, targets[role]["resolve"])["resolved_by"] == USERS[role]
         users = {u["username"]: u for u in steward.list_users(store)}
         assert {"new-steward", "new-viewer"}.isdisjoint(users) and "new-admin" in users
         assert users["vic"]["disabled"] is False

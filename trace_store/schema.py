@@ -442,12 +442,18 @@ finding = sa.Table(
     sa.Column("last_seen_at", UtcDateTime(), nullable=False),
     sa.Column("resolved_at", UtcDateTime()),
     sa.Column("notified_at", UtcDateTime()),
+    sa.Column("acknowledged_at", UtcDateTime()),
+    _str("acknowledged_by"),
+    sa.Column("acknowledge_note", sa.Text()),
+    _str("resolved_by"),
+    sa.Column("resolve_note", sa.Text()),
     sa.CheckConstraint("severity IN ('critical', 'warning')", name="ck_finding_severity"),
     sa.Index(None, "rule", "key", "resolved_at"),
     sa.Index(None, "severity", "notified_at"),
 )
 """Cross-record findings (traceability/findings.py). One row per episode: a case (rule, key) that
-holds again after it was resolved opens a new row, so each row's first_seen/resolved times stay true."""
+holds again after it was resolved opens a new row, so each row's first_seen/resolved times stay true.
+A steward may acknowledge an open finding or resolve it by hand (`resolved_by` set, with a note)."""
 
 inventory_level = sa.Table(
     "inventory_level",

@@ -9,6 +9,17 @@ findings: a new case opens a finding (`first_seen_at`), a case still holding mov
 `resolved_at`. A case that holds again after being resolved opens a NEW row, so every row is one
 episode with true first-seen and resolved times, and history is never rewritten.
 
+Sources sync one after another (the ERP before the warehouse), so a case may hold only because
+a source it depends on has not delivered yet: an invoice checked against shipments the warehouse
+has not sent. Each rule therefore names the source entities it `depends` on and each case the
+time of its event (`Case.at`); a NEW case opens only when every source syncing each of those
+entities has synced past that time (its cursor or its last successful run's end). Until then it
+is pending: counted, not stored, and not shown. A case already open is never held back.
+
+A steward may acknowledge an open finding or resolve it by hand, each with a note (audited). A
+finding resolved by hand stays resolved while its case holds with the same details; when the
+underlying facts change (the details differ), the case opens again as a new episode.
+
 Rules whose tables are missing (recalls before migration 0003, returns before they exist) are
 not evaluated, and their open findings are left open rather than resolved by ignorance.
 """
@@ -16,6 +27,7 @@ not evaluated, and their open findings are left open rather than resolved by ign
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,11 +38,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_dictionary.jsonable import to_jsonable
+from trace_store import audit
 from trace_store.coltypes import UtcDateTime
 from trace_store.schema import (
     batch_record,
     device,
     finding,
+    invoice,
     lot,
     order_line,
     payload_field,
@@ -39,6 +53,8 @@ from trace_store.schema import (
     sales_order,
     shipment,
     shipment_line,
+    sync_run,
+    sync_state,
 )
 from trace_store.sql import chunks
 from trace_store.sqltime import utc_day
@@ -101,6 +117,8 @@ class Case:
 
     key: str
     details: dict[str, Any]
+    at: datetime | None = None
+    """When the event happened (a ship date, an order's last update): what the sources must have synced past."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +129,8 @@ class Rule:
     cases: Callable[[Connection, FindingConfig, datetime], Iterable[Case]]
     needs: tuple[str, ...] = ()
     """Tables that must exist for the rule to be evaluated."""
+    depends: tuple[str, ...] = ()
+    """Source entities whose data the rule reads: each must have synced past a case's event before it opens."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +138,13 @@ class RefreshSummary:
     opened: int
     resolved: int
     still_open: int
+    """Findings open before the refresh whose case still holds."""
+    open_now: int = 0
+    """Every finding open after the refresh (the new ones included)."""
+    pending: int = 0
+    """New cases not opened yet: a source they depend on has not synced past their event."""
+    kept_resolved: int = 0
+    """Cases resolved by hand that still hold with the same details, so stay resolved."""
     skipped_rules: tuple[str, ...] = field(default=())
     """Rules not evaluated because a table they read does not exist yet."""
 
@@ -149,7 +176,7 @@ def _shipment_details(r: Any) -> dict[str, Any]:
 
 
 def _lot_case(r: Any, **extra: Any) -> Case:
-    return Case(f"{r.source}|{r.shipment_id}|{r.gtin}|{r.lot}", {**_shipment_details(r), **extra})
+    return Case(f"{r.source}|{r.shipment_id}|{r.gtin}|{r.lot}", {**_shipment_details(r), **extra}, r.ship_date)
 
 
 def _grouped_lot_lines(*extra: Any) -> tuple[sa.Select[Any], list[Any]]:
@@ -215,9 +242,8 @@ def recalled_lot_shipped(conn: Connection, _cfg: FindingConfig, _now: datetime) 
     )
     for r in conn.execute(query):
         key = f"{r.recall_id}|{r.source}|{r.shipment_id}|{r.gtin}|{r.lot or ''}|{r.serial or ''}"
-        yield Case(
-            key, {**_shipment_details(r), "serial": r.serial, "recall_id": r.recall_id, "recalled_at": r.created_at}
-        )
+        details = {**_shipment_details(r), "serial": r.serial, "recall_id": r.recall_id, "recalled_at": r.created_at}
+        yield Case(key, details, r.ship_date)
 
 
 def serial_shipped_twice(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
@@ -270,7 +296,7 @@ def serial_shipped_twice(conn: Connection, _cfg: FindingConfig, _now: datetime) 
         seen[(r.second_source, r.second_shipment)] = r.second_date
     for (gtin, serial), seen in sorted(shipments.items()):
         listed = [{"source": s, "shipment_id": i, "ship_date": d} for (s, i), d in sorted(seen.items(), key=_by_date)]
-        yield Case(f"{gtin}|{serial}", {"gtin": gtin, "serial": serial, "shipments": listed})
+        yield Case(f"{gtin}|{serial}", {"gtin": gtin, "serial": serial, "shipments": listed}, max(seen.values()))
 
 
 def _by_date(item: tuple[tuple[str, str], datetime]) -> tuple[datetime, str, str]:
@@ -308,7 +334,7 @@ def lot_unknown_to_erp(conn: Connection, cfg: FindingConfig, now: datetime) -> I
         .having(sa.func.min(first_loaded.c.loaded_at) <= sa.literal(now - cfg.erp_grace, first_loaded.c.loaded_at.type))
     )
     for r in conn.execute(query):
-        yield Case(f"{r.gtin}|{r.lot}", dict(r._mapping))
+        yield Case(f"{r.gtin}|{r.lot}", dict(r._mapping), r.first_ship_date)
 
 
 def item_unresolved(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
@@ -326,7 +352,7 @@ def item_unresolved(conn: Connection, _cfg: FindingConfig, _now: datetime) -> It
     )
     for r in conn.execute(query):
         details = {**_shipment_details(r), "sku": r.sku, "lines": r.lines}
-        yield Case(f"{r.source}|{r.shipment_id}|{r.sku}|{r.lot or ''}", details)
+        yield Case(f"{r.source}|{r.shipment_id}|{r.sku}|{r.lot or ''}", details, r.ship_date)
 
 
 def lot_missing(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
@@ -344,13 +370,14 @@ def lot_missing(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterab
         .group_by(sl.gtin, sl.lot, sl.sku)
     )
     for r in conn.execute(query):
-        yield Case(f"{r.source}|{r.shipment_id}|{r.gtin}", {**_shipment_details(r), "sku": r.sku})
+        yield Case(f"{r.source}|{r.shipment_id}|{r.gtin}", {**_shipment_details(r), "sku": r.sku}, r.ship_date)
 
 
 def invoice_qty_mismatch(conn: Connection, _cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
     """Per order and item, the invoiced quantity differs from the quantity shipped (reconciliation's kind)."""
     lines = reconcile.lines_query().subquery()
     query = sa.select(lines).where(lines.c.invoice_qty_mismatch == 1)
+    updated = _order_updated_at(conn)
     for r in conn.execute(query):
         yield Case(
             f"{r.order_number}|{r.item}",
@@ -362,7 +389,20 @@ def invoice_qty_mismatch(conn: Connection, _cfg: FindingConfig, _now: datetime) 
                 "shipped_qty": r.shipped_qty,
                 "invoiced_qty": r.invoiced_qty,
             },
+            updated.get(r.order_number),
         )
+
+
+def _order_updated_at(conn: Connection) -> dict[str, datetime]:
+    """Order number -> the latest platform update of its order, shipments and invoices."""
+    touched = sa.union_all(
+        *(
+            sa.select(t.c.order_number, t.c.source_updated_at.label("at")).where(t.c.order_number.isnot(None))
+            for t in (sales_order, shipment, invoice)
+        )
+    ).subquery("touched")
+    query = sa.select(touched.c.order_number, sa.func.max(touched.c.at)).group_by(touched.c.order_number)
+    return {number: at for number, at in conn.execute(query)}
 
 
 def price_outside_tolerance(conn: Connection, cfg: FindingConfig, _now: datetime) -> Iterable[Case]:
@@ -383,6 +423,7 @@ def price_outside_tolerance(conn: Connection, cfg: FindingConfig, _now: datetime
             ol.discount,
             listed.label("list_price"),
             so.order_date,
+            so.source_updated_at,
         )
         .select_from(
             order_line.join(sales_order, sa.and_(so.source == ol.source, so.order_number == ol.order_number))
@@ -393,9 +434,10 @@ def price_outside_tolerance(conn: Connection, cfg: FindingConfig, _now: datetime
     )
     for r in conn.execute(query):
         details = dict(r._mapping)
+        del details["source_updated_at"]
         details["net_unit_price"] = Decimal(str(r.unit_price)) - Decimal(str(r.discount)) / Decimal(str(r.qty))
         details["tolerance"] = cfg.price_tolerance
-        yield Case(f"{r.source}|{r.order_number}|{r.line_no}", details)
+        yield Case(f"{r.source}|{r.order_number}|{r.line_no}", details, r.source_updated_at)
 
 
 ADDED_FIELD_REPORTED = timedelta(days=7)
@@ -448,13 +490,21 @@ def schema_field_added(conn: Connection, _cfg: FindingConfig, now: datetime) -> 
         yield Case(f"{r.source}|{r.entity}|{r.path}", details)
 
 
+SHIPPING = ("shipment",)
 RULES: tuple[Rule, ...] = (
-    Rule("expired_lot_shipped", "critical", "lot expiry (ERP) before the ship date", expired_lot_shipped),
+    Rule(
+        "expired_lot_shipped",
+        "critical",
+        "lot expiry (ERP) before the ship date",
+        expired_lot_shipped,
+        depends=(*SHIPPING, "lot"),
+    ),
     Rule(
         "unreleased_lot_shipped",
         "critical",
         "lot on hold or rejected, or shipped before its releasing batch record",
         unreleased_lot_shipped,
+        depends=(*SHIPPING, "lot", "batch_record"),
     ),
     Rule(
         "recalled_lot_shipped",
@@ -462,19 +512,49 @@ RULES: tuple[Rule, ...] = (
         "recalled lot or serial shipped after the recall",
         recalled_lot_shipped,
         needs=("recall", "recall_item"),
+        depends=SHIPPING,
     ),
-    Rule("serial_shipped_twice", "critical", "a serial in two shipments with no return between", serial_shipped_twice),
-    Rule("lot_unknown_to_erp", "warning", "shipped lot unknown to the ERP after the grace period", lot_unknown_to_erp),
-    Rule("item_unresolved", "warning", "shipped SKU the device master does not resolve to a GTIN", item_unresolved),
-    Rule("lot_missing", "critical", "shipped line of a lot-tracked device without a lot", lot_missing),
     Rule(
-        "invoice_qty_mismatch", "warning", "invoiced quantity differs from shipped (order + item)", invoice_qty_mismatch
+        "serial_shipped_twice",
+        "critical",
+        "a serial in two shipments with no return between",
+        serial_shipped_twice,
+        depends=(*SHIPPING, "return"),
+    ),
+    Rule(
+        "lot_unknown_to_erp",
+        "warning",
+        "shipped lot unknown to the ERP after the grace period",
+        lot_unknown_to_erp,
+        depends=(*SHIPPING, "lot"),
+    ),
+    Rule(
+        "item_unresolved",
+        "warning",
+        "shipped SKU the device master does not resolve to a GTIN",
+        item_unresolved,
+        depends=(*SHIPPING, "device", "variant"),
+    ),
+    Rule(
+        "lot_missing",
+        "critical",
+        "shipped line of a lot-tracked device without a lot",
+        lot_missing,
+        depends=(*SHIPPING, "device"),
+    ),
+    Rule(
+        "invoice_qty_mismatch",
+        "warning",
+        "invoiced quantity differs from shipped (order + item)",
+        invoice_qty_mismatch,
+        depends=("order", *SHIPPING, "invoice", "device", "variant"),
     ),
     Rule(
         "price_outside_tolerance",
         "warning",
         "order unit price (net of discount) off the list price beyond the tolerance",
         price_outside_tolerance,
+        depends=("order", "device"),
     ),
     Rule("schema_drift", "critical", "a platform removed, renamed or retyped a field the mapping reads", schema_drift),
     Rule(
@@ -486,6 +566,7 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
+SourceEntity = tuple[str, str]
 
 
 def _has(conn: Connection, *tables: str) -> bool:
@@ -494,26 +575,64 @@ def _has(conn: Connection, *tables: str) -> bool:
 
 
 def refresh_findings(
-    conn_or_store: Store | Connection, config: FindingConfig | None = None, now: datetime | None = None
+    conn_or_store: Store | Connection,
+    config: FindingConfig | None = None,
+    now: datetime | None = None,
+    sources: Iterable[SourceEntity] = (),
 ) -> RefreshSummary:
-    """Evaluate every rule and open, refresh or resolve findings, all in one transaction."""
+    """Evaluate every rule and open, refresh or resolve findings, all in one transaction.
+
+    `sources`: the configured (source, entity) pairs, so that one that never synced yet holds new
+    cases back too; pairs the store has run ledger or cursors for count whether listed or not.
+    """
     cfg = config or FindingConfig.from_env()
     moment = now or datetime.now(UTC)
     if isinstance(conn_or_store, Store):
         with conn_or_store.transaction() as conn:
-            return _refresh(conn, cfg, moment)
-    return _refresh(conn_or_store, cfg, moment)
+            return _refresh(conn, cfg, moment, set(sources))
+    return _refresh(conn_or_store, cfg, moment, set(sources))
 
 
-def _refresh(conn: Connection, cfg: FindingConfig, now: datetime) -> RefreshSummary:
+def synced_until(conn: Connection, sources: set[SourceEntity]) -> dict[str, list[datetime | None]]:
+    """Entity -> how far each source syncing it has synced: the later of its cursor and its last
+    successful run's end (None: nothing delivered yet)."""
+    r, st = sync_run.c, sync_state.c
+    reached: dict[SourceEntity, datetime | None] = dict.fromkeys(sources)
+    for source, entity in conn.execute(sa.select(r.source, r.entity).distinct()):
+        reached.setdefault((source, entity), None)
+    finished = sa.select(r.source, r.entity, sa.func.max(r.finished_at)).where(r.status == "success")
+    cursors = sa.select(st.source, st.entity, st.cursor).where(st.cursor.isnot(None))
+    for query in (finished.group_by(r.source, r.entity), cursors):
+        for source, entity, at in conn.execute(query):
+            if at is not None:
+                known = reached.get((source, entity))
+                reached[(source, entity)] = at if known is None else max(known, at)
+    by_entity: dict[str, list[datetime | None]] = defaultdict(list)
+    for (_source, entity), at in reached.items():
+        by_entity[entity].append(at)
+    return by_entity
+
+
+def _ready(rule: Rule, at: datetime | None, until: dict[str, list[datetime | None]]) -> bool:
+    """Has every source of every entity the rule depends on synced past `at`?"""
+    return all(
+        reached is not None and (at is None or reached >= at) for entity in rule.depends for reached in until[entity]
+    )
+
+
+def _refresh(conn: Connection, cfg: FindingConfig, now: datetime, sources: set[SourceEntity]) -> RefreshSummary:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK)))
     evaluated = [rule for rule in RULES if _has(conn, *rule.needs)]
     skipped = tuple(rule.name for rule in RULES if rule not in evaluated)
+    until = synced_until(conn, sources)
     current: dict[tuple[str, str], dict[str, Any]] = {}
+    held_back: set[tuple[str, str]] = set()
     for rule in evaluated:
         for case in rule.cases(conn, cfg, now):
             current[(rule.name, case.key)] = to_jsonable(case.details)
+            if not _ready(rule, case.at, until):
+                held_back.add((rule.name, case.key))
     f = finding.c
     open_rows = {
         (r.rule, r.key): (r.id, r.details)
@@ -523,7 +642,11 @@ def _refresh(conn: Connection, cfg: FindingConfig, now: datetime) -> RefreshSumm
             )
         )
     }
-    new = sorted(set(current) - set(open_rows))
+    candidates = set(current) - set(open_rows)
+    pending = candidates & held_back
+    by_hand = _resolved_by_hand(conn)
+    kept = {k for k in candidates - pending if k in by_hand and by_hand[k] == current[k]}
+    new = sorted(candidates - pending - kept)
     if new:
         conn.execute(
             finding.insert(),
@@ -548,7 +671,23 @@ def _refresh(conn: Connection, cfg: FindingConfig, now: datetime) -> RefreshSumm
         )
     gone = sorted(set(open_rows) - set(current))
     _set(conn, [open_rows[k][0] for k in gone], resolved_at=now)
-    return RefreshSummary(opened=len(new), resolved=len(gone), still_open=len(still), skipped_rules=skipped)
+    return RefreshSummary(
+        opened=len(new),
+        resolved=len(gone),
+        still_open=len(still),
+        open_now=len(new) + len(still),
+        pending=len(pending),
+        kept_resolved=len(kept),
+        skipped_rules=skipped,
+    )
+
+
+def _resolved_by_hand(conn: Connection) -> dict[tuple[str, str], Any]:
+    """(rule, key) -> details of cases whose latest episode a steward resolved by hand."""
+    f = finding.c
+    latest = sa.select(sa.func.max(f.id)).group_by(f.rule, f.key)
+    query = sa.select(f.rule, f.key, f.details).where(f.resolved_by.isnot(None), f.id.in_(latest))
+    return {(r.rule, r.key): r.details for r in conn.execute(query)}
 
 
 def _set(conn: Connection, ids: list[int], **values: Any) -> None:
@@ -556,14 +695,20 @@ def _set(conn: Connection, ids: list[int], **values: Any) -> None:
         conn.execute(finding.update().where(finding.c.id.in_(part)).values(**values))
 
 
+SEVERITIES: tuple[Severity, ...] = ("critical", "warning")
+FINDING_STATUSES = ("open", "resolved", "all")
+
+
 def list_findings(
-    conn_or_store: Store | Connection, status: str = "open", rule: str | None = None
+    conn_or_store: Store | Connection, status: str = "open", rule: str | None = None, severity: str | None = None
 ) -> list[dict[str, Any]]:
     """Findings as JSON-ready dicts, newest first; `status` is open, resolved or all."""
-    if status not in ("open", "resolved", "all"):
-        raise LookupError(f"finding status {status!r} is not one of open, resolved, all")
+    if status not in FINDING_STATUSES:
+        raise LookupError(f"finding status {status!r} is not one of {', '.join(FINDING_STATUSES)}")
     if rule is not None and rule not in RULES_BY_NAME:
         raise LookupError(f"finding rule {rule!r} is unknown; rules: {', '.join(RULES_BY_NAME)}")
+    if severity is not None and severity not in SEVERITIES:
+        raise LookupError(f"finding severity {severity!r} is not one of {', '.join(SEVERITIES)}")
     f = finding.c
     query = sa.select(finding).order_by(f.first_seen_at.desc(), f.id.desc())
     if status == "open":
@@ -572,8 +717,71 @@ def list_findings(
         query = query.where(f.resolved_at.isnot(None))
     if rule is not None:
         query = query.where(f.rule == rule)
+    if severity is not None:
+        query = query.where(f.severity == severity)
     with connection(conn_or_store) as conn:
         return [to_jsonable(dict(r._mapping)) for r in conn.execute(query)]
+
+
+def get_finding(conn_or_store: Store | Connection, finding_id: int) -> dict[str, Any]:
+    """One finding as a JSON-ready dict; LookupError names the id when there is none."""
+    with connection(conn_or_store) as conn:
+        row = conn.execute(sa.select(finding).where(finding.c.id == finding_id)).first()
+    if row is None:
+        raise LookupError(f"there is no finding {finding_id}")
+    return to_jsonable(dict(row._mapping))
+
+
+def open_counts(conn_or_store: Store | Connection) -> dict[str, dict[str, int]]:
+    """Open findings per severity: {"critical": {"open": n, "acknowledged": m}, "warning": {...}}."""
+    f = finding.c
+    acknowledged = sa.func.count(f.acknowledged_at)
+    query = sa.select(f.severity, sa.func.count(), acknowledged).where(f.resolved_at.is_(None)).group_by(f.severity)
+    counts: dict[str, dict[str, int]] = {severity: {"open": 0, "acknowledged": 0} for severity in SEVERITIES}
+    with connection(conn_or_store) as conn:
+        for severity, total, acked in conn.execute(query):
+            counts[severity] = {"open": total, "acknowledged": acked}
+    return counts
+
+
+class FindingActionError(ValueError):
+    """A steward's action on a finding refused (unknown, already resolved, no note); nothing changed."""
+
+
+def acknowledge(store: Store, finding_id: int, note: str, actor: str) -> dict[str, Any]:
+    """Mark an open finding as seen and being handled, with a note; it stays open (audited)."""
+    return _act(store, finding_id, note, actor, "finding_acknowledge")
+
+
+def resolve(store: Store, finding_id: int, note: str, actor: str) -> dict[str, Any]:
+    """Close an open finding by hand with a note (audited).
+
+    It stays resolved while its case holds with the same details; a change of the facts (new
+    details) opens a new episode at the next refresh.
+    """
+    return _act(store, finding_id, note, actor, "finding_resolve")
+
+
+def _act(store: Store, finding_id: int, note: str, actor: str, action: str) -> dict[str, Any]:
+    if not note.strip() or not actor.strip():
+        raise FindingActionError("a note and an actor are required: say why, for the audit log")
+    f = finding.c
+    now = datetime.now(UTC)
+    with store.transaction() as conn:
+        if conn.dialect.name == "postgresql":  # a refresh resolving the same finding waits, or goes first
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK)))
+        row = conn.execute(sa.select(finding).where(f.id == finding_id)).first()
+        if row is None:
+            raise FindingActionError(f"there is no finding {finding_id}")
+        if row.resolved_at is not None:
+            raise FindingActionError(f"finding {finding_id} is already resolved")
+        if action == "finding_acknowledge":
+            values = {"acknowledged_at": now, "acknowledged_by": actor, "acknowledge_note": note}
+        else:
+            values = {"resolved_at": now, "resolved_by": actor, "resolve_note": note}
+        conn.execute(finding.update().where(f.id == finding_id).values(**values))
+        audit.append(conn, actor, action, "finding", str(finding_id), {"rule": row.rule, "key": row.key, "note": note})
+        return to_jsonable(dict(conn.execute(sa.select(finding).where(f.id == finding_id)).one()._mapping))
 
 
 def unnotified_critical(conn: Connection) -> list[dict[str, Any]]:

@@ -59,7 +59,8 @@ def sync_cmd(
     from quality_checks.data_docs import refresh_data_docs
     from tracehub.cli.findings import print_refresh
 
-    cfg = sources(config).get(source)
+    configured = sources(config)
+    cfg = configured.get(source)
     entities = entity or cfg.entities
     unknown = [e for e in entities if e not in cfg.entities]
     if unknown:
@@ -83,7 +84,7 @@ def sync_cmd(
             summary = sync(cfg, name, store, connector, on_batch=update, full=full, wait_seconds=wait)
             update(summary)
             rows.append([source, name, summary.pulled, summary.loaded, summary.unchanged, summary.quarantined])
-        findings = refresh_after_load(store)
+        findings = refresh_after_load(store, sources={(s.name, e) for s in configured.sources for e in s.entities})
     console.print(report.table("sync", ["source", "entity", *report.RUN_COUNTS], rows, report.RUN_COUNTS))
     index = refresh_data_docs(settings.data_docs_dir())
     if index is not None:

@@ -16,6 +16,7 @@ RECENT_RUNS = 30
 @router.get("/")
 def overview(request: Request, user: Viewer) -> Response:
     from trace_store import queries
+    from traceability.findings import open_counts
 
     store = store_of(request)
     with store.connect() as conn:
@@ -28,4 +29,5 @@ def overview(request: Request, user: Viewer) -> Response:
         recent=list(reversed(runs[-RECENT_RUNS:])),
         run_count=len(runs),
         chart=failure_rate_svg(runs, pages_for(request).env),
+        finding_counts=open_counts(store),
     )
