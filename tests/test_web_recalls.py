@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,3 +135,30 @@ def test_downloads_in_the_readers_language_with_contacts_for_stewards_only(app):
     assert "close-form" not in vic.get(f"/recalls/{rid}").text and "/recalls/new" not in vic.get("/recalls").text
     assert vic.get("/recalls/new").status_code == 403
     assert client(app, "steward").get("/recalls/987654/consignees.csv").status_code == 404
+
+
+def test_every_recall_report_text_has_a_chinese_translation():
+    """The report's templates (outside the console's folder) and its column headers are in the catalog too."""
+    from babel.messages.extract import extract_from_dir
+
+    from tracehub import recall_report
+    from tracehub.web import i18n
+
+    found = extract_from_dir(
+        str(Path(recall_report.__file__).parent / "templates"),
+        method_map=[("recall_*.j2", "jinja2.ext:babel_extract")],
+        options_map={"recall_*.j2": {"extensions": "jinja2.ext.i18n"}},
+    )
+    texts = {message for _, _, message, _, _ in found if isinstance(message, str)}
+    assert "Consignees" in texts, "the extraction sees the report's texts"
+    columns = [
+        *recall_report.DELIVERY_COLUMNS,
+        *recall_report.RETURN_COLUMNS,
+        *recall_report.STOCK_COLUMNS,
+        *recall_report.BALANCE_COLUMNS,
+        *recall_report.CONSIGNEE_COLUMNS,
+    ]
+    words = ["open", "closed", "preview", "drill", "recorded", "inferred", "recalled lots", "made from them"]
+    chinese = i18n.translations("zh")
+    missing = sorted(t for t in {*texts, *columns, *words} if chinese.gettext(t) == t)
+    assert not missing, f"recall report texts without a Chinese translation in recalls.po: {missing}"
