@@ -70,7 +70,8 @@ def test_drill_reports_each_step_and_records_no_recall(env):
     done = tracehub("drill", "--seed", "7", "--out", str(home / "drills"), "--json", "--actor", "qa", env=variables)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    assert [s["name"] for s in result["steps"]] == ["open store", "find lot", "impact", "consignees", "report written"]
+    steps = ["process start", "open store", "find lot", "impact", "consignees", "report written"]
+    assert [s["name"] for s in result["steps"]] == steps
     assert 0 < result["seconds_to_consignees"] <= result["seconds_total"]
     assert all((home / "drills").joinpath(f).exists() for f in result["files"])
     assert json.loads(tracehub("recall", "list", "--json", env=variables).stdout) == before

@@ -1,11 +1,12 @@
 """`tracehub drill`: a mock recall of one lot from a cold start, timed step by step.
 
-Each step is what a recall team waits for: the store opened (a fresh process, the store as it
-is), the lot found, the impact traced (genealogy, shipments, consignees with contacts, stock,
-mass balance: `traceability.recall.preview`, the computation a real recall and the console use),
-the consignee list written (the figure regulators ask for: time to a complete consignee list),
-then the full report written. No recall is recorded and no lot is marked: the drill leaves its
-report files, one `recall_drill` row and an audit entry (`traceability.drill`).
+Each step is what a recall team waits for: the process started (the command's interpreter and
+imports), the store opened (the store as it is), the lot found, the impact traced (genealogy,
+shipments, consignees with contacts, stock, mass balance: `traceability.recall.preview`, the
+computation a real recall and the console use), the consignee list written (the figure regulators
+ask for: time to a complete consignee list), then the full report written. No recall is recorded
+and no lot is marked: the drill leaves its report files, one `recall_drill` row and an audit entry
+(`traceability.drill`).
 """
 
 from __future__ import annotations
@@ -52,17 +53,20 @@ def run_drill(
     lot: str | None = None,
     gtin: str | None = None,
     lang: str = "en",
+    process_start: float | None = None,
 ) -> DrillResult:
     """Drill `lot` (or a lot picked with `seed`) on the store `open_store()` opens; write the reports to `out_dir`.
 
     `open_store` gives the store as a context manager (the CLI's), so opening it is one of the timed steps.
+    `process_start` (epoch seconds, the CLI's process creation) adds the interpreter's start and imports
+    as the first step, so the times are from a cold start.
     """
     from trace_store.queries import device_names
     from traceability import drill, recall
     from tracehub.recall_report import report_gtins, to_consignee_csv, to_html
 
     started_at = datetime.now(UTC)
-    steps: list[DrillStep] = []
+    steps = [] if process_start is None else [DrillStep("process start", max(0.0, time.time() - process_start))]
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = started_at.strftime("%Y%m%dT%H%M%S.%fZ")
     with ExitStack() as stack:

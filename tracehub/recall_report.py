@@ -160,8 +160,11 @@ def tables(report: ImpactReport) -> list[Table]:
     return [lots, consignees, stock, balance]
 
 
-def _item(item: dict[str, Any]) -> str:
-    return f"{item['gtin']} serial {item['serial']}" if item["serial"] else f"{item['gtin']} lot {item['lot']}"
+def _item(item: dict[str, Any], _: Callable[[str], str] = str) -> str:
+    """`GTIN lot L` or `GTIN serial S`, the words in the language of `_`."""
+    if item["serial"]:
+        return f"{item['gtin']} " + _("serial %(serial)s") % {"serial": item["serial"]}
+    return f"{item['gtin']} " + _("lot %(lot)s") % {"lot": item["lot"]}
 
 
 def _delivery_cells(
@@ -388,7 +391,7 @@ def to_html(report: ImpactReport, lang: str = "en", names: Names | None = None) 
             status=_(r["status"]),
             created_at=local_time(r["created_at"]),
             closed_at=local_time(r["closed_at"]),
-            items=", ".join(_item(i) for i in r["items"]),
+            items=", ".join(_item(i, _) for i in r["items"]),
             totals=data["totals"],
             diagram=_diagram(data, _),
             consignees=_table(

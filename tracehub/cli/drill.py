@@ -28,10 +28,22 @@ def drill(
     """Mock recall: time each step to a complete consignee list (target under a minute); records no recall."""
     from dataclasses import asdict
 
+    import psutil
+
     from tracehub.drill import run_drill
 
+    started = psutil.Process().create_time()
     try:
-        result = run_drill(open_store, out_dir, actor_name(actor), seed=seed, lot=lot, gtin=gtin, lang=lang.value)
+        result = run_drill(
+            open_store,
+            out_dir,
+            actor_name(actor),
+            seed=seed,
+            lot=lot,
+            gtin=gtin,
+            lang=lang.value,
+            process_start=started,
+        )
     except LookupError as exc:
         print_error(f"{str(exc).strip(chr(39))}; no drill was recorded")
         raise typer.Exit(1) from None
