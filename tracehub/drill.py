@@ -11,6 +11,7 @@ and no lot is marked: the drill leaves its report files, one `recall_drill` row 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -38,6 +39,19 @@ class DrillResult:
         return sum(s.seconds for s in self.steps)
 
 
+def process_age() -> float:
+    """Seconds since this process was created: from the kernel's start tick (10 ms) on Linux, else psutil's
+    creation time (whose boot time is whole seconds, so up to a second off)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            start_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, AttributeError, ValueError, IndexError):
+        import psutil
+
+        return max(0.0, time.time() - psutil.Process().create_time())
+
+
 @contextmanager
 def _timed(steps: list[DrillStep], name: str) -> Iterator[None]:
     start = time.perf_counter()
@@ -53,20 +67,20 @@ def run_drill(
     lot: str | None = None,
     gtin: str | None = None,
     lang: str = "en",
-    process_start: float | None = None,
+    startup_seconds: float | None = None,
 ) -> DrillResult:
     """Drill `lot` (or a lot picked with `seed`) on the store `open_store()` opens; write the reports to `out_dir`.
 
     `open_store` gives the store as a context manager (the CLI's), so opening it is one of the timed steps.
-    `process_start` (epoch seconds, the CLI's process creation) adds the interpreter's start and imports
-    as the first step, so the times are from a cold start.
+    `startup_seconds` (the CLI's process age when the command began: `process_age()`) is the first
+    step, the interpreter's start and imports, so the times are from a cold start.
     """
     from trace_store.queries import device_names
     from traceability import drill, recall
     from tracehub.recall_report import report_gtins, to_consignee_csv, to_html
 
     started_at = datetime.now(UTC)
-    steps = [] if process_start is None else [DrillStep("process start", max(0.0, time.time() - process_start))]
+    steps = [] if startup_seconds is None else [DrillStep("process start", startup_seconds)]
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = started_at.strftime("%Y%m%dT%H%M%S.%fZ")
     with ExitStack() as stack:

@@ -28,11 +28,9 @@ def drill(
     """Mock recall: time each step to a complete consignee list (target under a minute); records no recall."""
     from dataclasses import asdict
 
-    import psutil
+    from tracehub.drill import process_age, run_drill
 
-    from tracehub.drill import run_drill
-
-    started = psutil.Process().create_time()
+    startup = process_age()
     try:
         result = run_drill(
             open_store,
@@ -42,7 +40,7 @@ def drill(
             lot=lot,
             gtin=gtin,
             lang=lang.value,
-            process_start=started,
+            startup_seconds=startup,
         )
     except LookupError as exc:
         print_error(f"{str(exc).strip(chr(39))}; no drill was recorded")
