@@ -99,6 +99,7 @@ def test_bad_input_is_refused_with_nothing_recorded(app):
         for path in ("/recalls/preview", "/recalls"):
             r = sam.post(path, data={**data, "csrf_token": csrf(sam)})
             assert r.status_code == status and message in r.text, (path, data, r.text[-500:])
+            assert 'data-testid="recall-form"' in r.text and f'value="{data["gtin"]}"' in r.text, "the form as typed"
     assert sam.post("/recalls", data={"gtin": gtin, "lots": lot, "reason": "x"}).status_code == 403, "CSRF"
     vic = client(app, "viewer")
     assert (

@@ -116,7 +116,17 @@ def preview_recall(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     """The impact the recall would have; nothing is written."""
-    return _preview(request, *_form(request, gtin, lots, reason))
+    try:
+        checked = _form(request, gtin, lots, reason)
+    except PageError as exc:
+        return _again(request, exc, gtin, lots, reason)
+    return _preview(request, *checked)
+
+
+def _again(request: Request, refusal: PageError, gtin: str, lots: str, reason: str) -> Response:
+    """The form again, as typed, with what was refused."""
+    form = {"gtin": gtin, "lots": lots, "reason": reason}
+    return render(request, "recall_new.html", refusal.status, form=form, error=refusal.message)
 
 
 @router.post("/recalls")
@@ -131,7 +141,10 @@ def create_recall(
     """Record the previewed recall (audited); an item under an open recall needs the confirmation ticked."""
     from traceability import recall
 
-    gtin, names, reason = _form(request, gtin, lots, reason)
+    try:
+        gtin, names, reason = _form(request, gtin, lots, reason)
+    except PageError as exc:
+        return _again(request, exc, gtin, lots, reason)
     try:
         recall_id = recall.create_recall(
             store_of(request),
