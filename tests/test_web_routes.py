@@ -33,7 +33,7 @@ from trace_store.schema import audit_log, sync_run, trace_edge
 from trace_store.store import Store
 from traceability import deliveries
 from traceability.findings import FindingConfig, get_finding, list_findings, refresh_findings
-from traceability.recall import create_recall
+from traceability.recall import create_recall, list_recalls
 from tracehub.web import create_app
 from tracehub.web.app import load_secret_key
 from tracehub.web.charts import failure_rate_points, failure_rate_svg
@@ -141,7 +141,20 @@ def _cases(
         ),
         Case("POST", "/findings/{finding_id}/resolve", f"/findings/{mine['resolve']}/resolve", "steward", 303, note),
         Case("GET", "/recalls", "/recalls", "viewer", 200),
+        Case("GET", "/recalls/new", "/recalls/new", "steward", 200),
+        Case("POST", "/recalls/preview", "/recalls/preview", "steward", 200, {"gtin": gtin, "lots": lot, **reason}),
+        Case(
+            "POST",
+            "/recalls",
+            "/recalls",
+            "steward",
+            303,
+            {"gtin": gtin, "lots": lot, "confirm_duplicate": "yes", **reason},
+        ),
         Case("GET", "/recalls/{recall_id}", f"/recalls/{recall_id}", "viewer", 200),
+        Case("POST", "/recalls/{recall_id}/close", f"/recalls/{mine['close']}/close", "steward", 303, reason),
+        Case("GET", "/recalls/{recall_id}/report.html", f"/recalls/{recall_id}/report.html", "viewer", 200),
+        Case("GET", "/recalls/{recall_id}/consignees.csv", f"/recalls/{recall_id}/consignees.csv", "viewer", 200),
         Case("GET", "/users", "/users", "admin", 200),
         Case("GET", "/kpi", "/kpi", "viewer", 200),
         Case(
@@ -178,6 +191,8 @@ def test_every_route_answers_every_role_as_its_role_allows(store, tmp_path, monk
     replay_id = next(i for i in open_ids if i not in mapped[:4])
     gtin, lot = _shipped_lot(store)
     recall_id = create_recall(store, gtin, [lot], reason="sterility doubt", actor="qa")
+    for role in ("steward", "admin"):
+        targets[role]["close"] = create_recall(store, gtin, [lot], reason="doubt", actor="qa", allow_duplicate=True)
     app = create_app(store_url(store), SECRET)
     try:
         routes = {(m, r.path) for r in app.routes if isinstance(r, APIRoute) for m in r.methods}
@@ -209,6 +224,11 @@ def test_every_route_answers_every_role_as_its_role_allows(store, tmp_path, monk
         users = {u["username"]: u for u in steward.list_users(store)}
         assert {"new-steward", "new-viewer"}.isdisjoint(users) and "new-admin" in users
         assert users["vic"]["disabled"] is False
+        assert {r.status for r in list_recalls(store) if r.recall_id in (targets["steward"]["close"], recall_id)} == {
+            "closed",
+            "open",
+        }
+        assert {r.created_by for r in list_recalls(store)} == {"qa", "sam", "ada"}, "stewards and admins recorded"
     finally:
         app.state.store.close()
 
@@ -446,7 +466,9 @@ def test_trace_findings_and_recalls_pages_show_the_stores_answers(app, steward_c
     recall_id = create_recall(store, gtin, [lot], reason="<b>sterility</b> doubt", actor="qa")
     listing = steward_client.get("/recalls").text
     assert f"/recalls/{recall_id}" in listing and "&lt;b&gt;sterility" in listing
-    report = steward_client.get(f"/recalls/{recall_id}").text
+    page = steward_client.get(f"/recalls/{recall_id}").text
+    assert all(escape(c) in page for c in customers)
+    report = steward_client.get(f"/recalls/{recall_id}/report.html").text
     assert all(escape(c) in report for c in customers)
     assert steward_client.get("/recalls/987654").status_code == 404
 

@@ -547,9 +547,13 @@ recall = sa.Table(
     _str("created_by", False),
     sa.Column("reason", sa.Text(), nullable=False),
     _str("status", False),
+    sa.Column("closed_at", UtcDateTime()),
+    _str("closed_by"),
+    sa.Column("close_reason", sa.Text()),
     sa.CheckConstraint("status IN ('open', 'closed')", name="ck_recall_status"),
 )
-"""A recall decision. Its `recall_item` rows are the mark on the recalled lots and serials."""
+"""A recall decision. Its `recall_item` rows are the mark on the recalled lots and serials; closing it
+(`closed_*`) ends the action, the mark stays."""
 
 recall_item = sa.Table(
     "recall_item",
@@ -563,6 +567,24 @@ recall_item = sa.Table(
     sa.Index(None, "gtin", "serial"),
 )
 """What a recall covers: a lot (`serial` empty), one serialised unit, or both named."""
+
+recall_drill = sa.Table(
+    "recall_drill",
+    metadata,
+    sa.Column("drill_id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("started_at", UtcDateTime(), nullable=False, index=True),
+    _str("actor", False),
+    _str("gtin", False),
+    _str("lot", False),
+    sa.Column("seed", sa.Integer()),
+    sa.Column("consignees", sa.Integer(), nullable=False),
+    sa.Column("shipments", sa.Integer(), nullable=False),
+    sa.Column("seconds_to_consignees", sa.Float(), nullable=False),
+    sa.Column("seconds_total", sa.Float(), nullable=False),
+    sa.Column("steps", sa.JSON(), nullable=False),
+    sa.Column("reports", sa.JSON(), nullable=False),
+)
+"""A mock recall (`tracehub drill`): the lot drilled, each step's seconds, the report files. No recall row."""
 
 party_name_index = sa.Index("ix_party_name", party.c.name)
 """Recall reports join shipment consignees (ship_to_name) to parties by name."""

@@ -2,7 +2,12 @@
 
 `create_recall` validates every item against what the store knows, then writes the `recall`
 row, its `recall_item` rows (they are the mark: `is_recalled` reads them) and an audit entry,
-all in one transaction. `impact` walks the trace graph forward from every item
+all in one transaction. A lot or serial already under an open recall is refused unless the caller
+confirms (`allow_duplicate`): a second recall of the same units is rarely meant. `preview` answers
+the same impact for items not yet recorded, so a person sees it before confirming; `close_recall`
+ends a recall with a reason (its items stay marked: the units were recalled).
+
+`impact` walks the trace graph forward from every item
 (traceability/genealogy.py: component lots reach the finished lots made from them), and adds who
 the consignees are (party), which invoices billed their orders, what is still on hand, and the
 mass balance of every lot reached. Every query is keyed by indexed columns, so the report costs
@@ -54,6 +59,15 @@ class RecallError(ValueError):
     """A recall request the store cannot accept; nothing was written."""
 
 
+class DuplicateRecall(RecallError):
+    """Some items are already under an open recall; recording another needs an explicit confirmation."""
+
+    def __init__(self, open_recalls: dict[str, list[int]]) -> None:
+        self.open_recalls = open_recalls
+        named = "; ".join(f"{label} in recall {', '.join(map(str, ids))}" for label, ids in open_recalls.items())
+        super().__init__(f"already under an open recall: {named}")
+
+
 @dataclass(frozen=True, slots=True)
 class RecallItem:
     gtin: str
@@ -73,6 +87,9 @@ class Recall:
     reason: str
     status: str
     items: list[RecallItem]
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    close_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,25 +237,26 @@ def create_recall(
     serials: Sequence[str] = (),
     reason: str = "",
     actor: str = "tracehub",
+    allow_duplicate: bool = False,
 ) -> int:
     """Record a recall of `lots` and/or `serials` of `gtin`; returns its id.
 
     Raises RecallError (and writes nothing) for an empty reason or actor, no lot and no serial,
-    an unknown GTIN, or a lot or serial the store has never seen for that GTIN.
+    an unknown GTIN, or a lot or serial the store has never seen for that GTIN; DuplicateRecall
+    when an item is already under an open recall and `allow_duplicate` is not set.
     """
     reason, actor = reason.strip(), actor.strip()
-    items = [RecallItem(gtin, lot=x) for x in dict.fromkeys(lots)] + [
-        RecallItem(gtin, serial=s) for s in dict.fromkeys(serials)
-    ]
     if not reason:
         raise RecallError("a recall needs a reason (--reason): say what is wrong with the units")
     if not actor:
         raise RecallError("a recall needs the name of who records it (--actor)")
-    if not items:
-        raise RecallError(f"recall of GTIN {gtin}: name at least one lot (--lot) or serial (--serial)")
+    items = _items(gtin, lots, serials)
     now = datetime.now(UTC)
     with store.transaction() as conn:
         _check_known(conn, gtin, [i.lot for i in items if i.lot], [i.serial for i in items if i.serial])
+        already = open_recalls_of(conn, items)
+        if already and not allow_duplicate:
+            raise DuplicateRecall(already)
         recall_id = int(
             conn.execute(
                 recall.insert()
@@ -253,9 +271,85 @@ def create_recall(
                 for n, i in enumerate(items, start=1)
             ],
         )
-        details = {"reason": reason, "items": [asdict(i) for i in items]}
+        details: dict[str, Any] = {"reason": reason, "items": [asdict(i) for i in items]}
+        if already:
+            details["also_in_open_recalls"] = already
         audit.append(conn, actor, "recall.create", "recall", str(recall_id), details)
     return recall_id
+
+
+def _items(gtin: str, lots: Sequence[str], serials: Sequence[str]) -> list[RecallItem]:
+    items = [RecallItem(gtin, lot=x) for x in dict.fromkeys(lots)] + [
+        RecallItem(gtin, serial=s) for s in dict.fromkeys(serials)
+    ]
+    if not items:
+        raise RecallError(f"recall of GTIN {gtin}: name at least one lot (--lot) or serial (--serial)")
+    return items
+
+
+def open_recalls_of(conn_or_store: Store | Connection, items: Sequence[RecallItem]) -> dict[str, list[int]]:
+    """Item label -> the open recalls that already name this very lot or serial (none: not in the dict)."""
+    r = recall_item.c
+    found: dict[str, list[int]] = {}
+    with connection(conn_or_store) as conn:
+        for item in items:
+            same = sa.and_(r.lot == item.lot, r.serial.is_(None)) if item.serial is None else r.serial == item.serial
+            query = (
+                sa.select(r.recall_id)
+                .join(recall, recall.c.recall_id == r.recall_id)
+                .where(r.gtin == item.gtin, same, recall.c.status == "open")
+                .distinct()
+                .order_by(r.recall_id)
+            )
+            ids = [int(i) for i in conn.execute(query).scalars()]
+            if ids:
+                found[item.label] = ids
+    return found
+
+
+def preview(
+    conn_or_store: Store | Connection,
+    gtin: str,
+    lots: Sequence[str] = (),
+    serials: Sequence[str] = (),
+    reason: str = "",
+    status: str = "preview",
+) -> ImpactReport:
+    """The impact a recall of these items would have, computed as for a recorded one; nothing is written.
+
+    Raises RecallError for what `create_recall` would refuse in its items (unknown GTIN, lot or serial).
+    """
+    items = _items(gtin, lots, serials)
+    with connection(conn_or_store) as conn:
+        _check_known(conn, gtin, [i.lot for i in items if i.lot], [i.serial for i in items if i.serial])
+        header = Recall(0, datetime.now(UTC), "", reason.strip(), status, items)
+        return impact_of(conn, header)
+
+
+def close_recall(store: Store, recall_id: int, reason: str, actor: str) -> Recall:
+    """Close an open recall with the reason it ended (all units back, corrected on site...); audited.
+
+    RecallError for an empty reason or actor, or a recall already closed; LookupError for no such recall.
+    """
+    reason, actor = reason.strip(), actor.strip()
+    if not reason:
+        raise RecallError("closing a recall needs a reason: say how it ended (units returned, field fix done)")
+    if not actor:
+        raise RecallError("closing a recall needs the name of who closes it (--actor)")
+    now = datetime.now(UTC)
+    with store.transaction() as conn:
+        current = get_recall(conn, recall_id)
+        if current.status != "open":
+            raise RecallError(f"recall {recall_id} is already closed (by {current.closed_by} at {current.closed_at})")
+        done = conn.execute(
+            recall.update()
+            .where(recall.c.recall_id == recall_id, recall.c.status == "open")
+            .values(status="closed", closed_at=now, closed_by=actor, close_reason=reason)
+        )
+        if done.rowcount != 1:
+            raise RecallError(f"recall {recall_id} was closed by someone else just now")
+        audit.append(conn, actor, "recall.close", "recall", str(recall_id), {"reason": reason})
+        return get_recall(conn, recall_id)
 
 
 def _check_known(conn: Connection, gtin: str, lots: list[str], serials: list[str]) -> None:
@@ -313,7 +407,15 @@ def get_recall(conn_or_store: Store | Connection, recall_id: int) -> Recall:
             .order_by(recall_item.c.item_no)
         )
         return Recall(
-            row.recall_id, row.created_at, row.created_by, row.reason, row.status, [RecallItem(*i) for i in items]
+            row.recall_id,
+            row.created_at,
+            row.created_by,
+            row.reason,
+            row.status,
+            [RecallItem(*i) for i in items],
+            row.closed_at,
+            row.closed_by,
+            row.close_reason,
         )
 
 
@@ -328,7 +430,12 @@ def impact(conn_or_store: Store | Connection, recall_id: int) -> ImpactReport:
     """Who received the recalled units (directly or inside products made from them), what is left, and
     whether every unit of every lot reached is accounted for."""
     with connection(conn_or_store) as conn:
-        header = get_recall(conn, recall_id)
+        return impact_of(conn, get_recall(conn, recall_id))
+
+
+def impact_of(conn_or_store: Store | Connection, header: Recall) -> ImpactReport:
+    """The impact of the items of `header`, recorded or not (a preview, a drill)."""
+    with connection(conn_or_store) as conn:
         edges: dict[str, genealogy.TraceEdge] = {}
         affected: dict[tuple[str, str], dict[str, Any]] = {}
         for item in header.items:

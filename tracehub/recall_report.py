@@ -1,10 +1,16 @@
 """A recall impact report as terminal tables, CSV, JSON, or one self-contained HTML page.
 
-All four are drawn from `ImpactReport.as_dict()`, so they state the same figures. The HTML page
+All are drawn from `ImpactReport.as_dict()`, so they state the same figures. The HTML page
 needs nothing but itself: inline CSS and an inline SVG of the genealogy (recalled lots, lots made
 from them) and the distribution (lots to consignees), no scripts, no external assets. It is rendered
 from the Jinja2 templates in tracehub/templates/ with autoescaping on: this module works out the
 figures and the diagram's geometry, the templates hold the markup.
+
+The HTML page and the consignee CSV (the list a recall team phones through) are written for
+people: in English or Chinese (the console's catalog tracehub/web/locale/zh/recalls.po), devices
+named in both languages, times in the store's zone (TRACEHUB_TIMEZONE); every cell of the
+consignee CSV that a spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe.
+The flat CSV and JSON are for programs: fixed English keys, values as stored, times in UTC.
 """
 
 from __future__ import annotations
@@ -12,16 +18,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from pipeline import settings
 from traceability.recall import ImpactReport
 from tracehub.report import FittedTable, table
 
-FORMATS = ("table", "csv", "json", "html")
+FORMATS = ("table", "csv", "json", "html", "consignees")
+LANGUAGES = ("en", "zh")
+Names = Mapping[str, Mapping[str, Any]]
+"""GTIN -> {"name_en", "name_zh"}: trace_store.queries.device_names()."""
 CSV_COLUMNS = (
     "record",
     "recall_id",
@@ -84,14 +96,19 @@ def _stock_cells(data: dict[str, Any]) -> Iterator[list[Any]]:
     return ([s["gtin"], s["lot"], s["location"], s["on_hand"]] for s in data["stock"])
 
 
-def render(report: ImpactReport, fmt: str) -> str:
-    """The report as text in `fmt` (one of FORMATS; `table` is the terminal tables as plain text)."""
+def render(report: ImpactReport, fmt: str, lang: str = "en", names: Names | None = None) -> str:
+    """The report as text in `fmt` (one of FORMATS; `table` is the terminal tables as plain text).
+
+    `lang` and `names` apply to the formats written for people: `html` and `consignees`.
+    """
     if fmt == "json":
         return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         return to_csv(report)
     if fmt == "html":
-        return to_html(report)
+        return to_html(report, lang, names)
+    if fmt == "consignees":
+        return to_consignee_csv(report, lang, names)
     if fmt == "table":
         from rich.console import Console
 
@@ -142,11 +159,16 @@ def tables(report: ImpactReport) -> list[FittedTable]:
     return [lots, consignees, stock, balance]
 
 
-def _item(item: dict[str, Any]) -> str:
-    return f"{item['gtin']} serial {item['serial']}" if item["serial"] else f"{item['gtin']} lot {item['lot']}"
+def _item(item: dict[str, Any], _: Callable[[str], str] = str) -> str:
+    """`GTIN lot L` or `GTIN serial S`, the words in the language of `_`."""
+    if item["serial"]:
+        return f"{item['gtin']} " + _("serial %(serial)s") % {"serial": item["serial"]}
+    return f"{item['gtin']} " + _("lot %(lot)s") % {"lot": item["lot"]}
 
 
-def _delivery_cells(data: dict[str, Any]) -> Iterator[list[Any]]:
+def _delivery_cells(
+    data: dict[str, Any], day: Callable[[str | None], str] = lambda t: (t or "")[:10]
+) -> Iterator[list[Any]]:
     for c in data["consignees"]:
         for d in c["deliveries"]:
             yield [
@@ -158,7 +180,7 @@ def _delivery_cells(data: dict[str, Any]) -> Iterator[list[Any]]:
                 d["lot"],
                 " ".join(d["serials"]),
                 d["qty"],
-                (d["ship_date"] or "")[:10],
+                day(d["ship_date"]),
                 d["shipment_id"],
                 d["order_number"],
                 " ".join(d["invoices"]),
@@ -226,6 +248,12 @@ def csv_rows(report: ImpactReport) -> Iterator[dict[str, Any]]:
         }
 
 
+def inert(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: one starting with = + - @ (or tab, CR) gets a leading '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def to_csv(report: ImpactReport) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, restval="", lineterminator="\n")
@@ -235,69 +263,188 @@ def to_csv(report: ImpactReport) -> str:
     return out.getvalue()
 
 
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=True,  # platform text (names, lots, reasons) is untrusted: every value is escaped
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+CONSIGNEE_COLUMNS = [
+    "consignee",
+    "role",
+    "region",
+    "contact person",
+    "email",
+    "phone",
+    "gtin",
+    "device",
+    "lot",
+    "serials",
+    "qty",
+    "ship date",
+    "shipment",
+    "order",
+    "invoices",
+    "confidence",
+]
+"""The consignee list: one row per consignee, shipment and lot, with everything needed to reach them."""
 
 
-def to_html(report: ImpactReport) -> str:
-    """One page, no external references: inline CSS and SVG."""
+def to_consignee_csv(report: ImpactReport, lang: str = "en", names: Names | None = None) -> str:
+    """Consignees with contacts, shipments, lots and quantities; UTF-8 with a BOM so Excel reads Chinese."""
+    _ = translator(lang)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_(h) for h in CONSIGNEE_COLUMNS])
+    for c in report.as_dict()["consignees"]:
+        for d in c["deliveries"]:
+            row = [
+                c["name"],
+                c["role"],
+                c["region"],
+                c["person"],
+                c["email"],
+                c["phone"],
+                d["gtin"],
+                device_label(d["gtin"], names, lang),
+                d["lot"],
+                " ".join(d["serials"]),
+                d["qty"],
+                local_date(d["ship_date"]),
+                d["shipment_id"],
+                d["order_number"],
+                " ".join(d["invoices"]),
+                _(d["confidence"]),
+            ]
+            qty = CONSIGNEE_COLUMNS.index("qty")
+            writer.writerow([v if i == qty else inert(v) for i, v in enumerate(row)])
+    return "\ufeff" + out.getvalue()
+
+
+def report_gtins(report: ImpactReport) -> list[str]:
+    """Every GTIN the report shows (for trace_store.queries.device_names)."""
+    found = {a.gtin for a in report.lots} | {i.gtin for i in report.recall.items}
+    found |= {d.gtin for c in report.consignees for d in c.deliveries if d.gtin}
+    return sorted(found)
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """gettext for `lang` from the console's catalogs (English: the text itself)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown report language {lang!r}; choose from {', '.join(LANGUAGES)}")
+    if lang == "en":
+        return str
+    from tracehub.web.i18n import translations
+
+    return translations(lang).gettext
+
+
+def local_time(value: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A stored UTC time in the store's zone (TRACEHUB_TIMEZONE)."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(settings.timezone()).strftime(fmt)
+
+
+def local_date(value: str | datetime | None) -> str:
+    return local_time(value, "%Y-%m-%d")
+
+
+def device_label(gtin: str | None, names: Names | None, lang: str) -> str:
+    """The device's name in `lang`, the other language's after it in brackets when it differs."""
+    found = (names or {}).get(gtin or "") or {}
+    en, zh = found.get("name_en"), found.get("name_zh")
+    first, second = (zh, en) if lang == "zh" else (en, zh)
+    first, second = (first, second) if first else (second, None)
+    return f"{first} ({second})" if first and second and second != first else first or ""
+
+
+@cache
+def _templates(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,  # platform text (names, lots, reasons) is untrusted: every value is escaped
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    if lang == "en":
+        env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    else:
+        from tracehub.web.i18n import translations
+
+        env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def to_html(report: ImpactReport, lang: str = "en", names: Names | None = None) -> str:
+    """One page, no external references: inline CSS and SVG; in `lang`, devices named from `names`."""
+    _ = translator(lang)
     data = report.as_dict()
     r = data["recall"]
-    return _TEMPLATES.get_template("recall_report.html.j2").render(
-        recall=r,
-        items=", ".join(_item(i) for i in r["items"]),
-        totals=data["totals"],
-        diagram=_diagram(data),
-        consignees=_table(
-            DELIVERY_COLUMNS,
-            _delivery_cells(data),
-            numeric={DELIVERY_COLUMNS.index("qty")},
-            flag=DELIVERY_COLUMNS.index("confidence"),
-        ),
-        returns=_table(
-            RETURN_COLUMNS,
-            (
-                [
-                    c["name"],
-                    x["gtin"],
-                    x["lot"],
-                    " ".join(x["serials"]),
-                    x["qty"],
-                    (x["return_date"] or "")[:10],
-                    x["return_id"],
-                    x["order_number"],
-                ]
-                for c in data["consignees"]
-                for x in c["returns"]
+    headers = [*DELIVERY_COLUMNS[:5], "device", *DELIVERY_COLUMNS[5:]]
+    deliveries = ([*row[:5], device_label(row[4], names, lang), *row[5:]] for row in _delivery_cells(data, local_date))
+    return (
+        _templates(lang)
+        .get_template("recall_report.html.j2")
+        .render(
+            lang=lang,
+            recall=r,
+            status=_(r["status"]),
+            created_at=local_time(r["created_at"]),
+            closed_at=local_time(r["closed_at"]),
+            items=", ".join(_item(i, _) for i in r["items"]),
+            totals=data["totals"],
+            diagram=_diagram(data, _),
+            consignees=_table(
+                [_(h) for h in headers],
+                deliveries,
+                numeric={headers.index("qty")},
+                flag=headers.index("confidence"),
+                words=_,
             ),
-            numeric={RETURN_COLUMNS.index("qty")},
-        ),
-        stock=_table(STOCK_COLUMNS, _stock_cells(data), numeric={STOCK_COLUMNS.index("on hand")}),
-        balance=_table(
-            BALANCE_COLUMNS,
-            _balance_cells(data),
-            numeric=set(range(2, len(BALANCE_COLUMNS))),
-            gap=BALANCE_COLUMNS.index("unaccounted"),
-        ),
+            returns=_table(
+                [_(h) for h in RETURN_COLUMNS],
+                (
+                    [
+                        c["name"],
+                        x["gtin"],
+                        x["lot"],
+                        " ".join(x["serials"]),
+                        x["qty"],
+                        local_date(x["return_date"]),
+                        x["return_id"],
+                        x["order_number"],
+                    ]
+                    for c in data["consignees"]
+                    for x in c["returns"]
+                ),
+                numeric={RETURN_COLUMNS.index("qty")},
+            ),
+            stock=_table([_(h) for h in STOCK_COLUMNS], _stock_cells(data), numeric={STOCK_COLUMNS.index("on hand")}),
+            balance=_table(
+                [_(h) for h in BALANCE_COLUMNS],
+                _balance_cells(data),
+                numeric=set(range(2, len(BALANCE_COLUMNS))),
+                gap=BALANCE_COLUMNS.index("unaccounted"),
+            ),
+        )
     )
 
 
 def _table(
-    headers: list[str], rows: Iterable[list[Any]], numeric: set[int], flag: int | None = None, gap: int | None = None
+    headers: list[str],
+    rows: Iterable[list[Any]],
+    numeric: set[int],
+    flag: int | None = None,
+    gap: int | None = None,
+    words: Callable[[str], str] = str,
 ) -> dict[str, Any]:
     """A table for the page: each cell as (text, CSS classes): `n` for the `numeric` columns, `gap` for a
-    nonzero `gap` column; a row is `inferred` when its `flag` column says so."""
+    nonzero `gap` column; a row is `inferred` when its `flag` column says so (that column in `words`)."""
     body = []
     for row in rows:
         cells = []
         for i, value in enumerate(row):
             text = "" if value is None else str(value)
+            text = words(text) if i == flag else text
             classes = ["n"] if i in numeric else []
             if gap is not None and i == gap and text not in ("", "0"):
                 classes.append("gap")
@@ -311,10 +458,10 @@ def svg(data: dict[str, Any]) -> str:
 
     Solid lines are recorded evidence, dashed ones inferred (a candidate input lot, DESIGN rule 6).
     """
-    return _TEMPLATES.get_template("recall_diagram.svg.j2").render(diagram=_diagram(data))
+    return _templates("en").get_template("recall_diagram.svg.j2").render(diagram=_diagram(data))
 
 
-def _diagram(data: dict[str, Any]) -> dict[str, Any]:
+def _diagram(data: dict[str, Any], _: Callable[[str], str] = str) -> dict[str, Any]:
     """The diagram's geometry: column headings, the links between boxes and the boxes with their labels."""
     recalled = [lot["key"] for lot in data["lots"] if lot["depth"] == 0]
     made = [lot["key"] for lot in data["lots"] if lot["depth"] > 0]
@@ -355,7 +502,7 @@ def _diagram(data: dict[str, Any]) -> dict[str, Any]:
         "height": top + row_h * max(1, *(len(c) for c in labels)) + 10,
         "headings": [
             {"x": x, "y": 20, "text": h}
-            for x, h in zip(xs, ("recalled lots", "made from them", "consignees (units shipped)"), strict=True)
+            for x, h in zip(xs, (_("recalled lots"), _("made from them"), _("consignees (units shipped)")), strict=True)
         ],
         "links": [
             {

@@ -15,6 +15,7 @@ from tracehub.cli import (  # noqa: F401 - registers the commands
     audit,
     data,
     docs,
+    drill,
     findings,
     mapping,
     push,
