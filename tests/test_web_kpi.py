@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from webconsole import fill_store, sign_in, store_url
 
-from trace_store import audit
 from trace_store.schema import (
     customer_return,
     quarantine,
@@ -25,6 +24,7 @@ from trace_store.schema import (
     sync_run,
 )
 from traceability import reconcile
+from traceability.drill import DrillStep, pick_lot, record_drill
 from traceability.kpi import kpis
 from tracehub.web import create_app
 from tracehub.web.routes.kpi import sla_days
@@ -95,9 +95,12 @@ def _differences(conn: Any) -> dict[str, int]:
 def test_the_kpi_page_shows_the_figures_of_the_store(store, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("TRACEHUB_HOME", str(tmp_path))
     fill_store(store, monkeypatch)
-    with store.transaction() as conn:
-        audit.append(conn, "qa", "recall.drill", "recall", "L-DRILL-1", {"seconds": 12.5, "consignees": 3})
-        audit.append(conn, "qa", "recall.drill", "recall", "L-DRILL-2", {"note": "no time recorded"})
+    with store.connect() as conn:
+        gtin, lot = pick_lot(conn, seed=1)
+    for seconds in (12.5, 71.25):
+        steps = [DrillStep("impact", seconds / 2), DrillStep("consignees", seconds / 2)]
+        record_drill(store, started_at=datetime.now(UTC), actor="qa", gtin=gtin, lot=lot, seed=1, consignees=3,
+                     shipments=4, seconds_to_consignees=seconds, steps=steps, reports=[])  # fmt: skip
     now = datetime.now(UTC)
     with store.connect() as conn:
         want = _expected(conn, 2.0, now)
@@ -114,7 +117,7 @@ def test_the_kpi_page_shows_the_figures_of_the_store(store, monkeypatch: pytest.
     assert (q.quarantined, q.processed, q.open) == (want["quarantined"], want["processed"], want["open"])
     assert q.median_age_hours == pytest.approx(want["median_age"], abs=0.01)
     assert q.oldest_age_hours == pytest.approx(want["oldest_age"], abs=0.01)
-    assert [(d.key, d.seconds) for d in got.drills] == [("L-DRILL-2", None), ("L-DRILL-1", 12.5)]
+    assert [(d.lot, d.seconds_to_consignees) for d in got.drills] == [(lot, 71.25), (lot, 12.5)]
 
     app = create_app(store_url(store), SECRET)
     try:
@@ -130,7 +133,8 @@ def test_the_kpi_page_shows_the_figures_of_the_store(store, monkeypatch: pytest.
         assert f"Open now: {want['open']};" in html
         for kind, n in differences.items():
             assert f'<tr data-kind="{kind}">' in html and f'<td class="num">{n}</td></tr>' in html
-        assert "12.5 s" in html and "L-DRILL-1" in html and "TRACEHUB_SLA_DAYS" in html
+        assert '<span class="ok">12.5 s</span>' in html and '<span class="bad">71.2 s</span>' in html
+        assert lot in html and "TRACEHUB_SLA_DAYS" in html
         chinese = TestClient(app, follow_redirects=False, headers={"Accept-Language": "zh-CN"})
         sign_in(chinese, "viewer")
         html_zh = chinese.get("/kpi").text

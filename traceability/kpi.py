@@ -16,15 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from trace_store.coltypes import UtcDateTime
-from trace_store.schema import audit_log, customer_return, quarantine, return_line, shipment, shipment_line, sync_run
+from trace_store.schema import customer_return, quarantine, return_line, shipment, shipment_line, sync_run
 from trace_store.sqltime import seconds_between
+from traceability.drill import Drill, recent_drills
 from traceability.reconcile import KINDS, SHIPPED, CycleFigures, cycle_figures, lines_query
 
 DEFAULT_SLA_DAYS = 2.0
 """Orders count as on time when shipped within this many days of the order (console: TRACEHUB_SLA_DAYS)."""
-DRILL_ACTION = "recall.drill"
-"""Audit action of a recall drill; its details carry the time to a complete consignee list."""
-DRILL_SECONDS_KEYS = ("seconds", "elapsed_seconds", "duration_seconds")
 RECENT_DRILLS = 20
 
 
@@ -50,14 +48,6 @@ class QuarantineFigures:
 
 
 @dataclass(frozen=True, slots=True)
-class Drill:
-    at: datetime
-    actor: str
-    key: str
-    seconds: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class Kpis:
     as_of: datetime
     on_time: CycleFigures
@@ -76,7 +66,7 @@ def kpis(conn: Connection, sla_days: float = DEFAULT_SLA_DAYS, as_of: datetime |
         returns=returns(conn),
         differences=differences(conn),
         quarantine=quarantine_figures(conn, now),
-        drills=recall_drills(conn),
+        drills=recent_drills(conn, RECENT_DRILLS),
     )
 
 
@@ -144,29 +134,6 @@ def quarantine_figures(conn: Connection, as_of: datetime) -> QuarantineFigures:
         median_age_hours=_hours(median),
         oldest_age_hours=_hours(oldest),
     )
-
-
-def recall_drills(conn: Connection, limit: int = RECENT_DRILLS) -> list[Drill]:
-    """The latest recall drills from the audit log, newest first (none yet is an empty list).
-
-    A drill's time is read from its details (`seconds`, or `elapsed_seconds` / `duration_seconds`);
-    an entry without a readable number shows with no time rather than being dropped.
-    """
-    a = audit_log.c
-    rows = conn.execute(
-        sa.select(a.at, a.actor, a.key, a.details).where(a.action == DRILL_ACTION).order_by(a.seq.desc()).limit(limit)
-    ).all()
-    return [Drill(at=row.at, actor=row.actor, key=row.key, seconds=_drill_seconds(row.details)) for row in rows]
-
-
-def _drill_seconds(details: Any) -> float | None:
-    if not isinstance(details, dict):
-        return None
-    for key in DRILL_SECONDS_KEYS:
-        value = details.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-    return None
 
 
 def _hours(seconds: Any) -> float | None:

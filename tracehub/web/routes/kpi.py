@@ -33,8 +33,10 @@ def sla_days() -> float:
 
 @router.get("/kpi")
 def kpi_page(request: Request, user: Viewer) -> Response:
+    from trace_store.queries import device_names
     from traceability.kpi import kpis
 
     with store_of(request).connect() as conn:
         figures = kpis(conn, sla_days())
-    return render(request, "kpi.html", k=figures, sla_variable=SLA_VARIABLE)
+        names = device_names(conn, (d.gtin for d in figures.drills))
+    return render(request, "kpi.html", k=figures, names=names, sla_variable=SLA_VARIABLE)
