@@ -36,12 +36,12 @@ def test_every_dictionary_field_has_a_column() -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_migration_0013_closes_open_rows_a_newer_version_replaced(backend: str, request: pytest.FixtureRequest) -> None:
+def test_migration_0014_closes_open_rows_a_newer_version_replaced(backend: str, request: pytest.FixtureRequest) -> None:
     """Rows left open before superseding was automatic: closed, linked to the current version's row."""
     import sqlalchemy as sa
 
     url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
-    upgrade(url, "0016_user_language")
+    upgrade(url, "0013_user_language")
     engine = make_engine(url)
     at = "2026-01-05 10:00:00+00:00"
     q = sa.table(

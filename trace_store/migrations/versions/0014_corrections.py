@@ -3,8 +3,8 @@
 Existing open rows whose record has a newer current version are closed as superseded here, linked
 to the newer version's quarantine row when it has one.
 
-Revision ID: 0013_corrections
-Revises: 0016_user_language
+Revision ID: 0014_corrections
+Revises: 0013_user_language
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_corrections"
-down_revision = "0016_user_language"
+revision = "0014_corrections"
+down_revision = "0013_user_language"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """The console language each user chose.
 
-Revision ID: 0016_user_language
+Revision ID: 0013_user_language
 Revises: 0012_serials
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_user_language"
+revision = "0013_user_language"
 down_revision = "0012_serials"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """A steward's acknowledgement and resolution of a finding, each with who, when and a note.
 
-Revision ID: 0014_finding_actions
-Revises: 0013_corrections
+Revision ID: 0015_finding_actions
+Revises: 0014_corrections
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_finding_actions"
-down_revision = "0013_corrections"
+revision = "0015_finding_actions"
+down_revision = "0014_corrections"
 branch_labels = None
 depends_on = None
 

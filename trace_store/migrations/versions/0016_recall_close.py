@@ -1,7 +1,7 @@
 """Closing a recall (when, by whom, why) and the record of recall drills.
 
-Revision ID: 0015_recall_close
-Revises: 0014_finding_actions
+Revision ID: 0016_recall_close
+Revises: 0015_finding_actions
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_recall_close"
-down_revision = "0014_finding_actions"
+revision = "0016_recall_close"
+down_revision = "0015_finding_actions"
 branch_labels = None
 depends_on = None
 
