@@ -197,7 +197,8 @@ class _BackendCpu:
     """
 
     def __init__(self, url: str, interval: float = 0.2) -> None:
-        self._engine = sa.create_engine(url, poolclass=sa.NullPool)
+        # autocommit: within one transaction pg_stat_activity is a snapshot, blind to new backends
+        self._engine = sa.create_engine(url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
         self._interval = interval
         self._seen: dict[int, float] = {}
         self._stop = threading.Event()
