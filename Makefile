@@ -1,10 +1,12 @@
 # The front door: `make demo` and `make test` work on a fresh machine.
 UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 
-.PHONY: setup demo test test-all bench lint serve clean
+.PHONY: uv setup demo test test-all bench bench-trace lint serve clean
 
-setup:
+uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+setup: uv
 	@$(UV) sync --frozen --quiet
 
 WORLD ?= classic
@@ -18,8 +20,14 @@ test: setup  ## the fast tiers: unit, contract, store, pipeline and web tests
 test-all: setup  ## every tier, as CI runs it: adds the demo, Airflow, the browser and large worlds
 	$(UV) run pytest
 
-bench: setup
-	$(UV) run python -m benchmarks
+BENCH_ARGS ?=
+
+bench: uv  ## Tracehub beside dlt and raw COPY (BENCH_ARGS="--lines 400000 --rounds 3"); adds the bench group
+	@$(UV) sync --frozen --quiet --group bench
+	$(UV) run --frozen --group bench python -m benchmarks $(BENCH_ARGS)
+
+bench-trace: setup  ## lot-trace and recall latency on a store of 1M (SQLite) and 5M (PostgreSQL) shipment lines
+	$(UV) run python -m benchmarks --trace $(BENCH_ARGS)
 
 serve: setup
 	$(UV) run tracehub serve

@@ -1,125 +1,42 @@
-"""`make bench`: map + validate + load throughput, and lot-trace latency, on SQLite and PostgreSQL.
+"""`make bench`: Tracehub's throughput beside dlt and raw COPY; `--trace`: lot-trace and recall latency.
 
-Throughput replays landed raw pages (ShipBob orders and Shopify orders of a generated world,
-cloned under fresh ids until there are enough line records) through the real pipeline:
-content hashing, mapping, GX validation and the batch loader. Latency queries random lots of a
-store holding at least a million shipment lines. Figures are printed and written as JSON to
-`<home>/bench/latest.json`.
+Throughput (`compare.py`) replays landed raw pages (ShipBob shipments and Shopify orders of a
+generated world, cloned under fresh ids until there are enough line records) through the real
+pipeline and through the loaders people would use instead, interleaved over rounds, and writes
+`<home>/bench/latest.json`. Latency queries random lots of a store holding at least a million
+shipment lines and writes `<home>/bench/trace.json`.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
 import random
 import statistics
+import tempfile
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from rich.console import Console
-from rich.progress import Progress, TaskID
+from rich.progress import Progress
+from rich.table import Table
 
-from benchmarks.corpus import CUSTOMERS, clone_pages, device_master, master_records, shipment_records
-from connectors.base import RawRecord
-from connectors.config import SourceConfig
+from benchmarks import compare
+from benchmarks.corpus import CUSTOMERS, master_records, shipment_records
 from data_dictionary.models import Record
 from pipeline import settings
-from pipeline.sync import RunSummary, sync
 from trace_store.batch import LoadBatch
 from trace_store.store import Store
 from traceability import deliveries, genealogy, recall
 
-console = Console()
+console = Console(width=max(Console().width, 132))  # the results table whole, even in a log
 TRACE_LINES = {"sqlite": 1_000_000, "postgresql": 5_000_000}
-
-
-class ReplayConnector:
-    """Serves landed raw pages from memory, so the benchmark measures our work, not HTTP."""
-
-    def __init__(self, source: str, pages: list[list[RawRecord]]) -> None:
-        self.source = source
-        self.pages = pages
-
-    def check(self) -> str:
-        return "replay"
-
-    def ordered(self, entity: str) -> bool:
-        return True
-
-    def pull(self, entity: str, since: datetime | None, until: datetime) -> Iterator[list[RawRecord]]:
-        yield from self.pages
-
-
-def _config(name: str, kind: str, entity: str) -> SourceConfig:
-    return SourceConfig.model_validate(
-        {
-            "name": name,
-            "kind": kind,
-            "base_url": "http://replay.invalid",
-            "entities": [entity],
-            "credentials": {"env": "UNUSED"},
-        }
-    )
-
-
-def bench_throughput(url: str, min_lines: int) -> dict[str, Any]:
-    """Run the pipeline over cloned raw pages until `min_lines` line records have been loaded."""
-    store = Store.open(url)
-    store.upgrade()
-    started = time.perf_counter()
-    import great_expectations  # noqa: F401 - a one-off per process cost, reported apart from throughput
-
-    results: dict[str, Any] = {"gx_import_seconds": round(time.perf_counter() - started, 2)}
-    try:
-        devices = device_master()  # as the ERP's sync lands them: warehouse lines name SKUs only
-        run_id = store.begin_run("erp", "device")
-        store.commit_batch(LoadBatch(run_id, "erp", "device", len(devices), 0, records=devices, loaded=len(devices)))
-        store.finish_run(run_id)
-        for name, kind, entity in (("warehouse", "shipbob", "shipment"), ("shop", "shopify", "order")):
-            pages, lines = clone_pages(kind, min_lines)
-            config = _config(name, kind, entity)
-            records = sum(len(p) for p in pages)
-            with Progress(console=console, transient=True) as bar:
-                task = bar.add_task(f"{entity} on {store.engine.dialect.name}", total=records)
-
-                def progress(summary: RunSummary, task: TaskID = task) -> None:
-                    bar.update(task, completed=summary.pulled)
-
-                started, cpu = time.perf_counter(), time.process_time()
-                summary = sync(config, entity, store, ReplayConnector(name, pages), on_batch=progress)
-                seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-            started, cpu = time.perf_counter(), time.process_time()
-            again = sync(config, entity, store, ReplayConnector(name, pages))
-            resync_seconds, resync_cpu = time.perf_counter() - started, time.process_time() - cpu
-            results[entity] = {
-                "raw_records": records,
-                "line_records": lines,
-                "seconds": round(seconds, 2),
-                "records_per_s": round(records / seconds),
-                "lines_per_s": round(lines / seconds),
-                "loaded": summary.loaded,
-                "quarantined": summary.quarantined,
-                "resync_seconds": round(resync_seconds, 2),
-                "resync_ratio": round(resync_seconds / seconds, 4),
-                "resync_cpu_ratio": round(resync_cpu / cpu_seconds, 4),
-                "resync_written": again.loaded + again.quarantined,
-            }
-            console.print(
-                f"  {entity:9} {lines:>8} lines {records:>7} records in {seconds:6.1f} s: "
-                f"{lines / seconds:>8.0f} lines/s; unchanged re-sync {resync_seconds:.2f} s "
-                f"({resync_seconds / seconds:.1%} of the first, {resync_cpu / cpu_seconds:.1%} of its CPU time in "
-                f"this process), {again.loaded + again.quarantined} written"
-            )
-    finally:
-        store.close()
-    return results
 
 
 def bench_trace(url: str, min_lines: int, queries_n: int = 500) -> dict[str, Any]:
@@ -253,38 +170,60 @@ def _timed(trace: Any, sample: list[tuple[str, str]]) -> list[float]:
     return sorted(timings)
 
 
-def _fresh_pg(admin_url: str) -> tuple[str, Any]:
-    """A throwaway PostgreSQL database; returns its URL and a function that drops it."""
-    name = f"tracehub_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+def bench_compare(args: argparse.Namespace) -> dict[str, Any]:
+    """Every loading path on the same records, interleaved over rounds; printed as a table."""
+    with_dlt = importlib.util.find_spec("dlt") is not None and not args.no_dlt
+    if not with_dlt and not args.no_dlt:
+        console.print("[yellow]dlt is not installed (the bench group: `make bench` syncs it); its paths are skipped")
 
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    def step(n: int, label: str, timing: compare.Timing) -> None:
+        console.print(
+            f"  round {n + 1}: {label:22} {timing.lines:>8} lines in {timing.wall:7.2f} s "
+            f"= {timing.lines / timing.wall:>9.0f} lines/s"
+        )
 
-    return url, drop
+    result = compare.run(args.lines, args.rounds, args.backends.split(","), args.pg, with_dlt, on_step=step)
+    table = Table(title=f"{result['lines']} lines, {args.rounds} rounds (median, min-max)")
+    for column in ("path", "lines/s", "client CPU µs/line", "PostgreSQL CPU µs/line", "re-sync % of first"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    for label, figures in result["paths"].items():
+        table.add_row(
+            label,
+            _spread(figures["lines_per_s"], "{:,.0f}"),
+            _spread(figures["client_cpu_us_per_line"]),
+            _spread(figures["pg_cpu_us_per_line"]),
+            _spread(figures.get("resync_pct_of_first")),
+        )
+    console.print(table)
+    for name, ratio in result["ratios"].items():
+        console.print(f"  {name}: {_spread(ratio, '{:.3f}')}")
+    return result
 
 
-def _on_fresh_store(backend: str, sqlite_path: Path, pg_admin: str, bench: Any, size: int) -> dict[str, Any]:
-    """Run one benchmark on an empty store of `backend`, dropped afterwards on PostgreSQL."""
-    if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{sqlite_path}{suffix}").unlink(missing_ok=True)
-        return bench(f"sqlite:///{sqlite_path}", size)
-    url, drop = _fresh_pg(pg_admin)
-    try:
-        return bench(url, size)
-    finally:
-        drop()
+def _spread(figures: dict[str, float] | None, fmt: str = "{:,.1f}") -> str:
+    if not figures:
+        return "-"
+    return f"{fmt.format(figures['median'])} ({fmt.format(figures['min'])}-{fmt.format(figures['max'])})"
 
 
-def main() -> None:
+def bench_latency(args: argparse.Namespace) -> dict[str, Any]:
+    """Lot trace, forward genealogy and recall latency on a filled store per backend."""
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="tracehub-bench-") as work:
+        for backend in args.backends.split(","):
+            console.rule(backend)
+            size = args.trace_lines or TRACE_LINES[backend]
+            with compare.fresh_database(backend, args.pg, Path(work), "trace") as url:
+                results[backend] = {"trace_lines": size, **bench_trace(url, size)}
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=200_000, help="line records for the throughput run")
+    parser.add_argument("--lines", type=int, default=50_000, help="vendor line records in the throughput corpus")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every path")
+    parser.add_argument("--no-dlt", action="store_true", help="skip the dlt paths even when dlt is installed")
+    parser.add_argument("--trace", action="store_true", help="measure trace and recall latency instead")
     parser.add_argument(
         "--trace-lines",
         type=int,
@@ -295,31 +234,23 @@ def main() -> None:
         "--pg", default=os.environ.get("TRACEHUB_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     )
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--skip-trace", action="store_true", help="throughput and re-sync only")
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=None, help="JSON report (default <home>/bench/latest.json)")
+    args = parser.parse_args(argv)
 
-    out_dir = settings.home() / "bench"
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out = args.out or settings.home() / "bench" / ("trace.json" if args.trace else "latest.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
-        "lines": args.lines,
-        "trace_lines": {b: args.trace_lines or TRACE_LINES[b] for b in args.backends.split(",")},
-        "backends": {},
+        "load_before": [round(x, 2) for x in os.getloadavg()],
+        "parameters": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k != "pg"},
     }
-    for backend in args.backends.split(","):
-        console.rule(backend)
-        results = report["backends"][backend] = {
-            "throughput": _on_fresh_store(backend, out_dir / "bench.db", args.pg, bench_throughput, args.lines)
-        }
-        if not args.skip_trace:
-            results["trace"] = _on_fresh_store(
-                backend, out_dir / "bench-trace.db", args.pg, bench_trace, args.trace_lines or TRACE_LINES[backend]
-            )
-    (out_dir / "latest.json").write_text(json.dumps(report, indent=2))
-    console.print_json(json.dumps(report))
-    console.print(f"written to {out_dir / 'latest.json'}")
+    report["results"] = bench_latency(args) if args.trace else bench_compare(args)
+    report["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    out.write_text(json.dumps(report, indent=2))
+    console.print(f"load average (1, 5, 15 min) before {report['load_before']}, after {report['load_after']}")
+    console.print(f"written to {out}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -44,10 +45,17 @@ def _clone(kind: str, payload: dict[str, Any], k: int) -> list[RawRecord]:
     return [RawRecord(str(clone["id"]), stamp, clone)]
 
 
+@functools.cache
+def _world(seed: int) -> Any:
+    """The generated world the corpus clones (made once per process: every fresh store needs its devices)."""
+    from simulators.world import generate_world
+
+    return generate_world(seed, 2.0)
+
+
 def device_master(seed: int = 42) -> list[Any]:
     """The ERP's devices of the corpus world (SKU, GTIN, tracking): warehouse lines resolve through them."""
     from data_dictionary.models import Device
-    from simulators.world import generate_world
 
     when = datetime(2026, 1, 1, tzinfo=UTC)
     return [
@@ -59,15 +67,13 @@ def device_master(seed: int = 42) -> list[Any]:
             name_en=p["name"],
             tracking=p["tracking"],
         )
-        for p in generate_world(seed, 2.0).odoo["product.product"]
+        for p in _world(seed).odoo["product.product"]
     ]
 
 
 def clone_pages(kind: str, min_lines: int, seed: int = 42) -> tuple[list[list[RawRecord]], int]:
     """Pages of raw records (as a connector yields them) with at least `min_lines` line records."""
-    from simulators.world import generate_world
-
-    world = generate_world(seed, 2.0)
+    world = _world(seed)
     originals = world.shipbob_orders if kind == "shipbob" else world.shopify_orders
     records: list[RawRecord] = []
     lines = 0

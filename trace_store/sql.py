@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -63,15 +64,20 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[Row]) -> None:
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), rows)
         return
-    columns = [table.c[name] for name in rows[0]]
-    processors = [_copy_processor(conn, c) for c in columns]
+    names = list(rows[0])
+    # the values of a row in column order, read in C; only the few columns with a processor are touched in Python
+    pick = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    convert = [(i, p) for i, p in enumerate(_copy_processor(conn, table.c[name]) for name in names) if p]
     quote = conn.dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
     dbapi = conn.dialect.loaded_dbapi
     try:
         with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
             for row in rows:
-                copy.write_row([p(row[c.name]) if p else row[c.name] for c, p in zip(columns, processors, strict=True)])
+                values = list(pick(row))
+                for i, process in convert:
+                    values[i] = process(values[i])
+                copy.write_row(values)
     except dbapi.Error as err:  # same exception types as every other statement
         raise sa.exc.DBAPIError.instance(sql, None, err, dbapi.Error) from err
 
