@@ -26,9 +26,9 @@ from steward.inputs import StewardError, check_actor, validate_reason
 from steward.quarantine import (
     fetch_row,
     get_quarantine,
+    landed_version,
     mapping_for,
     open_run,
-    raw_versions,
     require_open,
     set_raw_status,
     transition,
@@ -123,10 +123,7 @@ def correct(
     with store.transaction() as conn:
         row = fetch_row(conn, qid, lock=True)
         require_open(row, "corrected")
-        raw = raw_versions(conn, row["source"], row["entity"], [row]).get(row["external_id"])
-        if raw is None or raw[0].content_hash != row["content_hash"]:
-            raise StewardError(f"record {qid} has a newer version; correct that one instead")
-        landed = raw[0]
+        landed = landed_version(conn, row, "correct")
         mapped = mapping.map(json.loads(landed.payload_json), row["source"], landed.updated_at)
         if mapped.failures or not mapped.records:
             raise StewardError(

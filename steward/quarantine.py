@@ -437,6 +437,14 @@ def _has_rule(rule: str) -> sa.ColumnElement[bool]:
     return ("," + quarantine.c.rules + ",").contains(f",{rule},", autoescape=True)
 
 
+def landed_version(conn: Connection, row: dict[str, Any], action: str) -> LandedRaw:
+    """The stored raw version a quarantined row was made from; refused when a newer one has arrived."""
+    raw = raw_versions(conn, row["source"], row["entity"], [row]).get(row["external_id"])
+    if raw is None or raw[0].content_hash != row["content_hash"]:
+        raise StewardError(f"record {row['id']} has a newer version; {action} that one instead")
+    return raw[0]
+
+
 def mapping_for(row: dict[str, Any]) -> Mapping:
     """The current mapping of a quarantined record's platform kind (recorded, else the only candidate),
     read with the time zone and field map its source used (kept on the row)."""
@@ -594,10 +602,7 @@ def accept(store: Store, qid: int, *, reason: str, actor: str) -> dict[str, Any]
     with store.transaction() as conn:
         row = fetch_row(conn, qid, lock=True)
         require_open(row, "accepted")
-        raw = raw_versions(conn, row["source"], row["entity"], [row]).get(row["external_id"])
-        if raw is None or raw[0].content_hash != row["content_hash"]:
-            raise StewardError(f"record {qid} has a newer version; review that one instead")
-        landed = raw[0]
+        landed = landed_version(conn, row, "review")
         mapped = mapping.map(json.loads(landed.payload_json), row["source"], landed.updated_at)
         if mapped.failures:
             problems = "; ".join(f"{f.field or '(record)'}: {f.message}" for f in mapped.failures)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from browsing import browser  # noqa: F401 - the browser tests' Chromium, one per test module
 from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 

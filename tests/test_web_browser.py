@@ -2,35 +2,22 @@
 
 The app runs under uvicorn in a thread on a free loopback port, over a store filled by syncing a
 small generated world through the simulated platforms, so the quarantine holds real records.
-Playwright never downloads a browser here: it launches /usr/bin/chromium (`.ci/run` installs it).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import ARTIFACTS
 from webconsole import USERS, password, served, synced_console
 
 import steward
 
 pytestmark = pytest.mark.slow  # the browser tier: `make test-all`
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 RULE = "currency_iso4217"
 
 
@@ -42,21 +29,6 @@ def console(tmp_path_factory) -> Iterator[dict[str, Any]]:
         served(app) as url,
     ):
         yield {"url": url, "store": store}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
-from test_web_browser import ARTIFACTS, browser  # noqa: F401  (the shared Chromium fixture)
+from browsing import ARTIFACTS
 from webconsole import USERS, password, served, synced_console
 
 from trace_store import audit
@@ -58,7 +58,7 @@ def _traced_lot(store: Any) -> dict[str, str]:
     return {"gtin": row.gtin, "lot": row.lot, "name_zh": row.name_zh}
 
 
-def _open(browser: Any, console: dict[str, Any], language: str) -> Any:  # noqa: F811
+def _open(browser: Any, console: dict[str, Any], language: str) -> Any:
     context = browser.new_context(
         base_url=console["url"],
         viewport={"width": 1280, "height": 900},
@@ -85,7 +85,7 @@ def _fits(page: Any) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_in_both_languages(browser, console, language: str) -> None:  # noqa: F811
+def test_every_page_in_both_languages(browser, console, language: str) -> None:
     from playwright.sync_api import expect
 
     context = _open(browser, console, language)
@@ -142,7 +142,7 @@ def test_every_page_in_both_languages(browser, console, language: str) -> None: 
         context.close()
 
 
-def test_chinese_names_are_drawn_with_a_cjk_font(browser, console) -> None:  # noqa: F811
+def test_chinese_names_are_drawn_with_a_cjk_font(browser, console) -> None:
     """fc-list knows a CJK font, and Chromium draws the Chinese device name with it (not boxes)."""
     fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
     assert "CJK" in fonts, "no CJK font: install Debian's fonts-noto-cjk"

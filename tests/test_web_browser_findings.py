@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_web_browser import ARTIFACTS, browser  # noqa: F401 - the Chromium fixture
+from browsing import ARTIFACTS
 from webconsole import USERS, password, served, synced_console
 
 from traceability.findings import FindingConfig, list_findings, refresh_findings
@@ -46,7 +46,7 @@ def console(tmp_path_factory) -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_a_steward_reads_acknowledges_and_resolves_a_finding(browser, console, language):  # noqa: F811
+def test_a_steward_reads_acknowledges_and_resolves_a_finding(browser, console, language):
     from playwright.sync_api import expect
 
     words = LANGUAGES[language]

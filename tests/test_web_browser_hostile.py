@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from browsing import ARTIFACTS
 from platforms import running_platforms, sync_all
-from test_web_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, sign_in
+from test_web_browser import sign_in
 from webconsole import USERS, password, served
 
 import steward
@@ -87,22 +88,6 @@ def console(tmp_path_factory) -> Iterator[dict[str, Any]]:
         yield {"url": url, "store": store, "home": home}
     app.state.store.close()
     store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    import os
-
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def pages(console: dict[str, Any]) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_web_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from browsing import ARTIFACTS
 from webconsole import USERS, password, served, synced_console
 
 import steward
@@ -31,18 +31,6 @@ def console(tmp_path_factory) -> Iterator[dict[str, Any]]:
         served(app) as url,
     ):
         yield {"url": url, "store": store}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def steward_page(browser: Any, console: dict[str, Any], language: str) -> Any:

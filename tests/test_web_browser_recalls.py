@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from test_web_browser import ARTIFACTS, browser  # noqa: F401 - the Chromium fixture
+from browsing import ARTIFACTS
 from webconsole import USERS, password, served, synced_console
 
 from trace_store.schema import trace_edge
@@ -50,7 +50,7 @@ def shot(page: Any, name: str, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_a_steward_previews_records_confirms_a_duplicate_and_closes(browser, console, language):  # noqa: F811
+def test_a_steward_previews_records_confirms_a_duplicate_and_closes(browser, console, language):
     from playwright.sync_api import expect
 
     store = console["store"]
