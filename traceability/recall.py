@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -210,8 +210,14 @@ class ImpactReport:
         """JSON-friendly (decimals as strings, times ISO 8601), with the totals a reader wants first."""
         consignees = []
         for c in self.consignees:
-            row = asdict(c)
-            row.update(contact=c.contact, shipped=c.shipped, returned=c.returned)
+            row = _fields(c)
+            row.update(
+                deliveries=[_fields(d) for d in c.deliveries],
+                returns=[_fields(r) for r in c.returns],
+                contact=c.contact,
+                shipped=c.shipped,
+                returned=c.returned,
+            )
             consignees.append(row)
         balance = [{**asdict(m), "at_customers": m.at_customers} for m in self.mass_balance]
         data = {
@@ -228,6 +234,12 @@ class ImpactReport:
             "mass_balance": balance,
         }
         return to_jsonable(data)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields, one level deep: `asdict` deep-copies every value, which is most of
+    the cost of a wide report's tens of thousands of deliveries (`to_jsonable` copies anyway)."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
 def create_recall(
@@ -562,20 +574,20 @@ def _recipients(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]
     """Per consignee, the person, email and phone its latest shipment was addressed to.
 
     A drop-shipped clinic is no ERP partner: the warehouse's recipient is all a recall can reach.
+    The database picks the latest per consignee: a wide recall reaches most consignees, and their
+    shipments are most of the table.
     """
     found: dict[str, dict[str, Any]] = {}
     s = shipment.c
+    latest = sa.func.row_number().over(partition_by=s.ship_to_name, order_by=(s.ship_date.desc(), s.shipment_id.desc()))
     for part in parts(conn, names):
-        query = (
-            sa.select(s.ship_to_name, s.ship_to_contact, s.ship_to_email, s.ship_to_phone)
+        ranked = (
+            sa.select(s.ship_to_name, s.ship_to_contact, s.ship_to_email, s.ship_to_phone, latest.label("n"))
             .where(in_list(conn, s.ship_to_name, part), s.ship_to_contact.is_not(None))
-            .order_by(s.ship_to_name, s.ship_date.desc(), s.shipment_id.desc())
+            .subquery()
         )
-        for row in conn.execute(query):
-            found.setdefault(
-                row.ship_to_name,
-                {"person": row.ship_to_contact, "email": row.ship_to_email, "phone": row.ship_to_phone},
-            )
+        for name, person, email, phone, _ in conn.execute(sa.select(ranked).where(ranked.c.n == 1)):
+            found[name] = {"person": person, "email": email, "phone": phone}
     return found
 
 
