@@ -176,8 +176,8 @@ def backward(
 def reach(conn: Connection, gtin: str, lot: str | None = None, serial: str | None = None) -> list[Any]:
     """The edges of `forward` as plain rows (its columns but `supplier`), each once with its best path.
 
-    For readers of the widest walks (a component lot in hundreds of finished lots): no object, no
-    supplier lookup and no sort per edge, so a recall's cost stays close to the rows it reads.
+    For readers of the widest walks (a component lot in hundreds of finished lots): no object and
+    no supplier lookup per edge, so a recall's cost stays close to the rows it reads.
     """
     return list(_walk("forward", conn, gtin, lot, serial, MAX_DEPTH, supplier=False).values())
 
