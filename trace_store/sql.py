@@ -28,6 +28,42 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def parts(conn: Connection, items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in as few `in_list`/`pairs_in` lists as the backend takes: one array parameter on
+    PostgreSQL (no parameter limit), lists of CHUNK elsewhere."""
+    if conn.dialect.name == "postgresql":
+        if items:
+            yield items
+        return
+    yield from chunks(items)
+
+
+def pairs_in(
+    conn: Connection, first: sa.ColumnElement[Any], second: sa.ColumnElement[Any], pairs: Sequence[tuple[str, str]]
+) -> sa.ColumnElement[bool]:
+    """`(first, second) IN pairs`, index-backed on an index of (first, second) in both backends.
+
+    PostgreSQL: two array parameters unnested side by side (one probe per pair, and a statement
+    text that does not grow with the pairs). SQLite: one branch per `first` value with its
+    `second` values as one IN list (its planner scans the table for a row-value IN).
+    """
+    if conn.dialect.name == "postgresql":
+        array = postgresql.ARRAY(sa.String())
+        rows = (
+            sa.func.unnest(
+                sa.bindparam(None, [a for a, _ in pairs], type_=array),
+                sa.bindparam(None, [b for _, b in pairs], type_=array),
+            )
+            .table_valued("first", "second")
+            .render_derived(name="pairs")
+        )
+        return sa.tuple_(first, second).in_(sa.select(rows.c.first, rows.c.second))
+    grouped: dict[str, list[str]] = {}
+    for a, b in pairs:
+        grouped.setdefault(a, []).append(b)
+    return sa.or_(*(sa.and_(first == a, second.in_(bs)) for a, bs in sorted(grouped.items())))
+
+
 def in_list(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[str]) -> sa.ColumnElement[bool]:
     """`column IN values` as one parameter: a PostgreSQL array (`= ANY`), which psycopg need not parse;
     on SQLite a JSON array read by `json_each`, so the statement is compiled once, not per list length."""

@@ -71,7 +71,7 @@ class TraceEdge:
 
     def rank(self) -> tuple[bool, int]:
         """Of two paths to one edge keep the recorded one, then the shorter one (lowest rank wins)."""
-        return self.path_confidence != "recorded", self.depth
+        return rank(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +173,20 @@ def backward(
     return _trace("backward", conn_or_store, gtin, lot, serial, depth)
 
 
+def reach(conn: Connection, gtin: str, lot: str | None = None, serial: str | None = None) -> list[Any]:
+    """The edges of `forward` as plain rows (its columns but `supplier`), each once with its best path.
+
+    For readers of the widest walks (a component lot in hundreds of finished lots): no object and
+    no supplier lookup per edge, so a recall's cost stays close to the rows it reads.
+    """
+    return list(_walk("forward", conn, gtin, lot, serial, MAX_DEPTH, supplier=False).values())
+
+
+def rank(edge: Any) -> tuple[bool, int]:
+    """Of two paths to one edge keep the recorded one, then the shorter one (lowest rank wins)."""
+    return edge.path_confidence != "recorded", edge.depth
+
+
 def _trace(
     direction: Direction,
     conn_or_store: Store | Connection,
@@ -181,24 +195,32 @@ def _trace(
     serial: str | None,
     depth: int | None,
 ) -> TraceResult:
-    if (lot is None) == (serial is None):
-        raise ValueError("trace one lot or one serial: give exactly one of lot and serial")
     if depth is not None and depth < 1:
         raise ValueError(f"depth must be 1 or more (edges from the start), got {depth}")
     limit = min(depth or MAX_DEPTH, MAX_DEPTH)
     with connection(conn_or_store) as conn:
-        query = _query(conn.dialect.name, direction, serial is not None, _registry())
-        best: dict[str, TraceEdge] = {}
-        for r in conn.execute(query, {"gtin": gtin, "item": lot if serial is None else serial, "limit": limit}):
-            edge = TraceEdge(**r._mapping)
-            seen = best.get(edge.edge_id)
-            if seen is None or edge.rank() < seen.rank():
-                best[edge.edge_id] = edge
-    edges = sorted(best.values(), key=_order)
+        rows = _walk(direction, conn, gtin, lot, serial, limit, supplier=True)
+    edges = sorted((TraceEdge(**r._mapping) for r in rows.values()), key=walk_order)
     return TraceResult(direction, gtin, lot, serial, limit, edges)
 
 
-def _order(e: TraceEdge) -> tuple[Any, ...]:
+def _walk(
+    direction: Direction, conn: Connection, gtin: str, lot: str | None, serial: str | None, limit: int, supplier: bool
+) -> dict[str, Any]:
+    """Edge id -> the row of its best path (`rank`)."""
+    if (lot is None) == (serial is None):
+        raise ValueError("trace one lot or one serial: give exactly one of lot and serial")
+    query = _query(conn.dialect.name, direction, serial is not None, _registry(), supplier)
+    best: dict[str, Any] = {}
+    for r in conn.execute(query, {"gtin": gtin, "item": lot if serial is None else serial, "limit": limit}):
+        seen = best.get(r.edge_id)
+        if seen is None or rank(r) < rank(seen):
+            best[r.edge_id] = r
+    return best
+
+
+def walk_order(e: Any) -> tuple[Any, ...]:
+    """Nearest first, then by time and document: the order of a trace's edges (a `TraceEdge` or `reach` row)."""
     when = e.event_time.timestamp() if e.event_time else 0.0
     return e.depth, when, e.source, e.doc_id, e.line_no, e.lot or "", e.edge_id
 
@@ -212,11 +234,17 @@ def _registry() -> tuple[tuple[str, str], ...]:
 
 
 @functools.lru_cache(maxsize=32)
-def _query(dialect: str, direction: Direction, by_serial: bool, registry: tuple[tuple[str, str], ...]) -> Any:
-    """The recursive walk; one statement: anchor edges, edges of the lots they lead to, and so on.
+def _query(
+    dialect: str, direction: Direction, by_serial: bool, registry: tuple[tuple[str, str], ...], supplier: bool = True
+) -> Any:
+    """The walk as one statement: a recursive CTE over the produced edges (the lots reached), then
+    one join of the edges that hang on each lot reached (shipments, returns), which never recurse.
 
-    Built once per direction, start kind and evidence registry (building costs more than running
-    it); `gtin`, `item` (the lot or serial) and `limit` are bound per call.
+    Keeping the shipment lines out of the recursion keeps its work table as small as the bill of
+    materials: a component lot in hundreds of finished lots reaches tens of thousands of lines.
+    Every edge comes back once per path that reaches it, as a walk over all edges would return it.
+    Built once per direction, start kind, evidence registry and `supplier` (building costs more
+    than running it); `gtin`, `item` (the lot or serial) and `limit` are bound per call.
     """
     gtin = sa.bindparam("gtin", type_=sa.String())
     item = sa.bindparam("item", type_=sa.String())
@@ -225,26 +253,20 @@ def _query(dialect: str, direction: Direction, by_serial: bool, registry: tuple[
     inbound = evidence.names("inbound")
     attached = evidence.names("outbound", "inbound") if direction == "forward" else inbound
     e = trace_edge.alias("e")
-    is_produced = e.c.evidence.in_(produced)
 
     def near(edge: Any) -> tuple[Any, Any]:
-        """The lot an edge hangs on, seen from the walk's direction."""
+        """The lot a produced edge hangs on, seen from the walk's direction."""
         if direction == "forward":
             return edge.c.gtin, edge.c.lot
-        return (
-            sa.case((edge.c.evidence.in_(produced), edge.c.output_gtin), else_=edge.c.gtin),
-            sa.case((edge.c.evidence.in_(produced), edge.c.output_lot), else_=edge.c.lot),
-        )
+        return edge.c.output_gtin, edge.c.output_lot
 
     def far(edge: Any) -> tuple[Any, Any]:
-        """The lot a produced edge leads to (NULL for edges that end the walk)."""
-        inside = edge.c.evidence.in_(produced)
+        """The lot a produced edge leads to."""
         if direction == "forward":
-            return sa.case((inside, edge.c.output_gtin)), sa.case((inside, edge.c.output_lot))
-        return sa.case((inside, edge.c.gtin)), sa.case((inside, edge.c.lot))
+            return edge.c.output_gtin, edge.c.output_lot
+        return edge.c.gtin, edge.c.lot
 
-    def columns(edge: Any, depth: Any, path: Any, path_confidence: Any, closes: Any) -> list[Any]:
-        next_gtin, next_lot = far(edge)
+    def fields(edge: Any, depth: Any, path_confidence: Any) -> list[Any]:
         c = edge.c
         return [
             depth.label("depth"),
@@ -266,78 +288,87 @@ def _query(dialect: str, direction: Direction, by_serial: bool, registry: tuple[
             c.line_no,
             c.order_number,
             c.edge_id,
+        ]
+
+    def columns(edge: Any, depth: Any, path: Any, path_confidence: Any, closes: Any) -> list[Any]:
+        next_gtin, next_lot = far(edge)
+        return [
+            *fields(edge, depth, path_confidence),
             sa.cast(path, sa.Text).label("path"),
             next_gtin.label("next_gtin"),
             next_lot.label("next_lot"),
             sa.cast(closes, sa.Boolean).label("closes"),
         ]
 
-    start = _start(e, direction, by_serial, gtin, item, produced, attached)
     anchor_path = _SEP + _key(*near(e)) + _SEP + _key(*far(e)) + _SEP
-    self_loop = sa.and_(is_produced, _key(*near(e)) == _key(*far(e)))
+    self_loop = _key(*near(e)) == _key(*far(e))
     walk = (
         sa.select(*columns(e, sa.literal(1, sa.Integer), anchor_path, e.c.confidence, self_loop))
-        .where(start, e.c.evidence.in_(produced + attached))
+        .where(_start(e, direction == "backward", by_serial, gtin, item, produced))
         .cte("walk", recursive=True)
     )
     step = trace_edge.alias("step")
-    if direction == "forward":
-        joined = sa.and_(step.c.gtin == walk.c.next_gtin, step.c.lot == walk.c.next_lot)
-        allowed: sa.ColumnElement[bool] = step.c.evidence.in_(produced + attached)
-    else:
-        by_output = sa.and_(
-            step.c.evidence.in_(produced), step.c.output_gtin == walk.c.next_gtin, step.c.output_lot == walk.c.next_lot
-        )
-        by_item = sa.and_(step.c.evidence.in_(inbound), step.c.gtin == walk.c.next_gtin, step.c.lot == walk.c.next_lot)
-        joined = sa.or_(by_output, by_item) if inbound else by_output
-        allowed = sa.true()
+    lot_of_step = near(step)
+    joined = sa.and_(lot_of_step[0] == walk.c.next_gtin, lot_of_step[1] == walk.c.next_lot)
     position = sa.func.strpos if dialect == "postgresql" else sa.func.instr
-    closes = sa.and_(step.c.evidence.in_(produced), position(walk.c.path, _SEP + _key(*far(step)) + _SEP) > 0)
-    path_confidence = sa.case(
-        (sa.or_(walk.c.path_confidence == "inferred", step.c.confidence == "inferred"), "inferred"),
-        else_="recorded",
-    )
-    walk = walk.union_all(
-        sa.select(*columns(step, walk.c.depth + 1, walk.c.path + _key(*far(step)) + _SEP, path_confidence, closes))
-        .select_from(walk.join(step, joined))
-        .where(walk.c.depth < limit, walk.c.evidence.in_(produced), sa.not_(walk.c.closes), allowed)
-    )
-    supplier = lot_table.c.manufacturer.label("supplier")
-    keep = [c for c in walk.c if c.name not in ("path", "next_gtin", "next_lot", "closes")]
-    return sa.select(*keep, supplier).select_from(
-        walk.outerjoin(lot_table, sa.and_(lot_table.c.gtin == walk.c.gtin, lot_table.c.lot == walk.c.lot))
-    )
+    closes = position(walk.c.path, _SEP + _key(*far(step)) + _SEP) > 0
 
-
-def _start(
-    e: Any,
-    direction: Direction,
-    by_serial: bool,
-    gtin: Any,
-    item: Any,
-    produced: list[str],
-    attached: list[str],
-) -> sa.ColumnElement[bool]:
-    """Anchor edges: those hanging on the start lot, or on the serial (its lot, going backward)."""
-    if direction == "forward":
-        return sa.and_(e.c.gtin == gtin, e.c.serial == item if by_serial else e.c.lot == item)
-    if not by_serial:
-        made = sa.and_(e.c.evidence.in_(produced), e.c.output_gtin == gtin, e.c.output_lot == item)
-        own = e.c.lot == item
-    else:
-        seen = trace_edge.alias("seen")
-        lots = (
-            sa.select(seen.c.lot)
-            .where(
-                seen.c.gtin == gtin,
-                seen.c.serial == item,
-                seen.c.lot.is_not(None),
-                seen.c.evidence.in_(evidence.names("outbound", "inbound")),
-            )
-            .distinct()
+    def onward(walk: Any, edge: Any) -> Any:
+        """The path confidence of `edge` reached from a walk row: inferred once any edge on it is."""
+        return sa.case(
+            (sa.or_(walk.c.path_confidence == "inferred", edge.c.confidence == "inferred"), "inferred"),
+            else_="recorded",
         )
-        made = sa.and_(e.c.evidence.in_(produced), e.c.output_gtin == gtin, e.c.output_lot.in_(lots))
-        own = e.c.serial == item
-    if not attached:
-        return made
-    return sa.or_(made, sa.and_(e.c.evidence.in_(attached), e.c.gtin == gtin, own))
+
+    def followed(walk: Any) -> tuple[Any, ...]:
+        """Walk rows whose far lot the walk goes on from: within the depth limit, not closing a cycle."""
+        return walk.c.depth < limit, sa.not_(walk.c.closes)
+
+    walk = walk.union_all(
+        sa.select(*columns(step, walk.c.depth + 1, walk.c.path + _key(*far(step)) + _SEP, onward(walk, step), closes))
+        .select_from(walk.join(step, joined))
+        .where(*followed(walk), step.c.evidence.in_(produced))
+    )
+    parts = [sa.select(*(c for c in walk.c if c.name not in ("path", "next_gtin", "next_lot", "closes")))]
+    if attached:
+        first = trace_edge.alias("first")
+        parts.append(
+            sa.select(*fields(first, sa.literal(1, sa.Integer), first.c.confidence)).where(
+                _start(first, False, by_serial, gtin, item, attached)
+            )
+        )
+        hung = trace_edge.alias("hung")
+        on_lot = sa.and_(hung.c.gtin == walk.c.next_gtin, hung.c.lot == walk.c.next_lot)
+        parts.append(
+            sa.select(*fields(hung, walk.c.depth + 1, onward(walk, hung)))
+            .select_from(walk.join(hung, on_lot))
+            .where(*followed(walk), hung.c.evidence.in_(attached))
+        )
+    edges = sa.union_all(*parts).subquery("edges")
+    if not supplier:
+        return sa.select(*edges.c)
+    return sa.select(*edges.c, lot_table.c.manufacturer.label("supplier")).select_from(
+        edges.outerjoin(lot_table, sa.and_(lot_table.c.gtin == edges.c.gtin, lot_table.c.lot == edges.c.lot))
+    )
+
+
+def _start(e: Any, by_output: bool, by_serial: bool, gtin: Any, item: Any, kinds: list[str]) -> Any:
+    """Anchor edges of `kinds`: those on the start lot (or serial); `by_output`: those whose output
+    is the start lot (or a lot the serial left in), where a backward walk starts."""
+    of_kind = e.c.evidence.in_(kinds)
+    if not by_output:
+        return sa.and_(of_kind, e.c.gtin == gtin, e.c.serial == item if by_serial else e.c.lot == item)
+    if not by_serial:
+        return sa.and_(of_kind, e.c.output_gtin == gtin, e.c.output_lot == item)
+    seen = trace_edge.alias("seen")
+    lots = (
+        sa.select(seen.c.lot)
+        .where(
+            seen.c.gtin == gtin,
+            seen.c.serial == item,
+            seen.c.lot.is_not(None),
+            seen.c.evidence.in_(evidence.names("outbound", "inbound")),
+        )
+        .distinct()
+    )
+    return sa.and_(of_kind, e.c.output_gtin == gtin, e.c.output_lot.in_(lots))

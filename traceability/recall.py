@@ -23,8 +23,8 @@ its lot's stock and balance reported; it is never counted as stock itself.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from data_dictionary.jsonable import to_jsonable
-from trace_store import audit
+from trace_store import audit, evidence
 from trace_store.schema import (
     batch_record,
     device,
@@ -48,7 +48,7 @@ from trace_store.schema import (
     shipment,
     trace_edge,
 )
-from trace_store.sql import chunks, in_list
+from trace_store.sql import chunks, in_list, pairs_in, parts
 from trace_store.store import Store, connection
 from traceability import genealogy
 
@@ -210,8 +210,14 @@ class ImpactReport:
         """JSON-friendly (decimals as strings, times ISO 8601), with the totals a reader wants first."""
         consignees = []
         for c in self.consignees:
-            row = asdict(c)
-            row.update(contact=c.contact, shipped=c.shipped, returned=c.returned)
+            row = _fields(c)
+            row.update(
+                deliveries=[_fields(d) for d in c.deliveries],
+                returns=[_fields(r) for r in c.returns],
+                contact=c.contact,
+                shipped=c.shipped,
+                returned=c.returned,
+            )
             consignees.append(row)
         balance = [{**asdict(m), "at_customers": m.at_customers} for m in self.mass_balance]
         data = {
@@ -228,6 +234,12 @@ class ImpactReport:
             "mass_balance": balance,
         }
         return to_jsonable(data)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields, one level deep: `asdict` deep-copies every value, which is most of
+    the cost of a wide report's tens of thousands of deliveries (`to_jsonable` copies anyway)."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
 
 def create_recall(
@@ -435,29 +447,32 @@ def impact(conn_or_store: Store | Connection, recall_id: int) -> ImpactReport:
 
 def impact_of(conn_or_store: Store | Connection, header: Recall) -> ImpactReport:
     """The impact of the items of `header`, recorded or not (a preview, a drill)."""
+    shapes = {name: kind.shape for name, kind in evidence.EVIDENCE.items()}
     with connection(conn_or_store) as conn:
-        edges: dict[str, genealogy.TraceEdge] = {}
+        edges: dict[str, Any] = {}
         affected: dict[tuple[str, str], dict[str, Any]] = {}
         for item in header.items:
-            trace = genealogy.forward(conn, item.gtin, lot=item.lot, serial=item.serial)
             if item.lot is not None:
                 _affect(affected, item.gtin, item.lot, 0, "recorded", None)
             for registered in _registered_lots(conn, item):
                 _affect(affected, item.gtin, registered, 0, "recorded", None)
-            for e in trace.edges:
+            for e in genealogy.reach(conn, item.gtin, lot=item.lot, serial=item.serial):
                 kept = edges.get(e.edge_id)
-                if kept is None or e.rank() < kept.rank():
+                if kept is None or genealogy.rank(e) < genealogy.rank(kept):
                     edges[e.edge_id] = e
-                if e.shape == "produced" and e.output_gtin and e.output_lot:
-                    made_from = f"{e.gtin}|{e.lot}"
-                    _affect(affected, e.output_gtin, e.output_lot, e.depth, e.path_confidence, made_from)
+                if shapes[e.evidence] == "produced":
+                    if e.output_gtin and e.output_lot:
+                        _affect(affected, e.output_gtin, e.output_lot, e.depth, e.path_confidence, f"{e.gtin}|{e.lot}")
                 elif item.serial is not None and e.gtin and e.lot:
                     _affect(affected, e.gtin, e.lot, 0, "recorded", None)
         lots = [
             AffectedLot(g, lt, a["depth"], a["confidence"], sorted(a["made_from"]))
             for (g, lt), a in sorted(affected.items(), key=lambda kv: (kv[1]["depth"], kv[0]))
         ]
-        consignees = _consignees(conn, list(edges.values()))
+        walked = sorted(edges.values(), key=genealogy.walk_order)
+        outbound = [e for e in walked if shapes[e.evidence] == "outbound" and e.to_party]
+        inbound = [e for e in walked if shapes[e.evidence] == "inbound" and e.from_party]
+        consignees = _consignees(conn, outbound, inbound)
         pairs = [(a.gtin, a.lot) for a in lots]
         return ImpactReport(header, lots, consignees, _stock(conn, pairs), _balances(conn, pairs))
 
@@ -487,20 +502,23 @@ def _affect(
         entry["made_from"].add(made_from)
 
 
-def _consignees(conn: Connection, edges: list[genealogy.TraceEdge]) -> list[Consignee]:
-    outbound = [e for e in edges if e.shape == "outbound" and e.to_party]
-    inbound = [e for e in edges if e.shape == "inbound" and e.from_party]
-    names = sorted({e.to_party for e in outbound if e.to_party} | {e.from_party for e in inbound if e.from_party})
+def _consignees(conn: Connection, outbound: list[Any], inbound: list[Any]) -> list[Consignee]:
+    """Deliveries and returns per consignee, from the walk's outbound and inbound edges in walk order."""
+    names = sorted({e.to_party for e in outbound} | {e.from_party for e in inbound})
     parties = _parties(conn, names)
     recipients = _recipients(conn, names)
     invoices = _invoices(conn, sorted({e.order_number for e in outbound if e.order_number}))
+    regions: dict[str, str] = {}
+    for e in outbound:
+        if e.to_region:
+            regions.setdefault(e.to_party, e.to_region)
     result: dict[str, Consignee] = {}
     for name in names:
         p, r = parties.get(name, {}), recipients.get(name, {})
-        region = p.get("region") or next((e.to_region for e in outbound if e.to_party == name and e.to_region), None)
         email, phone = p.get("email") or r.get("email"), p.get("phone") or r.get("phone")
+        region = p.get("region") or regions.get(name)
         result[name] = Consignee(name, p.get("role"), region, email, phone, r.get("person"))
-    groups: dict[tuple[Any, ...], list[genealogy.TraceEdge]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for e in outbound:
         groups[(e.to_party, e.source, e.doc_id, e.gtin, e.lot)].append(e)
     for (name, source, doc_id, gtin, lot_name), group in groups.items():
@@ -519,7 +537,7 @@ def _consignees(conn: Connection, edges: list[genealogy.TraceEdge]) -> list[Cons
                 "inferred" if any(e.path_confidence == "inferred" for e in group) else "recorded",
             )
         )
-    returned: dict[tuple[Any, ...], list[genealogy.TraceEdge]] = defaultdict(list)
+    returned: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for e in inbound:
         returned[(e.from_party, e.doc_id, e.gtin, e.lot)].append(e)
     for (name, doc_id, gtin, lot_name), group in returned.items():
@@ -543,7 +561,7 @@ def _consignees(conn: Connection, edges: list[genealogy.TraceEdge]) -> list[Cons
 def _parties(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     p = party.c
-    for part in chunks(names):
+    for part in parts(conn, names):
         query = (
             sa.select(p.name, p.role, p.region, p.email, p.phone).where(in_list(conn, p.name, part)).order_by(p.source)
         )
@@ -556,27 +574,27 @@ def _recipients(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]
     """Per consignee, the person, email and phone its latest shipment was addressed to.
 
     A drop-shipped clinic is no ERP partner: the warehouse's recipient is all a recall can reach.
+    The database picks the latest per consignee: a wide recall reaches most consignees, and their
+    shipments are most of the table.
     """
     found: dict[str, dict[str, Any]] = {}
     s = shipment.c
-    for part in chunks(names):
-        query = (
-            sa.select(s.ship_to_name, s.ship_to_contact, s.ship_to_email, s.ship_to_phone)
+    latest = sa.func.row_number().over(partition_by=s.ship_to_name, order_by=(s.ship_date.desc(), s.shipment_id.desc()))
+    for part in parts(conn, names):
+        ranked = (
+            sa.select(s.ship_to_name, s.ship_to_contact, s.ship_to_email, s.ship_to_phone, latest.label("n"))
             .where(in_list(conn, s.ship_to_name, part), s.ship_to_contact.is_not(None))
-            .order_by(s.ship_to_name, s.ship_date.desc(), s.shipment_id.desc())
+            .subquery()
         )
-        for row in conn.execute(query):
-            found.setdefault(
-                row.ship_to_name,
-                {"person": row.ship_to_contact, "email": row.ship_to_email, "phone": row.ship_to_phone},
-            )
+        for name, person, email, phone, _ in conn.execute(sa.select(ranked).where(ranked.c.n == 1)):
+            found[name] = {"person": person, "email": email, "phone": phone}
     return found
 
 
 def _invoices(conn: Connection, order_numbers: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = defaultdict(list)
     i = invoice.c
-    for part in chunks(order_numbers):
+    for part in parts(conn, order_numbers):
         query = (
             sa.select(i.order_number, i.invoice_number)
             .where(in_list(conn, i.order_number, part))
@@ -587,25 +605,22 @@ def _invoices(conn: Connection, order_numbers: list[str]) -> dict[str, list[str]
     return found
 
 
-def _by_lot(conn: Connection, pairs: Iterable[tuple[str, str]], gtin: Any, lot_col: Any) -> sa.ColumnElement[bool]:
-    """Rows of any of the (gtin, lot) pairs: one branch per GTIN with its lots as one list, index-backed."""
-    lots_by_gtin: dict[str, list[str]] = defaultdict(list)
-    for g, lt in pairs:
-        lots_by_gtin[g].append(lt)
-    return sa.or_(*(sa.and_(gtin == g, in_list(conn, lot_col, lots)) for g, lots in sorted(lots_by_gtin.items())))
-
-
 def _stock(conn: Connection, pairs: list[tuple[str, str]]) -> list[StockLine]:
     if not pairs:
         return []
     v = inventory_level.c
-    query = (
-        sa.select(v.gtin, v.lot, v.location, sa.func.sum(v.on_hand))
-        .where(_by_lot(conn, pairs, v.gtin, v.lot), v.on_hand > 0)
-        .group_by(v.gtin, v.lot, v.location)
-        .order_by(v.gtin, v.lot, v.location)
-    )
-    return [StockLine(*row) for row in conn.execute(query)]
+    found: list[list[StockLine]] = []
+    for part in parts(conn, pairs):
+        query = (
+            sa.select(v.gtin, v.lot, v.location, sa.func.sum(v.on_hand))
+            .where(pairs_in(conn, v.gtin, v.lot, part), v.on_hand > 0)
+            .group_by(v.gtin, v.lot, v.location)
+            .order_by(v.gtin, v.lot, v.location)
+        )
+        found.append([StockLine(*row) for row in conn.execute(query)])
+    if len(found) == 1:  # in the database's collation
+        return found[0]
+    return sorted((s for lines in found for s in lines), key=lambda s: (s.gtin, s.lot, s.location))  # SQLite: binary
 
 
 def _balances(conn: Connection, pairs: list[tuple[str, str]]) -> list[MassBalance]:
@@ -615,8 +630,11 @@ def _balances(conn: Connection, pairs: list[tuple[str, str]]) -> list[MassBalanc
     e, v, s, b = trace_edge.c, inventory_level.c, scrap.c, batch_record.c
 
     def sums(gtin: Any, lot_col: Any, qty: Any, *where: Any) -> dict[tuple[str, str], Decimal]:
-        query = sa.select(gtin, lot_col, sa.func.sum(qty)).where(_by_lot(conn, pairs, gtin, lot_col), *where)
-        return {(g, lt): Decimal(q) for g, lt, q in conn.execute(query.group_by(gtin, lot_col))}
+        found = {}
+        for part in parts(conn, pairs):
+            query = sa.select(gtin, lot_col, sa.func.sum(qty)).where(pairs_in(conn, gtin, lot_col, part), *where)
+            found.update({(g, lt): Decimal(q) for g, lt, q in conn.execute(query.group_by(gtin, lot_col))})
+        return found
 
     produced = sums(b.output_gtin, b.output_lot, b.output_qty)
     shipped = sums(e.gtin, e.lot, e.qty, e.evidence == "shipped")
