@@ -107,3 +107,20 @@ def test_a_writable_output_is_written_and_an_existing_one_replaced(tmp_path: Pat
     fresh = tmp_path / "shipments.jsonl"
     done = tracehub("export", "shipment", "-o", str(fresh), env=env)
     assert done.returncode == 0 and fresh.exists() and fresh.read_text() == "", done.stderr
+
+
+def test_a_store_migrated_by_a_newer_tracehub_is_one_line_and_left_as_it_is(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from trace_store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'tracehub.db'}"
+    upgrade(url)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    done = tracehub("stats", env={"TRACEHUB_DB_URL": url, "TRACEHUB_HOME": str(tmp_path)})
+    one_error_line(done, "schema revision '9999_from_the_future'", "does not know", "a newer Tracehub migrated it")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "9999_from_the_future"
+    engine.dispose()

@@ -38,10 +38,23 @@ def upgrade(url: str | URL | Engine | None = None, revision: str = "head") -> No
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            _refuse_unknown_revision(conn)
             command.upgrade(alembic_config(conn), revision)
     finally:
         if engine is not url:
             engine.dispose()
+
+
+def _refuse_unknown_revision(conn: Connection) -> None:
+    """SchemaNotCurrent when the store was migrated by a Tracehub that knows revisions this one does not."""
+    current = MigrationContext.configure(conn).get_current_revision()
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if current is not None and current not in known:
+        where = conn.engine.url.render_as_string(hide_password=True)
+        raise SchemaNotCurrent(
+            f"the trace store at {where} is at schema revision {current!r}, which this Tracehub does not know "
+            "(a newer Tracehub migrated it): run that version, or point TRACEHUB_DB_URL at another store"
+        )
 
 
 def require_current(engine: Engine) -> None:
