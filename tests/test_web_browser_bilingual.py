@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,8 +18,8 @@ import sqlalchemy as sa
 from browsing import ARTIFACTS
 from webconsole import USERS, password, served, synced_console
 
-from trace_store import audit
 from trace_store.schema import device, trace_edge
+from traceability.drill import DrillStep, record_drill
 
 pytestmark = pytest.mark.slow  # the browser tier: `make test-all`
 
@@ -39,9 +40,19 @@ def console(tmp_path_factory) -> Iterator[dict[str, Any]]:
         synced_console(tmp_path_factory.mktemp("bilingual"), "bilingual-test-secret-" * 3) as (app, store),
         served(app) as url,
     ):
-        with store.transaction() as conn:
-            audit.append(conn, "qa", "recall.drill", "recall", "drill lot", {"seconds": 8.4})
-        yield {"url": url, "store": store, "traced": _traced_lot(store)}
+        traced = _traced_lot(store)
+        steps = [DrillStep("impact", 4.2), DrillStep("consignees", 4.2)]
+        drilled = {"gtin": traced["gtin"], "lot": traced["lot"], "seed": None, "consignees": 3, "shipments": 3}
+        record_drill(
+            store,
+            started_at=datetime.now(UTC),
+            actor="qa",
+            seconds_to_consignees=8.4,
+            steps=steps,
+            reports=[],
+            **drilled,
+        )
+        yield {"url": url, "store": store, "traced": traced}
 
 
 def _traced_lot(store: Any) -> dict[str, str]:
@@ -136,7 +147,11 @@ def test_every_page_in_both_languages(browser, console, language: str) -> None:
         assert not re.search(r"\d\d:\d\d:\d\d\.\d+", page.content()), "no raw microsecond times"
 
         page.goto("/kpi")
-        expect(page.locator("[data-testid=kpi-drills]")).to_contain_text("drill lot")
+        drills = page.locator("[data-testid=kpi-drills]")
+        expect(drills).to_contain_text(traced["lot"])
+        expect(drills).to_contain_text("8.4 秒" if language == "zh" else "8.4 s")
+        if language == "zh":
+            expect(drills.locator("[data-testid=device-name]").first).to_have_text(traced["name_zh"])
         expect(page.locator("a[href='/kpi']")).to_have_count(1)
     finally:
         context.close()
