@@ -127,6 +127,8 @@ class SimServer:
         self.requests: list[RequestLogEntry] = []
         self._dice = _FaultDice(faults)
         self._log_lock = threading.Lock()
+        self._open = 0
+        self._closed = threading.Condition()
         self._httpd = _Httpd((host, port), _handler_for(self))
         port = self._httpd.server_address[1]
         self.base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}"
@@ -143,6 +145,17 @@ class SimServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def connected(self, change: int) -> None:
+        """Count client connections, so a test can wait for a killed client's last requests."""
+        with self._closed:
+            self._open += change
+            self._closed.notify_all()
+
+    def wait_closed(self, timeout: float = 30) -> bool:
+        """Wait until every client connection is closed and its requests are served and logged."""
+        with self._closed:
+            return self._closed.wait_for(lambda: self._open == 0, timeout)
 
     def log(self, request: Request, status: int, retry_after: float | None, fault: str | None) -> None:
         headers = {k: ("<redacted>" if k.lower() in SECRET_HEADERS else v) for k, v in request.headers.items()}
@@ -190,6 +203,13 @@ def _handler_for(server: SimServer) -> type[BaseHTTPRequestHandler]:
             """Headers and body go out in separate writes; without NODELAY keep-alive stalls 40 ms."""
             super().setup()
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            server.connected(1)
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                server.connected(-1)
 
         def parse_request(self) -> bool:
             """Stamp receipt as soon as the request line is in, before headers and body are read."""

@@ -370,6 +370,7 @@ def test_sigkill_then_rerun_holds_each_fulfilment_once(world: World, shop: Shop,
         if process.poll() is None:
             process.kill()
     shop.server.platform = gate.platform
+    assert shop.server.wait_closed(), "the killed push left a connection open"
     assert len(shop.fulfilments) == nth
     rows = ledger(shop)
     assert Counter(r["state"] for r in rows) == Counter({"pushed": nth - 1, "pending": 1})
