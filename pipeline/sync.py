@@ -226,12 +226,16 @@ def _prepare(
                 continue
         latest[raw.external_id] = (raw, version)
 
-    stored = store.current_hashes(source.name, entity, list(latest))
-    stored.update((key, value) for key, value in in_flight.items() if key in latest)
+    same, held = store.stored_versions(source.name, entity, {k: v.content_hash for k, (_, v) in latest.items()})
+    for external_id, (content_hash, updated_at) in in_flight.items():  # newer than what the store answers
+        if external_id in latest:
+            same.discard(external_id)
+            if content_hash == latest[external_id][1].content_hash:
+                same.add(external_id)
+            held[external_id] = updated_at
     changed: list[Pulled] = []
     for external_id, (raw, version) in latest.items():
-        current = stored.get(external_id)
-        if current is not None and (current[0] == version.content_hash or current[1] > raw.updated_at):
+        if external_id in same or held.get(external_id, raw.updated_at) > raw.updated_at:
             batch.unchanged += 1  # same content, or older than what we hold: newer wins
         else:
             changed.append((raw, version))

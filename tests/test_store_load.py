@@ -36,10 +36,12 @@ def test_a_batch_lands(store: Store, make) -> None:
     assert _count(store, schema.shipment_line) == 3
     assert _count(store, schema.trace_edge) == 3
     assert store.cursor("shipbob", "shipment") == make.T0
-    hashes = store.current_hashes("shipbob", "shipment", ["S1", "S2", "nope"])
-    assert hashes == {r.external_id: (r.content_hash, r.updated_at) for r in batch.landed}
+    landed = {r.external_id: r for r in batch.landed}
+    pulled = {"S1": landed["S1"].content_hash, "S2": "another version", "nope": "never stored"}
+    same, held = store.stored_versions("shipbob", "shipment", pulled)
+    assert same == {"S1"} and held == {"S2": landed["S2"].updated_at}
     s1 = next(export(store, "shipment"))
-    assert s1["raw_external_id"] == "S1" and s1["raw_content_hash"] == hashes["S1"][0]
+    assert s1["raw_external_id"] == "S1" and s1["raw_content_hash"] == landed["S1"].content_hash
     assert [line["qty"] for line in s1["lines"]] == ["1", "3"]
     finished = _run(store, run)
     assert (finished.status, finished.pulled, finished.unchanged, finished.loaded) == ("success", 6, 4, 2)
@@ -161,14 +163,17 @@ def test_a_failure_mid_batch_rolls_back_everything(store: Store, make) -> None:
     assert _count(store, schema.audit_log) == 1
 
 
-def test_current_hashes_in_chunks(store: Store, make) -> None:
+def test_stored_versions_in_chunks(store: Store, make) -> None:
     run = store.begin_run("erp", "device")
     batch = make.batch(run, [], source="erp", entity="device")
     batch.landed = [make.raw(f"D{i}", make.T0, {"i": i}) for i in range(2500)]
     batch.pulled = batch.loaded = 2500
     store.commit_batch(batch)
-    found = store.current_hashes("erp", "device", (f"D{i}" for i in range(0, 3000, 2)))
-    assert len(found) == 1250 and found["D2"][1] == make.T0
+    hashes = {r.external_id: r.content_hash for r in batch.landed}
+    pulled = {f"D{i}": hashes.get(f"D{i}", "new") if i % 4 else "changed" for i in range(0, 3000, 2)}
+    same, held = store.stored_versions("erp", "device", pulled)
+    assert len(same) == 625 and "D2" in same and "D2500" not in same
+    assert len(held) == 625 and held["D4"] == make.T0
 
 
 def test_record_raw_ids_link_records_to_their_raw_record(store: Store, make) -> None:

@@ -74,7 +74,7 @@ class LoadBatch:
     """Payload path -> (JSON type, how many landed payloads had it), `$` counting them all; added to
     the store's `payload_field` tally in the same transaction."""
     fields_are_additions: bool = False
+    """Whether a path first seen in this batch is an addition (the source entity has a history)."""
     corrected: set[str] = field(default_factory=set)
     """External ids among the loaded that loaded only with a steward's correction of their very
     version (`raw_current.status` corrected; that version's corrections become active again)."""
-    """Whether a path first seen in this batch is an addition (the source entity has a history)."""
