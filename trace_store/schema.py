@@ -589,6 +589,18 @@ recall_drill = sa.Table(
 party_name_index = sa.Index("ix_party_name", party.c.name)
 """Recall reports join shipment consignees (ship_to_name) to parties by name."""
 
+recipient_index = sa.Index(
+    "ix_shipment_recipient",
+    shipment.c.ship_to_name,
+    shipment.c.ship_date,
+    shipment.c.shipment_id,
+    shipment.c.source,
+    postgresql_where=shipment.c.ship_to_contact.is_not(None),
+    sqlite_where=shipment.c.ship_to_contact.is_not(None),
+)
+"""A recall reads each consignee's latest addressed shipment as one backward index probe, not a
+scan of all its shipments (a wide recall reaches most consignees)."""
+
 app_session = sa.Table(
     "app_session",
     metadata,

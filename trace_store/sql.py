@@ -73,6 +73,15 @@ def in_list(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[st
     return column.in_(sa.select(listed.c.value))
 
 
+def values_table(conn: Connection, values: Sequence[str]) -> Any:
+    """`values` as a one-column table (`.c.value`) bound as one parameter: an unnested PostgreSQL
+    array, on SQLite a JSON array read by `json_each`; for per-value lookups driven by a list."""
+    if conn.dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String()))
+        return sa.func.unnest(array).table_valued("value").render_derived(name="listed")
+    return sa.func.json_each(sa.bindparam(None, json.dumps(list(values)))).table_valued("value")
+
+
 def advisory_key(namespace: bytes, key: str) -> int:
     """The 64-bit PostgreSQL advisory lock id of `key` within `namespace`."""
     return int.from_bytes(hashlib.sha256(namespace + key.encode()).digest()[:8], "big", signed=True)

@@ -48,7 +48,7 @@ from trace_store.schema import (
     shipment,
     trace_edge,
 )
-from trace_store.sql import chunks, in_list, pairs_in, parts
+from trace_store.sql import chunks, in_list, pairs_in, parts, values_table
 from trace_store.store import Store, connection
 from traceability import genealogy
 
@@ -571,24 +571,35 @@ def _parties(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def _recipients(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]:
-    """Per consignee, the person, email and phone its latest shipment was addressed to.
+    """Per consignee, the person, email and phone its latest shipped shipment was addressed to.
 
     A drop-shipped clinic is no ERP partner: the warehouse's recipient is all a recall can reach.
-    The database picks the latest per consignee: a wide recall reaches most consignees, and their
-    shipments are most of the table.
+    Each consignee's latest addressed shipment is one backward probe of `ix_shipment_recipient`:
+    a wide recall reaches most consignees, and their shipments are most of the table.
     """
-    found: dict[str, dict[str, Any]] = {}
-    s = shipment.c
-    latest = sa.func.row_number().over(partition_by=s.ship_to_name, order_by=(s.ship_date.desc(), s.shipment_id.desc()))
-    for part in parts(conn, names):
-        ranked = (
-            sa.select(s.ship_to_name, s.ship_to_contact, s.ship_to_email, s.ship_to_phone, latest.label("n"))
-            .where(in_list(conn, s.ship_to_name, part), s.ship_to_contact.is_not(None))
-            .subquery()
+    if not names:
+        return {}
+    s, t = shipment.c, shipment.alias("t")
+    listed = values_table(conn, names)
+
+    def latest(column: Any) -> Any:
+        return (
+            sa.select(column)
+            .where(t.c.ship_to_name == listed.c.value, t.c.ship_to_contact.is_not(None), t.c.ship_date.is_not(None))
+            .order_by(t.c.ship_date.desc(), t.c.shipment_id.desc(), t.c.source.desc())
+            .limit(1)
+            .correlate(listed)
+            .scalar_subquery()
         )
-        for name, person, email, phone, _ in conn.execute(sa.select(ranked).where(ranked.c.n == 1)):
-            found[name] = {"person": person, "email": email, "phone": phone}
-    return found
+
+    chosen = sa.select(
+        listed.c.value.label("name"), latest(t.c.source).label("source"), latest(t.c.shipment_id).label("id")
+    ).subquery("chosen")
+    query = sa.select(chosen.c.name, s.ship_to_contact, s.ship_to_email, s.ship_to_phone).join_from(
+        chosen, shipment, sa.and_(s.source == chosen.c.source, s.shipment_id == chosen.c.id)
+    )
+    rows = conn.execute(query)
+    return {name: {"person": person, "email": email, "phone": phone} for name, person, email, phone in rows}
 
 
 def _invoices(conn: Connection, order_numbers: list[str]) -> dict[str, list[str]]:
