@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -68,7 +68,7 @@ RATIOS = {"dlt_dict": "tracehub_over_dlt_dict", "dlt_arrow": "tracehub_over_dlt_
 class ReplayConnector:
     """Serves landed raw pages from memory, so the benchmark measures our work, not HTTP."""
 
-    def __init__(self, source: str, pages: list[list[RawRecord]]) -> None:
+    def __init__(self, source: str, pages: Iterable[list[RawRecord]]) -> None:
         self.source = source
         self.pages = pages
 
@@ -255,7 +255,7 @@ def _timed(url: str | None) -> Iterator[dict[str, float | None]]:
             out["pg_cpu"] = sampler.seconds()
 
 
-def _fresh_store(url: str) -> Store:
+def fresh_store(url: str) -> Store:
     store = Store.open(url)
     store.upgrade()
     devices = device_master()  # as the ERP's sync lands them: warehouse lines name SKUs only
@@ -275,7 +275,7 @@ def _stored_lines(store: Store) -> int:
 
 def run_tracehub(url: str, corpus: Corpus, capture: bool) -> Timing:
     """The full pipeline per source, then the same pages again (nothing changed: nothing is written)."""
-    store = _fresh_store(url)
+    store = fresh_store(url)
     if capture:
         store = _CapturingStore(store.engine)
     try:
@@ -299,7 +299,7 @@ def run_tracehub(url: str, corpus: Corpus, capture: bool) -> Timing:
 
 def run_loader(url: str, corpus: Corpus) -> Timing:
     """Commit the batches the full pipeline prepared, under runs of this store."""
-    store = _fresh_store(url)
+    store = fresh_store(url)
     try:
         with _timed(url) as took:
             for name, _, entity in SOURCES:

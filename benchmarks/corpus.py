@@ -73,17 +73,28 @@ def device_master(seed: int = 42) -> list[Any]:
 
 def clone_pages(kind: str, min_lines: int, seed: int = 42) -> tuple[list[list[RawRecord]], int]:
     """Pages of raw records (as a connector yields them) with at least `min_lines` line records."""
-    world = _world(seed)
-    originals = world.shipbob_orders if kind == "shipbob" else world.shopify_orders
-    records: list[RawRecord] = []
-    lines = 0
-    k = 0
-    while lines < min_lines:
+    made = list(stream_pages(kind, min_lines, seed))
+    return [page for page, _ in made], sum(lines for _, lines in made)
+
+
+def stream_pages(kind: str, min_lines: int, seed: int = 42) -> Iterator[tuple[list[RawRecord], int]]:
+    """The pages of `clone_pages` with their line records, made as they are pulled: a run over
+    millions of lines holds one page of them at a time."""
+    originals = _world(seed).shipbob_orders if kind == "shipbob" else _world(seed).shopify_orders
+    page: list[RawRecord] = []
+    lines = total = k = 0
+    while total < min_lines:
         for payload in originals:
-            records.extend(_clone(kind, payload, k))
-            lines += _lines(kind, payload)
+            page.extend(_clone(kind, payload, k))
+            n = _lines(kind, payload)
+            lines, total = lines + n, total + n
+            if len(page) >= PAGE:
+                yield page[:PAGE], lines
+                page, lines = page[PAGE:], 0
         k += 1
-    return [records[i : i + PAGE] for i in range(0, len(records), PAGE)], lines
+    while page:
+        yield page[:PAGE], lines
+        page, lines = page[PAGE:], 0
 
 
 def shipment_records(

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import rss
 from benchmarks.__main__ import main
+from benchmarks.corpus import clone_pages, stream_pages
 
 TRACEHUB = ("tracehub", "loader")
 COMPARATORS = ("copy", "dlt_dict", "dlt_arrow")
@@ -50,3 +52,20 @@ def test_bench_on_postgresql_runs_the_comparators_on_the_same_lines(tmp_path: Pa
     ratios = report["results"]["ratios"]
     assert set(ratios) == {f"tracehub_over_{p}" for p in comparators}
     assert all(r["median"] > 0 for r in ratios.values())
+
+
+def test_streamed_pages_are_the_cloned_pages() -> None:
+    pages, lines = clone_pages("shopify", 700)
+    streamed = list(stream_pages("shopify", 700))
+    assert [page for page, _ in streamed] == pages and sum(n for _, n in streamed) == lines >= 700
+
+
+@pytest.mark.slow
+def test_rss_syncs_each_size_in_a_cold_process(tmp_path: Path) -> None:
+    out = tmp_path / "rss.json"
+    rss.main(["--lines", "200,400", "--backend", "sqlite", "--out", str(out)])
+    sizes = json.loads(out.read_text())["sizes"]
+    assert [s["lines"] >= n for s, n in zip(sizes, (200, 400), strict=True)] == [True, True]
+    for s in sizes:
+        assert 0 < s["records_loaded"] < s["records_pulled"]  # the corpus's bad records are quarantined
+        assert s["peak_mb"] >= s["peak_mb_before"] > 0
