@@ -14,7 +14,7 @@ and it is inferred, so a recall shows which consignees are certain and which are
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -200,7 +200,7 @@ def _trace(
     limit = min(depth or MAX_DEPTH, MAX_DEPTH)
     with connection(conn_or_store) as conn:
         rows = _walk(direction, conn, gtin, lot, serial, limit, supplier=True)
-    edges = sorted((TraceEdge(**r._mapping) for r in rows.values()), key=walk_order)
+    edges = sorted((TraceEdge(**r._asdict()) for r in rows.values()), key=walk_order)
     return TraceResult(direction, gtin, lot, serial, limit, edges)
 
 
@@ -211,12 +211,20 @@ def _walk(
     if (lot is None) == (serial is None):
         raise ValueError("trace one lot or one serial: give exactly one of lot and serial")
     query = _query(conn.dialect.name, direction, serial is not None, _registry(), supplier)
+    result = conn.execute(query, {"gtin": gtin, "item": lot if serial is None else serial, "limit": limit})
     best: dict[str, Any] = {}
-    for r in conn.execute(query, {"gtin": gtin, "item": lot if serial is None else serial, "limit": limit}):
+    for r in map(_plain_row(tuple(result.keys()))._make, result):
         seen = best.get(r.edge_id)
         if seen is None or rank(r) < rank(seen):
             best[r.edge_id] = r
     return best
+
+
+@functools.lru_cache(maxsize=8)
+def _plain_row(columns: tuple[str, ...]) -> Any:
+    """A named tuple of the walk's columns: a wide recall reads some ten fields of each of tens of
+    thousands of edges, and a named tuple's fields read far faster than a result row's."""
+    return namedtuple("WalkRow", columns)  # type: ignore[misc]
 
 
 def walk_order(e: Any) -> tuple[Any, ...]:

@@ -523,18 +523,24 @@ def _consignees(conn: Connection, outbound: list[Any], inbound: list[Any]) -> li
         groups[(e.to_party, e.source, e.doc_id, e.gtin, e.lot)].append(e)
     for (name, source, doc_id, gtin, lot_name), group in groups.items():
         first = group[0]
+        if len(group) == 1:  # most deliveries: one line of the lot in the shipment
+            serials, qty, confidence = [first.serial] if first.serial else [], first.qty, first.path_confidence
+        else:
+            serials = sorted(e.serial for e in group if e.serial)
+            qty = sum((e.qty for e in group), ZERO)
+            confidence = "inferred" if any(e.path_confidence == "inferred" for e in group) else "recorded"
         result[name].deliveries.append(
             Delivery(
                 gtin,
                 lot_name,
-                sorted(e.serial for e in group if e.serial),
-                sum((e.qty for e in group), ZERO),
+                serials,
+                qty,
                 first.event_time,
                 doc_id,
                 source,
                 first.order_number,
                 invoices.get(first.order_number or "", []),
-                "inferred" if any(e.path_confidence == "inferred" for e in group) else "recorded",
+                confidence,
             )
         )
     returned: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
@@ -635,23 +641,33 @@ def _stock(conn: Connection, pairs: list[tuple[str, str]]) -> list[StockLine]:
 
 
 def _balances(conn: Connection, pairs: list[tuple[str, str]]) -> list[MassBalance]:
-    """Each figure is one grouped, index-backed sum over the lots reached."""
+    """Each table is read once: grouped, index-backed sums over the lots reached."""
     if not pairs:
         return []
     e, v, s, b = trace_edge.c, inventory_level.c, scrap.c, batch_record.c
 
-    def sums(gtin: Any, lot_col: Any, qty: Any, *where: Any) -> dict[tuple[str, str], Decimal]:
-        found = {}
+    def sums(gtin: Any, lot_col: Any, *figures: Any, where: Any = None) -> list[dict[tuple[str, str], Decimal]]:
+        """Per lot reached, each figure's sum; several figures of one table in one pass over its rows."""
+        found: list[dict[tuple[str, str], Decimal]] = [{} for _ in figures]
         for part in parts(conn, pairs):
-            query = sa.select(gtin, lot_col, sa.func.sum(qty)).where(pairs_in(conn, gtin, lot_col, part), *where)
-            found.update({(g, lt): Decimal(q) for g, lt, q in conn.execute(query.group_by(gtin, lot_col))})
+            summed = [sa.func.sum(f) for f in figures]
+            query = sa.select(gtin, lot_col, *summed).where(pairs_in(conn, gtin, lot_col, part))
+            if where is not None:
+                query = query.where(where)
+            for g, lt, *totals in conn.execute(query.group_by(gtin, lot_col)):
+                for into, total in zip(found, totals, strict=True):
+                    if total is not None:
+                        into[(g, lt)] = Decimal(total)
         return found
 
-    produced = sums(b.output_gtin, b.output_lot, b.output_qty)
-    shipped = sums(e.gtin, e.lot, e.qty, e.evidence == "shipped")
-    returned = sums(e.gtin, e.lot, e.qty, e.evidence == "returned")
-    on_hand = sums(v.gtin, v.lot, v.on_hand)
-    scrapped = sums(s.gtin, s.lot, s.qty)
+    def of(evidence_name: str) -> Any:
+        return sa.case((e.evidence == evidence_name, e.qty))
+
+    [produced] = sums(b.output_gtin, b.output_lot, b.output_qty)
+    moved = e.evidence.in_(["shipped", "returned"])
+    shipped, returned = sums(e.gtin, e.lot, of("shipped"), of("returned"), where=moved)
+    [on_hand] = sums(v.gtin, v.lot, v.on_hand)
+    [scrapped] = sums(s.gtin, s.lot, s.qty)
     rows = []
     for pair in pairs:
         made = produced.get(pair)
