@@ -240,6 +240,8 @@ def _prepare(
         else:
             changed.append((raw, version))
 
+    if not changed:  # a re-sync of unchanged data: nothing to map, validate or tally
+        return batch
     batch.landed = [version for _, version in changed]
     checked = check_payloads(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
     known = drift.Known(*store.payload_fields(source.name, entity))
