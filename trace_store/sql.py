@@ -69,8 +69,7 @@ def in_list(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[st
     on SQLite a JSON array read by `json_each`, so the statement is compiled once, not per list length."""
     if conn.dialect.name == "postgresql":
         return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.String())))
-    listed = sa.func.json_each(sa.bindparam(None, json.dumps(list(values)))).table_valued("value")
-    return column.in_(sa.select(listed.c.value))
+    return column.in_(sa.select(values_table(conn, values).c.value))
 
 
 def values_table(conn: Connection, values: Sequence[str]) -> Any:

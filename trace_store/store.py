@@ -119,7 +119,8 @@ class Store:
         and the source updated_at of the other ids held.
 
         A re-sync of unchanged data is mostly this question; times are read only for the versions
-        that differ, so the common answer costs one narrow index read per chunk.
+        that differ, so the common answer costs one narrow index read per batch (per chunk of
+        ids on SQLite).
         """
         c = raw_current.c
         same: set[str] = set()

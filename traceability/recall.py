@@ -580,8 +580,9 @@ def _recipients(conn: Connection, names: list[str]) -> dict[str, dict[str, Any]]
     """Per consignee, the person, email and phone its latest shipped shipment was addressed to.
 
     A drop-shipped clinic is no ERP partner: the warehouse's recipient is all a recall can reach.
-    Each consignee's latest addressed shipment is one backward probe of `ix_shipment_recipient`:
-    a wide recall reaches most consignees, and their shipments are most of the table.
+    Each consignee's latest addressed shipment is found by backward probes of the partial index
+    `ix_shipment_recipient` (its source, then its id), not by ranking all its shipments: a wide
+    recall reaches most consignees, and their shipments are most of the table.
     """
     if not names:
         return {}
