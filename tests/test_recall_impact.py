@@ -7,6 +7,8 @@ reach the finished lots made from them and their consignees; serials reach their
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import Counter, defaultdict
 from decimal import Decimal
 
@@ -104,6 +106,36 @@ def test_component_lot_recall_reaches_finished_lots_and_their_consignees(synced,
             for d in c.deliveries:
                 assert d.confidence == ("inferred" if f"{d.gtin}|{d.lot}" in inferred else "recorded")
         assert {f"{m.gtin}|{m.lot}" for m in report.mass_balance} == set(node["finished"]) | {key}
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+def test_a_report_leaves_the_garbage_collector_as_it_found_it(synced, world, enabled):
+    """Reports hold the collector off while they build; concurrent ones hand it back once, as found."""
+    store = synced
+    gtin, lot = next(iter(expected_genealogy(world)["forward"])).split("|", 1)
+    recall_id = recall.create_recall(store, gtin, [lot], reason="supplier", actor="qa", allow_duplicate=True)
+    seen: list[bool] = []
+    inside = threading.Barrier(2)
+    real_consignees = recall._consignees
+
+    def consignees(*args):
+        seen.append(gc.isenabled())
+        inside.wait(timeout=30)  # both reports are building at once
+        return real_consignees(*args)
+
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(recall, "_consignees", consignees)
+            other = threading.Thread(target=recall.impact, args=(store, recall_id))
+            other.start()
+            report = recall.impact(store, recall_id)
+            other.join()
+        assert report.consignees
+        assert seen == [False, False]
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
 
 
 def test_serial_recall_names_the_consignee_of_each_unit(synced, world):

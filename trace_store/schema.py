@@ -284,7 +284,8 @@ trace_edge = sa.Table(
     sa.Column("event_time", UtcDateTime()),
     _str("order_number"),
     sa.CheckConstraint("confidence IN ('recorded', 'inferred')", name="ck_trace_edge_confidence"),
-    sa.Index(None, "gtin", "lot"),
+    # evidence and qty ride along: a recall's mass balance sums a lot's moves from the index alone
+    sa.Index(None, "gtin", "lot", "evidence", "qty"),
     sa.Index(None, "gtin", "serial"),
     sa.Index(None, "output_gtin", "output_lot"),
     sa.Index(None, "source", "doc_id"),

@@ -200,7 +200,7 @@ def _trace(
     limit = min(depth or MAX_DEPTH, MAX_DEPTH)
     with connection(conn_or_store) as conn:
         rows = _walk(direction, conn, gtin, lot, serial, limit, supplier=True)
-    edges = sorted((TraceEdge(**r._asdict()) for r in rows.values()), key=walk_order)
+    edges = sorted((TraceEdge(**r._asdict()) for r in rows.values()), key=_walk_order)
     return TraceResult(direction, gtin, lot, serial, limit, edges)
 
 
@@ -227,8 +227,8 @@ def _plain_row(columns: tuple[str, ...]) -> Any:
     return namedtuple("WalkRow", columns)  # type: ignore[misc]
 
 
-def walk_order(e: Any) -> tuple[Any, ...]:
-    """Nearest first, then by time and document: the order of a trace's edges (a `TraceEdge` or `reach` row)."""
+def _walk_order(e: Any) -> tuple[Any, ...]:
+    """Nearest first, then by time and document: the order of a trace's edges."""
     when = e.event_time.timestamp() if e.event_time else 0.0
     return e.depth, when, e.source, e.doc_id, e.line_no, e.lot or "", e.edge_id
 
