@@ -69,17 +69,28 @@ def canonical_json(value: Any) -> str:
     return text.decode() if text is not None else _json_dumps(value)
 
 
-def _orjson(value: Any) -> bytes | None:
-    """orjson's text when it is certainly the canonical one, else None.
+def fast_bytes(value: Any) -> bytes | None:
+    """orjson's text of `value`: the canonical one wherever `is_canonical` holds; None where orjson refuses."""
+    try:
+        return orjson.dumps(value, default=json_scalar, option=_ORJSON_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError: big integers, surrogates, non-string keys
+        return None
+
+
+def is_canonical(text: bytes) -> bool:
+    """Whether orjson's `text` is certainly the canonical one.
 
     orjson may spell a number unlike `json` only with an exponent (which it always signs) or below
     1e-4 written out (`0.000015`); string text holding `e+`, `e-` or `0.0000` only costs the slow path.
+    The three scans cost twice orjson's own writing, so a caller that can, checks only the texts it keeps.
     """
-    try:
-        text = orjson.dumps(value, default=json_scalar, option=_ORJSON_OPTIONS)
-    except TypeError:  # orjson.JSONEncodeError: big integers, surrogates, non-string keys
-        return None
-    return None if b"e+" in text or b"e-" in text or b"0.0000" in text else text
+    return not (b"e+" in text or b"e-" in text or b"0.0000" in text)
+
+
+def _orjson(value: Any) -> bytes | None:
+    """orjson's text when it is certainly the canonical one, else None."""
+    text = fast_bytes(value)
+    return text if text is not None and is_canonical(text) else None
 
 
 def _json_dumps(value: Any) -> str:

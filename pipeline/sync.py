@@ -187,7 +187,7 @@ def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[lis
     size = 0
     for page in pages:
         for raw in page:
-            version = LandedRaw.of(raw.external_id, raw.updated_at, raw.payload)
+            version = LandedRaw.pulled(raw.external_id, raw.updated_at, raw.payload)
             batch.append((raw, version))
             size += len(version.payload_json)
         if len(batch) >= max_records or size >= MAX_BATCH_BYTES:
@@ -227,9 +227,13 @@ def _prepare(
         latest[raw.external_id] = (raw, version)
 
     same, held = store.stored_versions(source.name, entity, {k: v.content_hash for k, (_, v) in latest.items()})
-    for external_id, (content_hash, updated_at) in in_flight.items():  # newer than what the store answers
+    same -= in_flight.keys()  # the batch being committed is newer than what the store answers
+    respelled = _settle(latest, same)
+    if respelled:
+        again, _ = store.stored_versions(source.name, entity, respelled)
+        same |= again - in_flight.keys()
+    for external_id, (content_hash, updated_at) in in_flight.items():
         if external_id in latest:
-            same.discard(external_id)
             if content_hash == latest[external_id][1].content_hash:
                 same.add(external_id)
             held[external_id] = updated_at
@@ -261,6 +265,19 @@ def _prepare(
         batch.records.extend(result.records)
         batch.record_raw_ids.extend(raw.external_id for _ in result.records)
     return batch
+
+
+def _settle(latest: dict[str, Pulled], same: set[str]) -> dict[str, str]:
+    """Give every version not found unchanged its canonical text (`LandedRaw.settle`), in place;
+    returns the ids whose hash that changed, with the new hash, to be asked about again."""
+    respelled: dict[str, str] = {}
+    for external_id, (raw, version) in latest.items():
+        if external_id not in same and not version.settled:
+            settled = version.settle(raw.payload)
+            latest[external_id] = (raw, settled)
+            if settled.content_hash != version.content_hash:
+                respelled[external_id] = settled.content_hash
+    return respelled
 
 
 def _apply_corrections(store: Store, source: str, entity: str, changed: list[Pulled], checked: list[Checked]) -> None:

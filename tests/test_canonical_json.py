@@ -13,6 +13,7 @@ import pytest
 
 from data_dictionary.jsonable import canonical_bytes, canonical_json, json_scalar
 from simulators.world import generate_world
+from trace_store.batch import LandedRaw
 
 
 def _reference(value: Any) -> str:
@@ -58,3 +59,17 @@ def test_floats_are_spelled_as_python_writes_them() -> None:
     assert canonical_json({"values": floats}) == _reference({"values": floats})
     for value in floats:
         assert canonical_bytes([value]) == _reference([value]).encode()
+
+
+def test_a_pulled_version_settles_to_the_canonical_text_and_hash() -> None:
+    """`LandedRaw.pulled` defers the spelling check; once settled it is `LandedRaw.of`, to the byte."""
+    world = generate_world(seed=11, scale=0.3)
+    payloads: list[Any] = [*world.shopify_orders, *world.shipbob_orders]
+    payloads += [{"weight": 1.5e-05}, {"qty": 2**70}, {"weight": 1e22, "sku": "1e5-0.00001"}]
+    when = datetime(2026, 3, 2, tzinfo=UTC)
+    for payload in payloads:
+        fast, canonical = LandedRaw.pulled("x", when, payload), LandedRaw.of("x", when, payload)
+        assert fast.settle(payload) == canonical
+        assert canonical.payload_json == _reference(payload)
+        if fast.content_hash == canonical.content_hash:
+            assert fast.payload_json == canonical.payload_json

@@ -29,6 +29,7 @@ from connectors.config import SourceConfig
 from connectors.shipbob import return_records, shipment_records
 from pipeline.sync import sync
 from trace_store import schema
+from trace_store.batch import LandedRaw
 from trace_store.store import Store
 from tracehub.cli import app
 
@@ -210,3 +211,22 @@ def test_odoo_partner_examples_map_to_parties_with_standard_fields(store: Store,
     records = [RawRecord(str(p["id"]), PULLED, p) for p in partners]
     assert load(store, "odoo", "party", records)["loaded"] == len(partners)
     assert sorted(r["name"] for r in rows(store, schema.party)) == sorted(p["name"] for p in partners)
+
+
+def test_a_number_orjson_spells_otherwise_lands_canonical_and_resyncs_unchanged(store: Store) -> None:
+    """A re-sync checks no spelling when the hash matches; a version whose fast text differs from
+    the canonical one (`1.5e-05`) is respelled before it is stored, and found unchanged again."""
+    orders = example("shipbob", "order_list_200.json")
+    orders[0]["financials"]["total_price"] = 1.5e-05
+    records = [r for order in orders for r in shipment_records(order)]
+    (raw,) = records
+    fast, canonical = (make(raw.external_id, raw.updated_at, raw.payload) for make in (LandedRaw.pulled, LandedRaw.of))
+    assert fast.content_hash != canonical.content_hash and not fast.settled
+    assert fast.settle(raw.payload) == canonical
+
+    first = load(store, "shipbob", "shipment", records)
+    assert (first["pulled"], first["loaded"], first["quarantined"]) == (1, 1, 0)
+    (stored,) = rows(store, schema.raw_version)
+    assert stored["content_hash"] == canonical.content_hash
+    again = load(store, "shipbob", "shipment", records)
+    assert (again["pulled"], again["unchanged"], again["loaded"]) == (1, 1, 0)

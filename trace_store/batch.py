@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from data_dictionary.failures import RuleFailure
-from data_dictionary.jsonable import canonical_bytes
+from data_dictionary.jsonable import canonical_bytes, fast_bytes, is_canonical
 from data_dictionary.models import Record
 
 
@@ -20,12 +20,35 @@ class LandedRaw:
     content_hash: str
     updated_at: datetime
     payload_json: str
+    settled: bool = True
+    """False while the text is orjson's, not yet checked to be the canonical one (`pulled`)."""
 
     @classmethod
     def of(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
         """Serialize once: the same text is hashed, measured for batch bounds and stored."""
         text = canonical_bytes(payload)
         return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text.decode())
+
+    @classmethod
+    def pulled(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
+        """orjson's text and its hash, the spelling not yet checked: enough to find it unchanged.
+
+        A hash the store holds is the hash of a stored canonical text, so a pulled text with that
+        hash is that very text and the version is unchanged; only the others need `settle`, and a
+        re-sync of unchanged data checks no spelling at all.
+        """
+        text = fast_bytes(payload)
+        if text is None:
+            return cls.of(external_id, updated_at, payload)
+        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text.decode(), settled=False)
+
+    def settle(self, payload: dict[str, Any]) -> LandedRaw:
+        """This version with its canonical text and hash, ready to compare and store."""
+        if self.settled:
+            return self
+        if is_canonical(self.payload_json.encode()):
+            return replace(self, settled=True)
+        return LandedRaw.of(self.external_id, self.updated_at, payload)
 
 
 @dataclass(frozen=True, slots=True)
