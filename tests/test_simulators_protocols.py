@@ -271,7 +271,7 @@ def test_faults_happen_at_about_the_configured_rate(world: World) -> None:
                 )
                 reply.json()
                 outcomes.append(reply.status_code)
-            except (requests.ConnectionError, json.JSONDecodeError, requests.exceptions.ChunkedEncodingError):
+            except (requests.ConnectionError, requests.JSONDecodeError, requests.exceptions.ChunkedEncodingError):
                 outcomes.append(-1)
         log = list(server.requests)
     faulted = [e for e in log if e.fault]
@@ -314,7 +314,7 @@ def test_faults_never_corrupt_data_for_a_patient_client(world: World) -> None:
                         time.sleep(float(reply.headers["Retry-After"]))
                     elif reply.status_code == 200 and "result" in reply.json():
                         return reply.json()["result"]
-                except (requests.ConnectionError, json.JSONDecodeError):
+                except (requests.ConnectionError, requests.JSONDecodeError):
                     pass
             raise AssertionError("no success after 30 attempts")
 
