@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import timedelta
+from decimal import Decimal
 
 from data_dictionary.models import Device
 from trace_store.store import Store
@@ -39,3 +41,20 @@ def test_the_latest_shipped_addressed_shipment_names_the_contact(store: Store, m
         "Ruijin Clinic": ("Edsger", "edsger@example.org"),
         "No Contact Pharmacy": (None, None),
     }
+
+
+def test_returns_read_the_same_whatever_order_the_walk_yields_their_lines(store: Store, make) -> None:
+    """Two sources' return documents sharing an id fold into one return; its date and order come
+    from the same line every time, not from whichever line the walk happened to yield first."""
+    line = namedtuple("Line", "from_party doc_id gtin lot serial qty event_time order_number source line_no edge_id")
+    clinic, gtin, day = "Ruijin Clinic", "09506000134352", timedelta(days=1)
+    inbound = [
+        line(clinic, "R1", gtin, "L1", None, Decimal(2), make.T0, "#1001", "shop", 1, "e1"),
+        line(clinic, "R1", gtin, "L1", None, Decimal(1), make.T0 + day, "#2002", "wms", 1, "e2"),
+    ]
+    with store.connect() as conn:
+        reports = [recall._consignees(conn, [], lines) for lines in (inbound, inbound[::-1])]
+    assert reports[0] == reports[1]
+    (consignee,) = reports[0]
+    (returned,) = consignee.returns
+    assert (returned.qty, returned.return_date, returned.order_number) == (Decimal(3), make.T0, "#1001")

@@ -558,7 +558,7 @@ def _consignees(conn: Connection, outbound: list[Any], inbound: list[Any]) -> li
     for name in names:
         p, r = parties.get(name, {}), recipients.get(name, {})
         email, phone = p.get("email") or r.get("email"), p.get("phone") or r.get("phone")
-        region = p.get("region") or regions.get(name, ((), None))[1]
+        region = p.get("region") or (regions[name][1] if name in regions else None)
         result[name] = Consignee(name, p.get("role"), region, email, phone, r.get("person"))
     groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
     for e in outbound:
@@ -589,15 +589,16 @@ def _consignees(conn: Connection, outbound: list[Any], inbound: list[Any]) -> li
     for e in inbound:
         returned[(e.from_party, e.doc_id, e.gtin, e.lot)].append(e)
     for (name, doc_id, gtin, lot_name), group in returned.items():
+        first = min(group, key=lambda e: (e.source, e.line_no, e.edge_id))  # one source's document may share its id
         result[name].returns.append(
             ReturnedUnits(
                 gtin,
                 lot_name,
                 sorted(e.serial for e in group if e.serial),
                 sum((e.qty for e in group), ZERO),
-                group[0].event_time,
+                first.event_time,
                 doc_id,
-                group[0].order_number,
+                first.order_number,
             )
         )
     for c in result.values():
