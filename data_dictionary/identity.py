@@ -47,7 +47,7 @@ def resolve(records: Sequence[Record], items: Items) -> list[Record]:
 def _resolved(record: Record, items: Items) -> Record:
     changes: dict[str, Any] = _changes(record, items)
     for name in LINE_FIELDS:
-        lines = getattr(record, name, None)
+        lines = record.__dict__.get(name)
         if not lines:
             continue
         resolved = tuple(_line(line, items) for line in lines)
@@ -62,19 +62,20 @@ def _line(line: BaseModel, items: Items) -> BaseModel:
 
 
 def _changes(model: BaseModel, items: Items) -> dict[str, Any]:
-    sku = getattr(model, "sku", None)
-    if not sku or "gtin" not in type(model).model_fields:
+    fields = model.__dict__  # every field's value; faster to ask than pydantic for an absent attribute
+    sku = fields.get("sku")
+    if not sku or "gtin" not in fields:
         return {}
     item = items.get(sku)
     if item is None:
         return {}
-    gtin = getattr(model, "gtin", None)
+    gtin = fields["gtin"]
     if gtin not in (None, item.gtin):
         return {}  # the line names its own device: the SKU does not overrule it
     changes: dict[str, Any] = {}
     if gtin is None:
         changes["gtin"] = item.gtin
-    tracked = "tracking" in type(model).model_fields and item.tracking
-    if tracked and getattr(model, "tracking", None) != item.tracking:
+    tracked = "tracking" in fields and item.tracking
+    if tracked and fields["tracking"] != item.tracking:
         changes["tracking"] = item.tracking
     return changes

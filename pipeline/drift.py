@@ -63,33 +63,43 @@ def shape(payload: dict[str, Any]) -> dict[str, str]:
     """Path -> JSON type of every field in `payload` down to DEPTH levels; list elements as `[*]`.
 
     A path that holds values of two types in one payload (a list of mixed rows) keeps the first
-    non-null type; null never counts as a type, so an empty optional value is no retyping.
+    non-null type; null never counts as a type, so an empty optional value is no retyping. Runs
+    once per changed payload, so it recurses plainly rather than keeping a stack of tuples.
     """
     found: dict[str, str] = {ROOT: "object"}
-    stack: list[tuple[str, Any, int]] = [("", payload, 0)]
-    while stack:
-        prefix, node, depth = stack.pop()
-        if depth >= DEPTH:
-            continue
-        if isinstance(node, dict):
-            for key, value in node.items():
-                path = f"{prefix}.{key}" if prefix else str(key)
-                _note(found, path, value)
-                stack.append((path, value, depth + 1))
-        elif isinstance(node, list):
-            path = f"{prefix}[*]"
-            for value in node:
-                _note(found, path, value)
-                stack.append((path, value, depth + 1))
+    _note_fields(found, "", payload, DEPTH)
     return found
 
 
-def _note(found: dict[str, str], path: str, value: Any) -> None:
-    kind = json_type(value)
-    if kind != "null" and found.get(path, "null") == "null":
+_KINDS: dict[type, str] = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def _note_fields(found: dict[str, str], prefix: str, node: dict[str, Any], depth: int) -> None:
+    for key, value in node.items():
+        _note(found, f"{prefix}.{key}" if prefix else str(key), value, depth)
+
+
+def _note(found: dict[str, str], path: str, value: Any, depth: int) -> None:
+    """Record `value`'s type at `path` unless a non-null one is there, then look `depth - 1` levels inside."""
+    kind = _KINDS.get(type(value)) or json_type(value)
+    if found.get(path, "null") == "null":
         found[path] = kind
-    else:
-        found.setdefault(path, kind)
+    if depth <= 1:
+        return
+    if kind == "object":
+        _note_fields(found, path, value, depth - 1)
+    elif kind == "array":
+        inner = f"{path}[*]"
+        for item in value:
+            _note(found, inner, item, depth - 1)
 
 
 def tally(shapes: Iterable[dict[str, str]]) -> dict[str, tuple[str, int]]:

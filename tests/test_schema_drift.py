@@ -40,6 +40,15 @@ def test_shape_names_every_path_with_its_type_and_lists_as_stars():
     assert drift.tally([fields, {"$": "object", "id": "string"}])["id"] == ("string", 2)
 
 
+def test_shape_keeps_the_first_non_null_type_and_stops_four_levels_down():
+    rows = [{"qty": None}, {"qty": "2"}, {"qty": 3}, [1, {"x": 1}]]
+    fields = drift.shape({"rows": rows, "a": {"b": {"c": {"d": {"e": 1}}}}})
+    assert fields["rows[*]"] == "object", "the first row's type, though a later row is a list"
+    assert fields["rows[*].qty"] == "string", "null is no type: the first typed value counts"
+    assert fields["rows[*][*]"] == "number"
+    assert fields["rows[*][*].x"] == "number", "the fourth level"
+    assert fields["a.b.c.d"] == "object" and "a.b.c.d.e" not in fields, "a fifth level is not read"
+
 def test_only_fields_always_sent_before_can_drift():
     known = drift.Known(30, {"$": ("object", 30), "line_items": ("array", 30), "note": ("string", 12)})
     missing = [RuleFailure(rule="mapping", field="line_items", message="required")]
