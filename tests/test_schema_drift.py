@@ -49,6 +49,7 @@ def test_shape_keeps_the_first_non_null_type_and_stops_four_levels_down():
     assert fields["rows[*][*].x"] == "number", "the fourth level"
     assert fields["a.b.c.d"] == "object" and "a.b.c.d.e" not in fields, "a fifth level is not read"
 
+
 def test_only_fields_always_sent_before_can_drift():
     known = drift.Known(30, {"$": ("object", 30), "line_items": ("array", 30), "note": ("string", 12)})
     missing = [RuleFailure(rule="mapping", field="line_items", message="required")]

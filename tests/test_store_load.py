@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from decimal import Decimal
 
@@ -225,3 +226,18 @@ def test_batch_records_give_produced_from_edges(store: Store, make) -> None:
     ]
     (exported,) = export(store, "batch_record")
     assert [i["line_no"] for i in exported["inputs"]] == [1, 2]
+
+
+def test_later_batches_compile_no_new_sql(store: Store, make, caplog: pytest.LogCaptureFixture) -> None:
+    """Every batch of one shape runs the statements the first compiled: the engine's compiled cache
+    neither misses nor grows batch after batch (a staged upsert once made a new statement each time)."""
+    run = store.begin_run("shipbob", "shipment")
+    for n in range(1, 3):
+        ships = [make.shipment(f"S{n}-{i}", [make.line(1), make.line(2, lot=f"L{i}")]) for i in range(3)]
+        store.commit_batch(make.batch(run, ships, cursor=make.T0))
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"):
+        ships = [make.shipment(f"S3-{i}", [make.line(1), make.line(2, lot=f"L{i}")]) for i in range(3)]
+        store.commit_batch(make.batch(run, ships, cursor=make.T0))
+    compiled = [r.getMessage() for r in caplog.records if "[generated in" in r.getMessage()]
+    assert [r for r in caplog.records if "[cached since" in r.getMessage()], "the engine logged its statements"
+    assert compiled == []

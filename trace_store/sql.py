@@ -10,6 +10,7 @@ import hashlib
 import json
 import operator
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -177,11 +178,18 @@ def upsert(
 
 def _stage(conn: Connection, table: sa.Table) -> sa.Table:
     """An empty session temp table shaped like `table` (no constraints), emptied at commit."""
-    name = f"stage_{table.name}"
+    name = _stage_table(table).name
     quote = conn.dialect.identifier_preparer.quote
     conn.exec_driver_sql(
         f"CREATE TEMP TABLE IF NOT EXISTS {quote(name)} ON COMMIT DELETE ROWS "
         f"AS SELECT * FROM {quote(table.name)} WITH NO DATA"
     )
     conn.exec_driver_sql(f"TRUNCATE {quote(name)}")
-    return sa.Table(name, sa.MetaData(), *(sa.Column(c.name, c.type) for c in table.columns))
+    return _stage_table(table)
+
+
+@cache
+def _stage_table(table: sa.Table) -> sa.Table:
+    """The stage of `table` as SQLAlchemy sees it, made once: a new Table per batch would make
+    every staged upsert a new statement to compile, and fill the engine's compiled cache."""
+    return sa.Table(f"stage_{table.name}", sa.MetaData(), *(sa.Column(c.name, c.type) for c in table.columns))
