@@ -129,9 +129,9 @@ class Store:
         with self.connect() as conn:
             for part in parts(conn, sorted(pulled)):
                 listed = in_list(conn, c.external_id, part)
-                rows = conn.execute(sa.select(c.external_id, c.content_hash).where(*scope, listed))
+                rows = conn.execute(sa.select(c.external_id, c.content_hash).where(*scope, listed)).all()
                 differ = []
-                for external_id, content_hash in rows.tuples():
+                for external_id, content_hash in rows:  # fetched at once: iterating a result fetches row by row
                     if content_hash == pulled[external_id]:
                         same.add(external_id)
                     else:
