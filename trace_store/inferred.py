@@ -45,7 +45,7 @@ def refresh(conn: Connection, batch_keys: Iterable[tuple[str, str]], lot_keys: I
     sql.advisory_locks(conn, _LOCK_SPACE, set(lots) | _doc_gtins(conn, docs))
     e = trace_edge.c
     for source, ids in docs.items():
-        for part in sql.chunks(ids):
+        for part in sql.parts(conn, ids):
             conn.execute(
                 trace_edge.delete().where(e.evidence == KIND, e.source == source, sql.in_list(conn, e.doc_id, part))
             )
@@ -53,10 +53,10 @@ def refresh(conn: Connection, batch_keys: Iterable[tuple[str, str]], lot_keys: I
             if rows:
                 sql.bulk_insert(conn, trace_edge, rows)
     gtins = sorted(lots)
-    for part in sql.chunks(gtins):
+    for part in sql.parts(conn, gtins):
         conn.execute(trace_edge.delete().where(e.evidence == KIND, e.lot.is_(None), sql.in_list(conn, e.gtin, part)))
     for gtin, names in lots.items():
-        for part in sql.chunks(names):
+        for part in sql.parts(conn, names):
             rows = _edges(conn, _candidates(outer=False).where(lot.c.gtin == gtin, sql.in_list(conn, lot.c.lot, part)))
             sql.upsert(conn, trace_edge, rows, key=("edge_id",))
 
@@ -77,7 +77,7 @@ def _doc_gtins(conn: Connection, docs: dict[str, list[str]]) -> set[str]:
     bi, e = batch_input.c, trace_edge.c
     found: set[str] = set()
     for source, ids in docs.items():
-        for part in sql.chunks(ids):
+        for part in sql.parts(conn, ids):
             new = sa.select(bi.gtin).where(bi.lot.is_(None), bi.gtin.is_not(None), _docs(conn, source, part))
             old = sa.select(e.gtin).where(
                 e.evidence == KIND, e.gtin.is_not(None), e.source == source, sql.in_list(conn, e.doc_id, part)

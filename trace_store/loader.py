@@ -35,7 +35,7 @@ from trace_store.schema import (
     sync_state,
     trace_edge,
 )
-from trace_store.sql import bulk_insert, chunks, dialect_insert, in_list, upsert
+from trace_store.sql import bulk_insert, dialect_insert, in_list, parts, upsert
 
 ACTOR = "loader"
 _ENTITY_OF = {model: name for name, model in ENTITY_MODELS.items()}
@@ -252,7 +252,7 @@ def _replace_docs(
     for source, doc_id in doc_keys:
         ids_by_source[source].append(doc_id)
     for source, ids in ids_by_source.items():
-        for part in chunks(ids):
+        for part in parts(conn, ids):
             conn.execute(table.delete().where(source_col == source, in_list(conn, id_col, part), *where))
 
 
@@ -298,7 +298,7 @@ def _close_older_versions(conn: Connection, batch: LoadBatch, now: datetime) -> 
     q, k = quarantine.c, quarantine_correction.c
     successor: dict[tuple[str, str], int] = {}
     if batch.quarantined:
-        for part in chunks(sorted(newest)):
+        for part in parts(conn, sorted(newest)):
             rows = conn.execute(
                 sa.select(q.id, q.external_id, q.content_hash).where(
                     q.source == batch.source, q.entity == batch.entity, in_list(conn, q.external_id, part)
@@ -306,7 +306,7 @@ def _close_older_versions(conn: Connection, batch: LoadBatch, now: datetime) -> 
             )
             successor.update({(r.external_id, r.content_hash): r.id for r in rows})
     events = []
-    for part in chunks(sorted(newest)):
+    for part in parts(conn, sorted(newest)):
         key = (q.source == batch.source, q.entity == batch.entity, in_list(conn, q.external_id, part))
         stale = conn.execute(sa.select(q.id, q.external_id, q.content_hash).where(*key, q.status == "open")).all()
         for row in stale:

@@ -76,11 +76,11 @@ def refresh(conn: Connection, written: Mapping[str, Sequence[tuple[Any, ...]]]) 
     waiting = sorted({sku for entity, by_source in docs.items() for sku in _unresolved(conn, entity, by_source)})
     if skus or waiting:
         sql.advisory_locks(conn, _LOCK_SPACE, {*skus, *waiting})
-        for part in sql.chunks(skus):
+        for part in sql.parts(conn, skus):
             _resolve_all(conn, _skus(conn, part))
         for entity, by_source in docs.items():
             for source, ids in by_source.items():
-                for part in sql.chunks(ids):
+                for part in sql.parts(conn, ids):
                     scope = _documents(conn, source, part)
                     _resolve(conn, entity, scope)
                     _edge_gtins(conn, entity, scope)
@@ -107,11 +107,11 @@ def _identity_skus(conn: Connection, written: Mapping[str, Sequence[tuple[Any, .
     """SKUs of the devices and shop variants just written: lines naming them may resolve now."""
     d, v = device.c, variant.c
     found: set[str] = set()
-    for part in sql.chunks(sorted(key[0] for key in written.get("device") or [])):
+    for part in sql.parts(conn, sorted(key[0] for key in written.get("device") or [])):
         query = sa.select(d.sku).where(d.sku.is_not(None), sql.in_list(conn, d.gtin, part))
         found.update(conn.execute(query).scalars())
     for source, ids in _by_source(written.get("variant") or []).items():
-        for part in sql.chunks(ids):
+        for part in sql.parts(conn, ids):
             query = sa.select(v.sku).where(
                 v.sku.is_not(None), v.source == source, sql.in_list(conn, v.external_id, part)
             )
@@ -124,7 +124,7 @@ def _unresolved(conn: Connection, entity: str, by_source: Mapping[str, list[str]
     table, doc = SKU_TABLES[entity]
     found: set[str] = set()
     for source, ids in by_source.items():
-        for part in sql.chunks(ids):
+        for part in sql.parts(conn, ids):
             query = sa.select(table.c.sku).where(
                 table.c.gtin.is_(None), table.c.sku.is_not(None), _documents(conn, source, part)(table, doc)
             )

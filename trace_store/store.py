@@ -24,7 +24,7 @@ from trace_store.loader import write_batch
 from trace_store.resolve import identities
 from trace_store.run_lock import run_lock
 from trace_store.schema import payload_field, quarantine_correction, raw_current, sync_run, sync_state
-from trace_store.sql import chunks, in_list, parts
+from trace_store.sql import in_list, parts
 
 __all__ = ["ConservationError", "Store", "connection", "device_items"]
 
@@ -150,7 +150,7 @@ class Store:
         wanted = set(versions)
         found: dict[tuple[str, str], dict[tuple[int, str], Any]] = {}
         with self.connect() as conn:
-            for part in chunks(sorted({ext for ext, _ in wanted})):
+            for part in parts(conn, sorted({ext for ext, _ in wanted})):
                 rows = conn.execute(
                     sa.select(k.external_id, k.content_hash, k.record_no, k.field, k.new_value)
                     .where(k.source == source, k.entity == entity, in_list(conn, k.external_id, part))
