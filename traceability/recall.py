@@ -22,11 +22,8 @@ its lot's stock and balance reported; it is never counted as stock itself.
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,6 +32,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from data_dictionary import collector
 from data_dictionary.jsonable import to_jsonable
 from trace_store import audit, evidence
 from trace_store.schema import (
@@ -57,38 +55,6 @@ from traceability import genealogy
 
 ZERO = Decimal(0)
 EARLIEST = datetime.min.replace(tzinfo=UTC)
-
-
-class _CollectorPause:
-    """Holds Python's cyclic garbage collector off while reports are built, re-enabling it when the
-    last one (of any thread) is done, and only if it was on when the first began.
-
-    The widest recall builds some 45,000 deliveries, none of them in a reference cycle; left on,
-    the collector re-scans the growing report over and over and took a third of its time.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._was_enabled = False
-
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        with self._lock:
-            if not self._holders:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._holders += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if not self._holders and self._was_enabled:
-                    gc.enable()
-
-
-_collector = _CollectorPause()
 
 
 class RecallError(ValueError):
@@ -484,7 +450,7 @@ def impact(conn_or_store: Store | Connection, recall_id: int) -> ImpactReport:
 def impact_of(conn_or_store: Store | Connection, header: Recall) -> ImpactReport:
     """The impact of the items of `header`, recorded or not (a preview, a drill)."""
     shapes = {name: kind.shape for name, kind in evidence.EVIDENCE.items()}
-    with connection(conn_or_store) as conn, _collector.held():
+    with connection(conn_or_store) as conn, collector.paused():
         edges: dict[str, Any] = {}
         affected: dict[tuple[str, str], dict[str, Any]] = {}
         for item in header.items:
