@@ -192,7 +192,7 @@ def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[lis
         for raw in page:
             version = LandedRaw.pulled(raw.external_id, raw.updated_at, raw.payload)
             batch.append((raw, version))
-            size += len(version.payload_json)
+            size += len(version.text)
         if len(batch) >= max_records or size >= MAX_BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -220,17 +220,14 @@ def _prepare(
         kind=source.kind,
         mapping_options=mapping.options.as_dict(),
     )
-    latest: dict[str, Pulled] = {}
-    for raw, version in pulled:
-        seen = latest.get(raw.external_id)
-        if seen is not None:
-            batch.unchanged += 1  # the same record twice in one window: the later version counts
-            if seen[0].updated_at > raw.updated_at:
-                continue
-        latest[raw.external_id] = (raw, version)
+    latest = _latest(pulled)
+    batch.unchanged += len(pulled) - len(latest)  # the same record twice in one window: the later version counts
 
     same, held = store.stored_versions(source.name, entity, {k: v.content_hash for k, (_, v) in latest.items()})
     same -= in_flight.keys()  # the batch being committed is newer than what the store answers
+    if len(same) == len(latest):  # a re-sync of unchanged data: no record to look at one by one
+        batch.unchanged += len(same)
+        return batch
     respelled = _settle(latest, same)
     if respelled:
         again, _ = store.stored_versions(source.name, entity, respelled)
@@ -247,7 +244,7 @@ def _prepare(
         else:
             changed.append((raw, version))
 
-    if not changed:  # a re-sync of unchanged data: nothing to map, validate or tally
+    if not changed:  # same content, or older: nothing to map, validate or tally
         return batch
     batch.landed = [version for _, version in changed]
     checked = check_payloads(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
@@ -268,6 +265,19 @@ def _prepare(
         batch.records.extend(result.records)
         batch.record_raw_ids.extend(raw.external_id for _ in result.records)
     return batch
+
+
+def _latest(pulled: list[Pulled]) -> dict[str, Pulled]:
+    """External id -> its latest version in the batch (pull order kept)."""
+    latest = {raw.external_id: (raw, version) for raw, version in pulled}
+    if len(latest) == len(pulled):
+        return latest
+    latest = {}
+    for raw, version in pulled:
+        seen = latest.get(raw.external_id)
+        if seen is None or seen[0].updated_at <= raw.updated_at:
+            latest[raw.external_id] = (raw, version)
+    return latest
 
 
 def _settle(latest: dict[str, Pulled], same: set[str]) -> dict[str, str]:

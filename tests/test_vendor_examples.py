@@ -230,3 +230,21 @@ def test_a_number_orjson_spells_otherwise_lands_canonical_and_resyncs_unchanged(
     assert stored["content_hash"] == canonical.content_hash
     again = load(store, "shipbob", "shipment", records)
     assert (again["pulled"], again["unchanged"], again["loaded"]) == (1, 1, 0)
+
+
+def test_a_record_pulled_twice_in_one_window_lands_its_newer_version(store: Store) -> None:
+    """ShipBob's example order, pulled twice in one batch: the newer version wins even when the
+    older comes last; the other counts as unchanged."""
+    (order,) = example("shipbob", "order_list_200.json")
+    older = json.loads(json.dumps(order))
+    older["shipments"][0]["recipient"]["address"]["company_name"] = "Older Company"
+    (newer_record,) = shipment_records(order)
+    (older_record,) = shipment_records(older)
+    pulled = [
+        RawRecord(newer_record.external_id, PULLED, newer_record.payload),
+        RawRecord(older_record.external_id, PULLED.replace(hour=9), older_record.payload),
+    ]
+    summary = load(store, "shipbob", "shipment", pulled)
+    assert (summary["pulled"], summary["unchanged"], summary["loaded"]) == (2, 1, 1)
+    (header,) = rows(store, schema.shipment)
+    assert header["ship_to_name"] == "Wayne Enterprises"

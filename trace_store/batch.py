@@ -19,15 +19,21 @@ class LandedRaw:
     external_id: str
     content_hash: str
     updated_at: datetime
-    payload_json: str
+    text: bytes
+    """The JSON text as UTF-8, as hashed; `payload_json` spells it as a string for storing."""
     settled: bool = True
     """False while the text is orjson's, not yet checked to be the canonical one (`pulled`)."""
+
+    @property
+    def payload_json(self) -> str:
+        """The text as stored; decoded only for versions that land, not for the many found unchanged."""
+        return self.text.decode()
 
     @classmethod
     def of(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
         """Serialize once: the same text is hashed, measured for batch bounds and stored."""
         text = canonical_bytes(payload)
-        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text.decode())
+        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text)
 
     @classmethod
     def pulled(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
@@ -40,13 +46,13 @@ class LandedRaw:
         text = fast_bytes(payload)
         if text is None:
             return cls.of(external_id, updated_at, payload)
-        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text.decode(), settled=False)
+        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text, settled=False)
 
     def settle(self, payload: dict[str, Any]) -> LandedRaw:
         """This version with its canonical text and hash, ready to compare and store."""
         if self.settled:
             return self
-        if is_canonical(self.payload_json.encode()):
+        if is_canonical(self.text):
             return replace(self, settled=True)
         return LandedRaw.of(self.external_id, self.updated_at, payload)
 
