@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -53,7 +53,7 @@ class LandedRaw:
         if self.settled:
             return self
         if is_canonical(self.text):
-            return replace(self, settled=True)
+            return LandedRaw(self.external_id, self.content_hash, self.updated_at, self.text)
         return LandedRaw.of(self.external_id, self.updated_at, payload)
 
 

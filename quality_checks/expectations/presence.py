@@ -29,7 +29,10 @@ class ColumnValuesPresent(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column: pd.Series, **kwargs: Any) -> pd.Series:
-        return column.notna() & column.astype("string").str.strip().ne("").fillna(False)
+        present = column.notna()
+        if column.dtype != object and not isinstance(column.dtype, pd.StringDtype):
+            return present  # numbers and times have no blank spelling: no need to write each one out
+        return present & column.astype("string").str.strip().ne("").fillna(False)
 
 
 class ExpectColumnValuesToBePresent(ColumnMapExpectation):
