@@ -22,7 +22,7 @@ from data_dictionary.identity import Items
 from pipeline import drift, drops
 from pipeline.checks import Checked, Correction, check_payloads, correct_records, mapping_for, to_quarantine
 from pipeline.run_log import in_context, run_context
-from trace_store.batch import LandedRaw, LoadBatch
+from trace_store.batch import LandedRaw, LoadBatch, pulled_hash
 from trace_store.store import Store
 
 if TYPE_CHECKING:
@@ -32,8 +32,11 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH_BYTES = 16 * 1024 * 1024
 
-Pulled = tuple[RawRecord, LandedRaw]
-"""A pulled record with its canonical text and content hash."""
+Pulled = tuple[RawRecord, str, int]
+"""A pulled record with the hash it is looked up by and the size of its text (`pulled_hash`)."""
+
+Changed = tuple[RawRecord, LandedRaw]
+"""A record the store does not hold, with its canonical text and hash, to map, check and land."""
 
 
 @dataclass
@@ -122,7 +125,7 @@ def _pull_and_land(
         with collecting() as metrics, _Committer(store, summary, on_batch) as committer:
             for raws in _batches(connector.pull(entity, since, until), source.batch_records):
                 batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight(), items)
-                newest = min(max(raw.updated_at for raw, _ in raws), until)
+                newest = min(max(raw.updated_at for raw, _, _ in raws), until)
                 latest = max(latest, newest) if latest else newest
                 batch.cursor = newest if ordered else None
                 committer.submit(batch)
@@ -190,9 +193,9 @@ def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[lis
     size = 0
     for page in pages:
         for raw in page:
-            version = LandedRaw.pulled(raw.external_id, raw.updated_at, raw.payload)
-            batch.append((raw, version))
-            size += len(version.text)
+            content_hash, text_size = pulled_hash(raw.payload)
+            batch.append((raw, content_hash, text_size))
+            size += text_size
         if len(batch) >= max_records or size >= MAX_BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -223,26 +226,27 @@ def _prepare(
     latest = _latest(pulled)
     batch.unchanged += len(pulled) - len(latest)  # the same record twice in one window: the later version counts
 
-    same, held = store.stored_versions(source.name, entity, {k: v.content_hash for k, (_, v) in latest.items()})
+    same, held = store.stored_versions(source.name, entity, {k: h for k, (_, h, _) in latest.items()})
     same -= in_flight.keys()  # the batch being committed is newer than what the store answers
     if len(same) == len(latest):  # a re-sync of unchanged data: no record to look at one by one
         batch.unchanged += len(same)
         return batch
-    respelled = _settle(latest, same)
-    if respelled:
+    versions = {k: LandedRaw.of(k, raw.updated_at, raw.payload) for k, (raw, _, _) in latest.items() if k not in same}
+    respelled = {k: v.content_hash for k, v in versions.items() if v.content_hash != latest[k][1]}
+    if respelled:  # orjson spelled a number otherwise: the store knows the canonical text's hash
         again, _ = store.stored_versions(source.name, entity, respelled)
         same |= again - in_flight.keys()
     for external_id, (content_hash, updated_at) in in_flight.items():
-        if external_id in latest:
-            if content_hash == latest[external_id][1].content_hash:
+        if external_id in versions:
+            if content_hash == versions[external_id].content_hash:
                 same.add(external_id)
             held[external_id] = updated_at
-    changed: list[Pulled] = []
-    for external_id, (raw, version) in latest.items():
-        if external_id in same or held.get(external_id, raw.updated_at) > raw.updated_at:
-            batch.unchanged += 1  # same content, or older than what we hold: newer wins
-        else:
-            changed.append((raw, version))
+    changed: list[Changed] = []
+    for external_id, version in versions.items():
+        raw = latest[external_id][0]
+        if external_id not in same and held.get(external_id, raw.updated_at) <= raw.updated_at:
+            changed.append((raw, version))  # else same content, or older than what we hold: newer wins
+    batch.unchanged += len(latest) - len(changed)
 
     if not changed:  # same content, or older: nothing to map, validate or tally
         return batch
@@ -269,31 +273,18 @@ def _prepare(
 
 def _latest(pulled: list[Pulled]) -> dict[str, Pulled]:
     """External id -> its latest version in the batch (pull order kept)."""
-    latest = {raw.external_id: (raw, version) for raw, version in pulled}
+    latest = {one[0].external_id: one for one in pulled}
     if len(latest) == len(pulled):
         return latest
     latest = {}
-    for raw, version in pulled:
-        seen = latest.get(raw.external_id)
-        if seen is None or seen[0].updated_at <= raw.updated_at:
-            latest[raw.external_id] = (raw, version)
+    for one in pulled:
+        seen = latest.get(one[0].external_id)
+        if seen is None or seen[0].updated_at <= one[0].updated_at:
+            latest[one[0].external_id] = one
     return latest
 
 
-def _settle(latest: dict[str, Pulled], same: set[str]) -> dict[str, str]:
-    """Give every version not found unchanged its canonical text (`LandedRaw.settle`), in place;
-    returns the ids whose hash that changed, with the new hash, to be asked about again."""
-    respelled: dict[str, str] = {}
-    for external_id, (raw, version) in latest.items():
-        if external_id not in same and not version.settled:
-            settled = version.settle(raw.payload)
-            latest[external_id] = (raw, settled)
-            if settled.content_hash != version.content_hash:
-                respelled[external_id] = settled.content_hash
-    return respelled
-
-
-def _apply_corrections(store: Store, source: str, entity: str, changed: list[Pulled], checked: list[Checked]) -> None:
+def _apply_corrections(store: Store, source: str, entity: str, changed: list[Changed], checked: list[Checked]) -> None:
     """A failing version a steward corrected before loads with its corrections, re-validated as
     they were when made, instead of being quarantined again."""
     pairs = list(zip(changed, checked, strict=True))

@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from trace_store import schema
-from trace_store.batch import LandedRaw
 from trace_store.errors import ConservationError, StaleRunError
 from trace_store.queries import dump, export
 from trace_store.store import Store
@@ -163,16 +162,6 @@ def test_a_failure_mid_batch_rolls_back_everything(store: Store, make) -> None:
     assert store.cursor("shipbob", "shipment") == make.T0
     assert _run(store, run) == run_before
     assert _count(store, schema.audit_log) == 1
-
-
-def test_a_raw_text_not_yet_settled_is_never_landed(store: Store, make) -> None:
-    ship = make.shipment("S1", [make.line(1)])
-    batch = make.batch(store.begin_run("shipbob", "shipment"), [ship])
-    (raw,) = batch.landed
-    batch.landed = [LandedRaw.pulled(raw.external_id, raw.updated_at, {"weight": 1.5e-05})]
-    with pytest.raises(ValueError, match=r"shipbob/shipment: a raw text was landed before `LandedRaw\.settle`"):
-        store.commit_batch(batch)
-    assert _count(store, schema.raw_version) == 0
 
 
 def test_stored_versions_in_chunks(store: Store, make) -> None:

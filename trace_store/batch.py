@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from data_dictionary.failures import RuleFailure
-from data_dictionary.jsonable import canonical_bytes, fast_bytes, is_canonical
+from data_dictionary.jsonable import canonical_bytes, fast_bytes
 from data_dictionary.models import Record
 
 
@@ -20,41 +20,33 @@ class LandedRaw:
     content_hash: str
     updated_at: datetime
     text: bytes
-    """The JSON text as UTF-8, as hashed; `payload_json` spells it as a string for storing."""
-    settled: bool = True
-    """False while the text is orjson's, not yet checked to be the canonical one (`pulled`)."""
+    """The canonical JSON text as UTF-8, as hashed; `payload_json` spells it as a string for storing."""
 
     @property
     def payload_json(self) -> str:
-        """The text as stored; decoded only for versions that land, not for the many found unchanged."""
+        """The text as stored."""
         return self.text.decode()
 
     @classmethod
     def of(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
-        """Serialize once: the same text is hashed, measured for batch bounds and stored."""
+        """Serialize once: the same text is hashed and stored."""
         text = canonical_bytes(payload)
         return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text)
 
-    @classmethod
-    def pulled(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
-        """orjson's text and its hash, the spelling not yet checked: enough to find it unchanged.
 
-        A hash the store holds is the hash of a stored canonical text, so a pulled text with that
-        hash is that very text and the version is unchanged; only the others need `settle`, and a
-        re-sync of unchanged data checks no spelling at all.
-        """
-        text = fast_bytes(payload)
-        if text is None:
-            return cls.of(external_id, updated_at, payload)
-        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text, settled=False)
+def pulled_hash(payload: dict[str, Any]) -> tuple[str, int]:
+    """The hash a pulled payload is looked up by, and the size of its text; the text is not kept.
 
-    def settle(self, payload: dict[str, Any]) -> LandedRaw:
-        """This version with its canonical text and hash, ready to compare and store."""
-        if self.settled:
-            return self
-        if is_canonical(self.text):
-            return LandedRaw(self.external_id, self.content_hash, self.updated_at, self.text)
-        return LandedRaw.of(self.external_id, self.updated_at, payload)
+    It is the hash of orjson's text, which is the canonical text wherever orjson spells numbers as
+    `json` does. A hash the store holds is the hash of a stored canonical text, so a pulled payload
+    with that hash is unchanged and needs nothing more; only the others are written out again by
+    `LandedRaw.of` (and looked up again when that hash differs). Most payloads of a re-sync are
+    unchanged, and keeping a batch of texts cost more than writing the few changed ones twice.
+    """
+    text = fast_bytes(payload)
+    if text is None:
+        text = canonical_bytes(payload)
+    return hashlib.sha256(text).hexdigest(), len(text)
 
 
 @dataclass(frozen=True, slots=True)

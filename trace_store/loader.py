@@ -131,8 +131,6 @@ def _land_raw(conn: Connection, batch: LoadBatch, quarantined_keys: set[tuple[st
     """Append new raw versions (a re-landed version is a no-op) and move raw_current forward."""
     if not batch.landed:
         return
-    if not all(r.settled for r in batch.landed):
-        raise ValueError(f"{batch.source}/{batch.entity}: a raw text was landed before `LandedRaw.settle` spelled it")
     versions = [
         {
             "source": batch.source,
