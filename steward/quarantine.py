@@ -515,7 +515,7 @@ def raw_versions(
         .where(c.source == source, c.entity == entity, in_list(conn, c.external_id, [r["external_id"] for r in rows]))
     )
     return {
-        r.external_id: (LandedRaw(r.external_id, r.content_hash, r.source_updated_at, r.payload.encode()), r.status)
+        r.external_id: (LandedRaw(r.external_id, r.content_hash, r.source_updated_at, r.payload), r.status)
         for r in conn.execute(query)
     }
 

@@ -19,19 +19,15 @@ class LandedRaw:
     external_id: str
     content_hash: str
     updated_at: datetime
-    text: bytes
-    """The canonical JSON text as UTF-8, as hashed; `payload_json` spells it as a string for storing."""
-
-    @property
-    def payload_json(self) -> str:
-        """The text as stored."""
-        return self.text.decode()
+    payload_json: str
+    """The canonical JSON text, as hashed and stored (a string: the store's column is text, and
+    one copy per version is held, not bytes beside the string made for landing)."""
 
     @classmethod
     def of(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
         """Serialize once: the same text is hashed and stored."""
         text = canonical_bytes(payload)
-        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text)
+        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text.decode())
 
 
 def pulled_hash(payload: dict[str, Any]) -> tuple[str, int]:
