@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import Connector, RawRecord
 from connectors.config import SourceConfig
 from connectors.metrics import collecting
-from data_dictionary import collector
 from data_dictionary.identity import Items
 from pipeline import drift, drops
 from pipeline.checks import Checked, Correction, check_payloads, correct_records, mapping_for, to_quarantine
@@ -96,13 +95,11 @@ def sync(
     Any error marks the run failed (the cursor stays where the last committed batch left it)
     and is raised again for the scheduler to retry. One run per source and entity at a time:
     when another holds the lock for `wait_seconds`, SyncInProgress is raised and nothing starts.
-    Meanwhile the garbage collector runs spaced out (`collector.spaced`): batches are long-lived
-    objects, and rescanning them took a sixth of a sync.
     """
     mapping = mapping_for(source, entity)
     with store.run_lock(source.name, entity, wait_seconds):
         summary = RunSummary(source.name, entity, store.begin_run(source.name, entity))
-        with run_context(source.name, entity, summary.run_id), collector.spaced():
+        with run_context(source.name, entity, summary.run_id):
             return _pull_and_land(source, entity, store, connector, mapping, on_batch, full, summary)
 
 
