@@ -178,14 +178,14 @@ def upsert(
 
 def _stage(conn: Connection, table: sa.Table) -> sa.Table:
     """An empty session temp table shaped like `table` (no constraints), emptied at commit."""
-    name = _stage_table(table).name
+    stage = _stage_table(table)
     quote = conn.dialect.identifier_preparer.quote
     conn.exec_driver_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS {quote(name)} ON COMMIT DELETE ROWS "
+        f"CREATE TEMP TABLE IF NOT EXISTS {quote(stage.name)} ON COMMIT DELETE ROWS "
         f"AS SELECT * FROM {quote(table.name)} WITH NO DATA"
     )
-    conn.exec_driver_sql(f"TRUNCATE {quote(name)}")
-    return _stage_table(table)
+    conn.exec_driver_sql(f"TRUNCATE {quote(stage.name)}")
+    return stage
 
 
 @cache
