@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from data_dictionary.models import Record
 from trace_store import schema
 from trace_store.errors import ConservationError, StaleRunError
 from trace_store.queries import dump, export
@@ -221,12 +224,57 @@ def test_later_batches_compile_no_new_sql(store: Store, make, caplog: pytest.Log
     """Every batch of one shape runs the statements the first compiled: the engine's compiled cache
     neither misses nor grows batch after batch (a staged upsert once made a new statement each time)."""
     run = store.begin_run("shipbob", "shipment")
+
+    def ships(n: int) -> list[Record]:  # new shipments, and from the second batch on a newer S1-0
+        again = [make.shipment("S1-0", [make.line(1)], updated=make.T0 + timedelta(minutes=n))] if n > 1 else []
+        return [make.shipment(f"S{n}-{i}", [make.line(1), make.line(2, lot=f"L{i}")]) for i in range(3)] + again
+
     for n in range(1, 3):
-        ships = [make.shipment(f"S{n}-{i}", [make.line(1), make.line(2, lot=f"L{i}")]) for i in range(3)]
-        store.commit_batch(make.batch(run, ships, cursor=make.T0))
+        store.commit_batch(make.batch(run, ships(n), cursor=make.T0))
     with caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"):
-        ships = [make.shipment(f"S3-{i}", [make.line(1), make.line(2, lot=f"L{i}")]) for i in range(3)]
-        store.commit_batch(make.batch(run, ships, cursor=make.T0))
+        store.commit_batch(make.batch(run, ships(3), cursor=make.T0))
     compiled = [r.getMessage() for r in caplog.records if "[generated in" in r.getMessage()]
     assert [r for r in caplog.records if "[cached since" in r.getMessage()], "the engine logged its statements"
     assert compiled == []
+
+
+def test_a_key_another_transaction_inserts_meanwhile_is_upserted(store: Store, make) -> None:
+    """PostgreSQL copies rows with keys it does not hold straight in; when another transaction inserts
+    one of those keys after the check, the copy is undone and the row takes the upsert's way."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite upserts every row; its writers are serialised by BEGIN IMMEDIATE")
+    from trace_store.sql import upsert
+
+    def row(external_id: str, content_hash: str, minutes: int) -> dict[str, object]:
+        updated = make.T0 + timedelta(minutes=minutes)
+        return {"source": "shop", "entity": "order", "external_id": external_id, "content_hash": content_hash} | {
+            "source_updated_at": updated,
+            "status": "loaded",
+        }
+
+    key, update = ("source", "entity", "external_id"), ("content_hash", "source_updated_at", "status")
+    written: list[set[tuple[object, ...]]] = []
+    with store.engine.connect() as first:
+        first.begin()
+        upsert(first, schema.raw_current, [row("A", "first", 1)], key, update, newer_only=True)
+
+        def second() -> None:
+            with store.engine.begin() as conn:
+                rows = [row("A", "second", 2), row("B", "second", 2)]
+                written.append(upsert(conn, schema.raw_current, rows, key, update, newer_only=True, returning=True))
+
+        loader = threading.Thread(target=second)
+        loader.start()
+        waiting = sa.text("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and datname = :db")
+        with store.engine.connect() as watch:
+            for _ in range(600):  # until the second COPY waits on the first's uncommitted key
+                if watch.execute(waiting, {"db": store.engine.url.database}).scalar_one() or not loader.is_alive():
+                    break
+                time.sleep(0.05)
+        first.commit()
+        loader.join()
+
+    assert written == [{("shop", "order", "A"), ("shop", "order", "B")}]
+    with store.connect() as conn:
+        stored = conn.execute(sa.select(schema.raw_current.c.external_id, schema.raw_current.c.content_hash)).all()
+    assert sorted(stored) == [("A", "second"), ("B", "second")]

@@ -147,13 +147,21 @@ def upsert(
     """INSERT ... ON CONFLICT for many rows (keys unique within `rows`).
 
     `update` names the columns a conflict overwrites (none: do nothing); `newer_only` guards
-    the update with source_updated_at so an older version never overwrites a newer one. On
-    PostgreSQL the rows are COPYed into a session temp table and upserted with one
-    INSERT ... SELECT, instead of a huge multi-row VALUES statement psycopg must parse.
+    the update with source_updated_at so an older version never overwrites a newer one.
     Returns the keys written when `returning` is set.
+
+    On PostgreSQL the rows whose keys the table does not hold are COPYed straight in (a first
+    load writes each row once); the others are COPYed into a session temp table and upserted
+    with one INSERT ... SELECT, instead of a huge multi-row VALUES statement psycopg must parse.
     """
     if not rows:
         return set()
+    written: set[tuple[Any, ...]] = set()
+    if conn.dialect.name == "postgresql":
+        fresh, rows = _fresh_copied(conn, table, rows, key)
+        written = {tuple(row[k] for k in key) for row in fresh} if returning else set()
+        if not rows:
+            return written
     names = list(rows[0])
     if conn.dialect.name == "postgresql":
         stage = _stage(conn, table)
@@ -173,7 +181,41 @@ def upsert(
     if returning:
         stmt = stmt.returning(*(table.c[k] for k in key))
     result = conn.execute(stmt) if conn.dialect.name == "postgresql" else conn.execute(stmt, rows)
-    return {tuple(r) for r in result} if returning else set()
+    return written | {tuple(r) for r in result} if returning else set()
+
+
+def _fresh_copied(
+    conn: Connection, table: sa.Table, rows: list[Row], key: Sequence[str]
+) -> tuple[list[Row], list[Row]]:
+    """COPY the rows whose keys `table` does not hold into it; return (those rows, the rest).
+
+    A row another transaction inserts meanwhile makes the COPY fail on the key: it is undone to
+    its savepoint and every row goes the staged way, so the outcome is the upsert's either way.
+    """
+    held = _held_keys(conn, table, rows, key)
+    fresh = [row for row in rows if tuple(row[k] for k in key) not in held]
+    if not fresh:
+        return [], rows
+    try:
+        with conn.begin_nested():
+            bulk_insert(conn, table, fresh)
+    except sa.exc.IntegrityError:
+        return [], rows
+    return fresh, [row for row in rows if tuple(row[k] for k in key) in held]
+
+
+def _held_keys(conn: Connection, table: sa.Table, rows: list[Row], key: Sequence[str]) -> set[tuple[Any, ...]]:
+    """Keys `table` holds among those of `rows`, and maybe more: the leading key columns one value
+    fits (a batch's source and entity) as equalities, the next as one array, so the key's index is
+    probed once per value instead of the table being scanned."""
+    where = []
+    for name in key:
+        values = {row[name] for row in rows}
+        if len(values) > 1:
+            where.append(in_list(conn, table.c[name], sorted(values)))
+            break
+        where.append(table.c[name] == values.pop())
+    return {tuple(r) for r in conn.execute(sa.select(*(table.c[k] for k in key)).where(*where))}
 
 
 def _stage(conn: Connection, table: sa.Table) -> sa.Table:
