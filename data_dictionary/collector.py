@@ -4,12 +4,6 @@ Left on, the collector rescans a growing report again and again: the widest reca
 45,000 deliveries, none of them in a reference cycle, and the collector took a third of its
 time. `paused()` is process-wide and thread safe: the collector's state is taken when the first
 holder arrives and put back when the last one, of any thread, leaves.
-
-A sync holds it off too, and `sweep`s before each batch. GX's validation errors (pydantic v1
-inside GX) leave reference cycles whose frames reach the sync's own, so a landed batch is garbage
-that only the collector frees. Left on, the collector moved each batch into the oldest generation
-and freed it at the next full collection of the whole heap; one young collection per batch frees
-it before the next is prepared, and the heap is never scanned whole during a sync.
 """
 
 from __future__ import annotations
@@ -40,8 +34,3 @@ def paused() -> Iterator[None]:
             _holders -= 1
             if not _holders and _was_enabled:
                 gc.enable()
-
-
-def sweep() -> None:
-    """Collect the young generations: with the collector paused, what was made since the last sweep."""
-    gc.collect(1)

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import Connector, RawRecord
 from connectors.config import SourceConfig
 from connectors.metrics import collecting
-from data_dictionary import collector
 from data_dictionary.identity import Items
 from pipeline import drift, drops
 from pipeline.checks import Checked, Correction, check_payloads, correct_records, mapping_for, to_quarantine
@@ -120,9 +119,8 @@ def _pull_and_land(
     latest: datetime | None = None
     drops.attach(connector, store)
     try:
-        with collecting() as metrics, _Committer(store, summary, on_batch) as committer, collector.paused():
+        with collecting() as metrics, _Committer(store, summary, on_batch) as committer:
             for raws in _batches(connector.pull(entity, since, until), source.batch_records):
-                collector.sweep()
                 batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight(), items)
                 newest = min(max(raw.updated_at for raw, _, _ in raws), until)
                 latest = max(latest, newest) if latest else newest
