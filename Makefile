@@ -15,10 +15,10 @@ demo: setup  ## WORLD=woo-erpnext-csv serves the same world from ERPNext, WooCom
 	$(UV) run tracehub demo --world $(WORLD)
 
 test: setup  ## the fast tiers: unit, contract, store, pipeline and web tests
-	$(UV) run pytest -m "not slow"
+	$(UV) run pytest -n auto --dist loadfile -m "not slow"
 
 test-all: setup  ## every tier, as CI runs it: adds the demo, Airflow, the browser and large worlds
-	$(UV) run pytest
+	$(UV) run pytest -n auto --dist loadfile
 
 BENCH_ARGS ?=
 
