@@ -278,3 +278,26 @@ def test_a_key_another_transaction_inserts_meanwhile_is_upserted(store: Store, m
     with store.connect() as conn:
         stored = conn.execute(sa.select(schema.raw_current.c.external_id, schema.raw_current.c.content_hash)).all()
     assert sorted(stored) == [("A", "second"), ("B", "second")]
+
+
+def test_lots_of_few_devices_upsert_newer_wins_whether_held_or_new(store: Store, make) -> None:
+    """Many lots of few GTINs: the held ones are asked by (gtin, lot) pairs, the new ones copied in."""
+    from trace_store.sql import upsert
+
+    def lot(gtin: str, number: str, minutes: int, status: str) -> dict[str, object]:
+        at = make.T0 + timedelta(minutes=minutes)
+        return {"gtin": gtin, "lot": number, "source": "erp", "qc_status": status, "source_updated_at": at}
+
+    gtins, update = ("09506000134352", "00614141000012"), ("source", "qc_status", "source_updated_at")
+    first = [lot(g, f"L{n}", 0, "released") for g in gtins for n in range(1, 4)]
+    second = [lot(g, f"L{n}", 5, "blocked") for g in gtins for n in range(2, 6)]
+    second.append(lot(gtins[0], "L1", -5, "older"))  # older than what is held: not written
+    with store.engine.begin() as conn:
+        upsert(conn, schema.lot, first, ("gtin", "lot"), update, newer_only=True, returning=True)
+    with store.engine.begin() as conn:
+        written = upsert(conn, schema.lot, second, ("gtin", "lot"), update, newer_only=True, returning=True)
+    assert written == {(g, f"L{n}") for g in gtins for n in range(2, 6)}
+    with store.connect() as conn:
+        stored = set(conn.execute(sa.select(schema.lot.c.gtin, schema.lot.c.lot, schema.lot.c.qc_status)).all())
+    blocked = {(g, f"L{n}", "blocked") for g in gtins for n in range(2, 6)}
+    assert stored == {(g, "L1", "released") for g in gtins} | blocked

@@ -205,16 +205,19 @@ def _fresh_copied(
 
 
 def _held_keys(conn: Connection, table: sa.Table, rows: list[Row], key: Sequence[str]) -> set[tuple[Any, ...]]:
-    """Keys `table` holds among those of `rows`, and maybe more: the leading key columns one value
-    fits (a batch's source and entity) as equalities, the next as one array, so the key's index is
-    probed once per value instead of the table being scanned."""
-    where = []
-    for name in key:
-        values = {row[name] for row in rows}
-        if len(values) > 1:
-            where.append(in_list(conn, table.c[name], sorted(values)))
-            break
-        where.append(table.c[name] == values.pop())
+    """Keys `table` holds among those of `rows`, and maybe more, in one statement that probes the key's
+    index: the leading key columns one value fits (a batch's source and entity) as equalities, then
+    the next column as one array, or, when that column repeats (a device's lots), the last two as pairs."""
+    where, rest = [], list(key)
+    while len(rest) > 1 and len({row[rest[0]] for row in rows}) == 1:
+        name = rest.pop(0)
+        where.append(table.c[name] == rows[0][name])
+    values = sorted({row[rest[0]] for row in rows})
+    if len(rest) == 2 and len(values) * 2 < len(rows):
+        pairs = sorted({(row[rest[0]], row[rest[1]]) for row in rows})
+        where.append(pairs_in(conn, table.c[rest[0]], table.c[rest[1]], pairs))
+    else:
+        where.append(in_list(conn, table.c[rest[0]], values))
     return {tuple(r) for r in conn.execute(sa.select(*(table.c[k] for k in key)).where(*where))}
 
 
