@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -73,6 +74,20 @@ def test_clean_shipments_pass():
         shipment(),  # no lines, nothing to check
     ]
     assert validate("shipment", batch) == {}
+
+
+def test_batches_validated_in_turn_and_on_two_threads_each_get_their_own_failures():
+    """GX's validation definitions are made once per thread and reused for every batch after."""
+    bad = [shipment(sline(gtin=BAD_GTIN)), shipment(sline())]
+    clean = [shipment(sline())]
+    expected = {0: [("gtin_check_digit", "lines[0].gtin")]}
+    assert rules(validate("shipment", bad)) == expected
+    assert validate("shipment", clean) == {}
+    assert validate("shipment", [shipment()]) == {}  # a header frame only
+    assert rules(validate("shipment", bad)) == expected
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda batch: rules(validate("shipment", batch)), [bad, clean] * 4))
+    assert results == [expected, {}] * 4
 
 
 def test_a_pending_shipments_provisional_lines_are_stored_as_they_are():
