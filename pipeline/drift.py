@@ -63,12 +63,22 @@ def shape(payload: dict[str, Any]) -> dict[str, str]:
     """Path -> JSON type of every field in `payload` down to DEPTH levels; list elements as `[*]`.
 
     A path that holds values of two types in one payload (a list of mixed rows) keeps the first
-    non-null type; null never counts as a type, so an empty optional value is no retyping. Runs
-    once per changed payload, so it recurses plainly rather than keeping a stack of tuples.
+    non-null type; null never counts as a type, so an empty optional value is no retyping.
     """
-    found: dict[str, str] = {ROOT: "object"}
-    _note_fields(found, "", payload, DEPTH)
-    return found
+    return {path: kind for path, (kind, _) in tally([payload]).items()}
+
+
+def tally(payloads: Iterable[dict[str, Any]]) -> dict[str, tuple[str, int]]:
+    """Per path, how many payloads had it, and its type (as `shape` gives it) in the last payload that typed it.
+
+    One walk of the batch into one table: a shape kept per payload until the batch was tallied
+    cost a dict of some sixty paths for each of thousands of payloads, and a second loop.
+    """
+    seen: dict[str, list[Any]] = {}
+    for index, payload in enumerate(payloads):
+        _note(seen, index, ROOT, payload, 1)
+        _note_fields(seen, index, "", payload, DEPTH)
+    return {path: (kind, count) for path, (kind, count, _, _) in seen.items()}
 
 
 _KINDS: dict[type, str] = {
@@ -82,34 +92,35 @@ _KINDS: dict[type, str] = {
 }
 
 
-def _note_fields(found: dict[str, str], prefix: str, node: dict[str, Any], depth: int) -> None:
+def _note_fields(seen: dict[str, list[Any]], index: int, prefix: str, node: dict[str, Any], depth: int) -> None:
     for key, value in node.items():
-        _note(found, f"{prefix}.{key}" if prefix else str(key), value, depth)
+        _note(seen, index, f"{prefix}.{key}" if prefix else str(key), value, depth)
 
 
-def _note(found: dict[str, str], path: str, value: Any, depth: int) -> None:
-    """Record `value`'s type at `path` unless a non-null one is there, then look `depth - 1` levels inside."""
+def _note(seen: dict[str, list[Any]], index: int, path: str, value: Any, depth: int) -> None:
+    """Count payload `index` at `path` once, take its first non-null type there, then look `depth - 1` levels inside.
+
+    `seen[path]` is [type, payloads counted, the last payload counted, the last payload that set the type].
+    """
     kind = _KINDS.get(type(value)) or json_type(value)
-    if found.get(path, "null") == "null":
-        found[path] = kind
+    entry = seen.get(path)
+    if entry is None:
+        seen[path] = [kind, 1, index, index if kind != "null" else -1]
+    else:
+        if entry[2] != index:
+            entry[1] += 1
+            entry[2] = index
+        if kind != "null" and entry[3] != index:
+            entry[0] = kind
+            entry[3] = index
     if depth <= 1:
         return
     if kind == "object":
-        _note_fields(found, path, value, depth - 1)
+        _note_fields(seen, index, path, value, depth - 1)
     elif kind == "array":
         inner = f"{path}[*]"
         for item in value:
-            _note(found, inner, item, depth - 1)
-
-
-def tally(shapes: Iterable[dict[str, str]]) -> dict[str, tuple[str, int]]:
-    """Per path, the last non-null type seen and how many payloads had the path."""
-    out: dict[str, tuple[str, int]] = {}
-    for fields in shapes:
-        for path, kind in fields.items():
-            last, count = out.get(path, (kind, 0))
-            out[path] = (kind if kind != "null" else last, count + 1)
-    return out
+            _note(seen, index, inner, item, depth - 1)
 
 
 def reclassify(failures: list[RuleFailure], fields: dict[str, str], known: Known) -> list[RuleFailure]:

@@ -250,14 +250,13 @@ def _prepare(
     batch.landed = [version for _, version in changed]
     checked = check_payloads(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
     known = drift.Known(*store.payload_fields(source.name, entity))
-    shapes = [drift.shape(raw.payload) for raw, _ in changed]
-    batch.fields, batch.fields_are_additions = drift.tally(shapes), known.has_history
+    batch.fields, batch.fields_are_additions = drift.tally(raw.payload for raw, _ in changed), known.has_history
     _apply_corrections(store, source.name, entity, changed, checked)
-    for (raw, version), result, fields in zip(changed, checked, shapes, strict=True):
+    for (raw, version), result in zip(changed, checked, strict=True):
         if result.corrected:
             batch.corrected.add(raw.external_id)
         if result.failures:
-            failures = drift.reclassify(result.failures, fields, known)
+            failures = drift.reclassify(result.failures, drift.shape(raw.payload), known)
             batch.quarantined.append(
                 to_quarantine(raw.external_id, version.content_hash, raw.payload, result.records, failures)
             )

@@ -37,7 +37,15 @@ def test_shape_names_every_path_with_its_type_and_lists_as_stars():
         "a": "object",
         "a.b": "boolean",
     }
-    assert drift.tally([fields, {"$": "object", "id": "string"}])["id"] == ("string", 2)
+
+
+def test_tally_counts_payloads_not_values_and_keeps_the_last_payloads_type():
+    rows = [{"rows": [{"qty": None}, {"qty": "2"}, {"qty": 3}]}, {"rows": [{"qty": 4}, {"qty": "x"}]}, {"rows": []}]
+    counted = drift.tally([{"id": 1}, {"id": "7"}, {"id": None}, {}, *rows])
+    assert counted["$"] == ("object", 7)
+    assert counted["id"] == ("string", 3), "a null in a later payload keeps the type the last typed one gave"
+    assert counted["rows"] == ("array", 3)
+    assert counted["rows[*].qty"] == ("number", 2), "two payloads, however many rows; the last one's first type"
 
 
 def test_shape_keeps_the_first_non_null_type_and_stops_four_levels_down():
