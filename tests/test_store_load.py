@@ -247,7 +247,11 @@ def test_a_key_another_transaction_inserts_meanwhile_is_upserted(store: Store, m
 
     def row(external_id: str, content_hash: str, minutes: int) -> dict[str, object]:
         updated = make.T0 + timedelta(minutes=minutes)
-        return {"source": "shop", "entity": "order", "external_id": external_id, "content_hash": content_hash} | {
+        return {
+            "source": "shop",
+            "entity": "order",
+            "external_id": external_id,
+            "content_hash": content_hash,
             "source_updated_at": updated,
             "status": "loaded",
         }

@@ -158,8 +158,8 @@ def upsert(
         return set()
     written: set[tuple[Any, ...]] = set()
     if conn.dialect.name == "postgresql":
-        fresh, rows = _fresh_copied(conn, table, rows, key)
-        written = {tuple(row[k] for k in key) for row in fresh} if returning else set()
+        copied, rows = _fresh_copied(conn, table, rows, key)
+        written = copied if returning else written
         if not rows:
             return written
     names = list(rows[0])
@@ -186,22 +186,31 @@ def upsert(
 
 def _fresh_copied(
     conn: Connection, table: sa.Table, rows: list[Row], key: Sequence[str]
-) -> tuple[list[Row], list[Row]]:
-    """COPY the rows whose keys `table` does not hold into it; return (those rows, the rest).
+) -> tuple[set[tuple[Any, ...]], list[Row]]:
+    """COPY the rows whose keys `table` does not hold into it; return (their keys, the other rows).
 
     A row another transaction inserts meanwhile makes the COPY fail on the key: it is undone to
     its savepoint and every row goes the staged way, so the outcome is the upsert's either way.
     """
     held = _held_keys(conn, table, rows, key)
-    fresh = [row for row in rows if tuple(row[k] for k in key) not in held]
+    fresh: list[Row] = []
+    fresh_keys: set[tuple[Any, ...]] = set()
+    rest: list[Row] = []
+    for row in rows:
+        row_key = tuple(row[k] for k in key)
+        if row_key in held:
+            rest.append(row)
+        else:
+            fresh.append(row)
+            fresh_keys.add(row_key)
     if not fresh:
-        return [], rows
+        return set(), rows
     try:
         with conn.begin_nested():
             bulk_insert(conn, table, fresh)
     except sa.exc.IntegrityError:
-        return [], rows
-    return fresh, [row for row in rows if tuple(row[k] for k in key) in held]
+        return set(), rows
+    return fresh_keys, rest
 
 
 def _held_keys(conn: Connection, table: sa.Table, rows: list[Row], key: Sequence[str]) -> set[tuple[Any, ...]]:
