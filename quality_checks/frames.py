@@ -52,17 +52,15 @@ def line_frame(
     import pandas as pd
 
     own = [c for c in columns if c not in context]
-    data: dict[str, list[Any]] = {RID: [], LINE: [], **{c: [] for c in own}, **{c: [] for c in context}}
-    for rid, record in enumerate(records):
-        lines = getattr(record, tuple_name)
-        if not lines:
-            continue
-        shared = {c: _day(getattr(record, field)) for c, field in context.items()}
-        for index, line in enumerate(lines):
-            data[RID].append(rid)
-            data[LINE].append(index)
-            for column in own:
-                data[column].append(_cell(getattr(line, column)))
-            for column, value in shared.items():
-                data[column].append(value)
+    rows = [
+        (rid, index, line)
+        for rid, record in enumerate(records)
+        for index, line in enumerate(getattr(record, tuple_name) or ())
+    ]
+    data: dict[str, list[Any]] = {RID: [rid for rid, _, _ in rows], LINE: [index for _, index, _ in rows]}
+    for column in own:  # column by column: a comprehension per column, not an append per cell
+        data[column] = [_cell(getattr(line, column)) for _, _, line in rows]
+    for column, field in context.items():  # the header's value, worked out once per record
+        per_record = [_day(getattr(record, field)) for record in records]
+        data[column] = [per_record[rid] for rid, _, _ in rows]
     return pd.DataFrame(data)
