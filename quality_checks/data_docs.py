@@ -1,6 +1,6 @@
 """Persist GX Data Docs of the most recent validation of each suite, for data stewards.
 
-Validation runs in in-memory contexts (one per thread), which keep nothing on disk. This builds
+Validation runs in throwaway in-memory contexts (one per batch), which keep nothing. This builds
 the docs once per pipeline run instead: a fresh context whose only Data Docs site is a folder on
 disk, fed with the suites from git and the latest result of each suite in this process.
 

@@ -1,11 +1,7 @@
-"""Run a suite's rules over its frames with GX: one run per frame, on definitions made once per thread.
+"""Run a suite's rules over its frames with GX: one ephemeral context and one run per frame.
 
 GX's fixed cost is per validation run, not per row, so all rules on a frame go into one
-expectation suite validated in a single run. The in-memory context, its pandas data source, the
-suites and the validation definitions are set up once per thread and suite, not per batch: that
-setup took a tenth of a batch's validation (GX saves its whole configuration on every add), and
-the data frame is a run-time batch parameter anyway. Each thread has its own, as GX's contexts
-are not made to be shared between threads. Row-level capture comes from result_format
+expectation suite validated in a single run. Row-level capture comes from result_format
 COMPLETE with `unexpected_index_column_names` set on the run (not on each expectation), which
 makes every failing row come back with its `_rid` (and `_line`). The latest result per suite is
 kept in memory for `data_docs.build_data_docs`.
@@ -13,7 +9,6 @@ kept in memory for `data_docs.build_data_docs`.
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from quality_checks.frames import LINE, RID
@@ -21,7 +16,7 @@ from quality_checks.suite_specs import HEADER, SuiteSpec
 
 if TYPE_CHECKING:
     import pandas as pd
-    from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult, ValidationDefinition
+    from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult
     from great_expectations.data_context import AbstractDataContext
 
 GX_SEVERITY = {"error": "critical", "warning": "warning"}
@@ -29,16 +24,6 @@ GX_SEVERITY = {"error": "critical", "warning": "warning"}
 
 latest_results: dict[str, ExpectationSuiteValidationResult] = {}
 """Suite name -> the most recent validation result of that suite in this process."""
-
-
-class _Defined(threading.local):
-    """Per thread: entity -> (the suite spec, its validation definition per frame)."""
-
-    def __init__(self) -> None:
-        self.by_entity: dict[str, tuple[SuiteSpec, dict[str, ValidationDefinition]]] = {}
-
-
-_defined = _Defined()
 
 
 def ephemeral_context() -> AbstractDataContext:
@@ -86,10 +71,18 @@ def run_frames(
     spec: SuiteSpec, frames: dict[str, pd.DataFrame], parameters: dict[str, Any]
 ) -> dict[str, ExpectationSuiteValidationResult]:
     """Validate each frame against its rules in one GX run; return the result per frame."""
-    definitions = _definitions(spec)
+    import great_expectations as gx
+
+    context = ephemeral_context()
+    source = context.data_sources.add_pandas("tracehub")
     results = {}
     for frame, df in frames.items():
-        result = definitions[frame].run(
+        name = suite_name(spec.entity, frame)
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+        suite = context.suites.add(build_suite(spec, frame))
+        definition = gx.ValidationDefinition(name=name, data=batch, suite=suite)
+        definition = context.validation_definitions.add(definition)
+        result = definition.run(
             batch_parameters={"dataframe": df},
             expectation_parameters=parameters,
             result_format={
@@ -98,35 +91,6 @@ def run_frames(
                 "return_unexpected_index_query": False,
             },
         )
-        latest_results[suite_name(spec.entity, frame)] = result
+        latest_results[name] = result
         results[frame] = result
     return results
-
-
-def _definitions(spec: SuiteSpec) -> dict[str, ValidationDefinition]:
-    """This thread's validation definition of each frame of `spec`, made on first use.
-
-    Kept per entity for the spec object they were made from: another spec of the entity (a suite
-    built in a test, say) gets definitions of its own.
-    """
-    made = _defined.by_entity.get(spec.entity)
-    if made is None or made[0] is not spec:
-        made = _defined.by_entity[spec.entity] = (spec, _define(spec))
-    return made[1]
-
-
-def _define(spec: SuiteSpec) -> dict[str, ValidationDefinition]:
-    """An in-memory context holding one whole-data-frame batch, suite and validation definition per frame."""
-    import great_expectations as gx
-
-    context = ephemeral_context()
-    source = context.data_sources.add_pandas("tracehub")
-    definitions = {}
-    for frame in spec.frames():
-        name = suite_name(spec.entity, frame)
-        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-        suite = context.suites.add(build_suite(spec, frame))
-        definitions[frame] = context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite)
-        )
-    return definitions
