@@ -77,7 +77,7 @@ def test_clean_shipments_pass():
 
 
 def test_batches_validated_in_turn_and_on_two_threads_each_get_their_own_failures():
-    """GX's validation definitions are made once per thread and reused for every batch after."""
+    """Validation keeps nothing from one batch to the next, in one thread or across two."""
     bad = [shipment(sline(gtin=BAD_GTIN)), shipment(sline())]
     clean = [shipment(sline())]
     expected = {0: [("gtin_check_digit", "lines[0].gtin")]}
