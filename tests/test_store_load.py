@@ -239,10 +239,10 @@ def test_later_batches_compile_no_new_sql(store: Store, make, caplog: pytest.Log
 
 
 def test_a_key_another_transaction_inserts_meanwhile_is_upserted(store: Store, make) -> None:
-    """PostgreSQL copies rows with keys it does not hold straight in; when another transaction inserts
-    one of those keys after the check, the copy is undone and the row takes the upsert's way."""
+    """Rows with keys the table does not hold are inserted straight in; when another transaction inserts
+    one of those keys after the check, the insert is undone and the row takes the upsert's way."""
     if store.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite upserts every row; its writers are serialised by BEGIN IMMEDIATE")
+        pytest.skip("SQLite's write transactions begin IMMEDIATE: no other writer can come in between")
     from trace_store.sql import upsert
 
     def row(external_id: str, content_hash: str, minutes: int) -> dict[str, object]:

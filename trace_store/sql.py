@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.compiler import SQLCompiler
 
 Row = dict[str, Any]
 T = TypeVar("T")
@@ -107,24 +108,45 @@ def bulk_insert(conn: Connection, table: sa.Table, rows: list[Row]) -> None:
     parse, which is what keeps line and edge loading above 10k rows/s.
     """
     if conn.dialect.name != "postgresql":
-        conn.execute(table.insert(), rows)
+        _executemany(conn, table, table.insert(), rows)
         return
     names = list(rows[0])
-    # the values of a row in column order, read in C; only the few columns with a processor are touched in Python
-    pick = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    convert = [(i, p) for i, p in enumerate(_copy_processor(conn, table.c[name]) for name in names) if p]
     quote = conn.dialect.identifier_preparer.quote
     sql = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
     dbapi = conn.dialect.loaded_dbapi
     try:
         with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                values = list(pick(row))
-                for i, process in convert:
-                    values[i] = process(values[i])
+            for values in _row_values(rows, names, [_copy_processor(conn, table.c[name]) for name in names]):
                 copy.write_row(values)
     except dbapi.Error as err:  # same exception types as every other statement
         raise sa.exc.DBAPIError.instance(sql, None, err, dbapi.Error) from err
+
+
+def _executemany(conn: Connection, table: sa.Table, stmt: Any, rows: list[Row]) -> None:
+    """Run `stmt` once per row through the driver's executemany (SQLite).
+
+    SQLAlchemy's own executemany runs every value of every row through Python; here the values
+    are handed over as tuples and only the columns whose type converts are touched, as for COPY.
+    """
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
+    names = compiled.positiontup
+    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    conn.exec_driver_sql(compiled.string, list(_row_values(rows, names, processors)))
+
+
+def _row_values(rows: list[Row], names: Sequence[str], processors: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
+    """Each row's values in `names` order, read in C; only the columns with a processor are touched in Python."""
+    pick = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    convert = [(i, p) for i, p in enumerate(processors) if p]
+    if not convert:
+        yield from map(pick, rows)
+        return
+    for row in rows:
+        values = list(pick(row))
+        for i, process in convert:
+            values[i] = process(values[i])
+        yield tuple(values)
 
 
 def _copy_processor(conn: Connection, column: sa.Column[Any]) -> Any:
@@ -150,20 +172,24 @@ def upsert(
     the update with source_updated_at so an older version never overwrites a newer one.
     Returns the keys written when `returning` is set.
 
-    On PostgreSQL the rows whose keys the table does not hold are COPYed straight in (a first
-    load writes each row once); the others are COPYed into a session temp table and upserted
-    with one INSERT ... SELECT, instead of a huge multi-row VALUES statement psycopg must parse.
+    The rows whose keys the table does not hold are bulk-inserted straight in (COPY on PostgreSQL:
+    a first load writes each row once) wherever that saves work: always on PostgreSQL, and on
+    SQLite when the written keys are asked for (SQLAlchemy's RETURNING path works every value in
+    Python). On PostgreSQL the others are COPYed into a session temp table and upserted with one
+    INSERT ... SELECT, instead of a huge multi-row VALUES statement psycopg must parse; on SQLite
+    they go through the driver's executemany.
     """
     if not rows:
         return set()
+    postgres = conn.dialect.name == "postgresql"
     written: set[tuple[Any, ...]] = set()
-    if conn.dialect.name == "postgresql":
-        copied, rows = _fresh_copied(conn, table, rows, key)
-        written = copied if returning else written
+    if postgres or returning:
+        inserted, rows = _insert_fresh(conn, table, rows, key)
+        written = inserted if returning else written
         if not rows:
             return written
     names = list(rows[0])
-    if conn.dialect.name == "postgresql":
+    if postgres:
         stage = _stage(conn, table)
         bulk_insert(conn, stage, rows)
         ins: Any = postgresql.insert(table).from_select(
@@ -179,18 +205,23 @@ def upsert(
     else:
         stmt = ins.on_conflict_do_nothing(index_elements=list(key))
     if returning:
-        stmt = stmt.returning(*(table.c[k] for k in key))
-    result = conn.execute(stmt) if conn.dialect.name == "postgresql" else conn.execute(stmt, rows)
-    return written | {tuple(r) for r in result} if returning else set()
+        result = conn.execute(stmt.returning(*(table.c[k] for k in key)), None if postgres else rows)
+        return written | {tuple(r) for r in result}
+    if postgres:
+        conn.execute(stmt)
+    else:
+        _executemany(conn, table, stmt, rows)
+    return set()
 
 
-def _fresh_copied(
+def _insert_fresh(
     conn: Connection, table: sa.Table, rows: list[Row], key: Sequence[str]
 ) -> tuple[set[tuple[Any, ...]], list[Row]]:
-    """COPY the rows whose keys `table` does not hold into it; return (their keys, the other rows).
+    """Bulk-insert the rows whose keys `table` does not hold; return (their keys, the other rows).
 
-    A row another transaction inserts meanwhile makes the COPY fail on the key: it is undone to
-    its savepoint and every row goes the staged way, so the outcome is the upsert's either way.
+    A row another transaction inserts meanwhile makes the insert fail on the key: it is undone to
+    its savepoint and every row goes the upsert's way, so the outcome is the upsert's either way.
+    (SQLite's write transactions begin IMMEDIATE, so there no other writer comes in between.)
     """
     held = _held_keys(conn, table, rows, key)
     fresh: list[Row] = []
