@@ -90,7 +90,8 @@ class MulticolumnValuesUdiConsistent(MulticolumnMapMetricProvider):
     def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
         verdicts: dict[tuple[Hashable, ...], bool] = {}
         flags = []
-        for row in column_list.itertuples(index=False, name=None):
+        # each column to a list first: iterating rows of Arrow-backed string columns costs twice as much
+        for row in zip(*(column_list.iloc[:, i].tolist() for i in range(column_list.shape[1])), strict=True):
             key = tuple(None if _blank(v) else v for v in row)
             if key not in verdicts:
                 verdicts[key] = not udi_mismatches(*key)
