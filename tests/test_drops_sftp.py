@@ -60,13 +60,16 @@ def sftp_server(root: Path, client_key: asyncssh.SSHKey | None = None) -> Iterat
             sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=str(root)),
         )
 
+    async def closing() -> None:  # in the loop's thread: asyncio servers are not thread safe
+        server.close()
+        await server.wait_closed()
+
     server = asyncio.run_coroutine_threadsafe(listening(), loop).result(10)
     try:
         port = server.sockets[0].getsockname()[1]
         yield port, host_key.export_public_key().decode().strip()
     finally:
-        server.close()
-        asyncio.run_coroutine_threadsafe(server.wait_closed(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(closing(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
