@@ -139,9 +139,6 @@ def _row_values(rows: list[Row], names: Sequence[str], processors: Sequence[Any]
     """Each row's values in `names` order, read in C; only the columns with a processor are touched in Python."""
     pick = operator.itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
     convert = [(i, p) for i, p in enumerate(processors) if p]
-    if not convert:
-        yield from map(pick, rows)
-        return
     for row in rows:
         values = list(pick(row))
         for i, process in convert:
