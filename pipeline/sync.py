@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.base import Connector, RawRecord
 from connectors.config import SourceConfig
 from connectors.metrics import collecting
+from data_dictionary import collector
 from data_dictionary.identity import Items
 from pipeline import drift, drops
 from pipeline.checks import Checked, Correction, check_payloads, correct_records, mapping_for, to_quarantine
@@ -119,9 +120,10 @@ def _pull_and_land(
     latest: datetime | None = None
     drops.attach(connector, store)
     try:
-        with collecting() as metrics, _Committer(store, summary, on_batch) as committer:
+        with collecting() as metrics, collector.steady() as settle, _Committer(store, summary, on_batch) as committer:
             for raws in _batches(connector.pull(entity, since, until), source.batch_records):
                 batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight(), items)
+                settle()  # GX, pandas and the mapping are warm after one batch: collections skip them from now on
                 newest = min(max(raw.updated_at for raw, _, _ in raws), until)
                 latest = max(latest, newest) if latest else newest
                 batch.cursor = newest if ordered else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 from platforms import running_platforms, sync_all
@@ -27,6 +28,7 @@ def test_changed_records_load_once_and_newer_wins(store, monkeypatch):
     lot = next(r for r in world.odoo["stock.lot"] if r["x_studio_qc_status"] == "released")  # a Studio field
     with running_platforms(world, monkeypatch) as platforms:
         sync_all(platforms, store)
+        assert gc.get_freeze_count() == 0, "a sync hands what it set aside back to the collector"
         cursor_before = store.cursor("shop", "order")
 
         now = datetime.now(UTC) - timedelta(minutes=1)
