@@ -71,14 +71,15 @@ def shape(payload: dict[str, Any]) -> dict[str, str]:
 def tally(payloads: Iterable[dict[str, Any]]) -> dict[str, tuple[str, int]]:
     """Per path, how many payloads had it, and its type (as `shape` gives it) in the last payload that typed it.
 
-    One walk of the batch into one table: a shape kept per payload until the batch was tallied
-    cost a dict of some sixty paths for each of thousands of payloads, and a second loop.
+    One walk of the batch into a tree of the fields met, named as paths only at the end: a path
+    string built for every field of every payload cost more than the walk itself.
     """
-    seen: dict[str, list[Any]] = {}
+    root = _Field()
     for index, payload in enumerate(payloads):
-        _note(seen, index, ROOT, payload, 1)
-        _note_fields(seen, index, "", payload, DEPTH)
-    return {path: (kind, count) for path, (kind, count, _, _) in seen.items()}
+        _note(root, index, payload, DEPTH + 1)
+    counted: dict[str, tuple[str, int]] = {}
+    _name(root, ROOT, counted)
+    return counted
 
 
 _KINDS: dict[type, str] = {
@@ -90,37 +91,63 @@ _KINDS: dict[type, str] = {
     bool: "boolean",
     type(None): "null",
 }
+_LEAVES = frozenset(kind for kind, name in _KINDS.items() if name not in ("object", "array"))
 
 
-def _note_fields(seen: dict[str, list[Any]], index: int, prefix: str, node: dict[str, Any], depth: int) -> None:
-    for key, value in node.items():
-        _note(seen, index, f"{prefix}.{key}" if prefix else str(key), value, depth)
+class _Field:
+    """One path of the tally: its type, payloads counted, the last payload counted and the last that typed it."""
+
+    __slots__ = ("count", "fields", "items", "kind", "last", "typed")
+
+    def __init__(self) -> None:
+        self.kind = "null"
+        self.count = 0
+        self.last = -1
+        self.typed = -1
+        self.fields: dict[str, _Field] = {}
+        self.items: _Field | None = None
 
 
-def _note(seen: dict[str, list[Any]], index: int, path: str, value: Any, depth: int) -> None:
-    """Count payload `index` at `path` once, take its first non-null type there, then look `depth - 1` levels inside.
-
-    `seen[path]` is [type, payloads counted, the last payload counted, the last payload that set the type].
-    """
+def _note(node: _Field, index: int, value: Any, depth: int) -> None:
+    """Count payload `index` at `node` once, take its first non-null type there, then look `depth - 1` levels inside."""
     kind = _KINDS.get(type(value)) or json_type(value)
-    entry = seen.get(path)
-    if entry is None:
-        seen[path] = [kind, 1, index, index if kind != "null" else -1]
-    else:
-        if entry[2] != index:
-            entry[1] += 1
-            entry[2] = index
-        if kind != "null" and entry[3] != index:
-            entry[0] = kind
-            entry[3] = index
+    if node.last != index:
+        node.count += 1
+        node.last = index
+    if kind != "null" and node.typed != index:
+        node.kind = kind
+        node.typed = index
     if depth <= 1:
         return
     if kind == "object":
-        _note_fields(seen, index, path, value, depth - 1)
+        fields = node.fields
+        for key, inner in value.items():
+            child = fields.get(key)
+            if child is None:
+                child = fields[key] = _Field()
+            if type(inner) in _LEAVES and child.last != index:  # most fields: counted here, not in a call
+                child.count += 1
+                child.last = index
+                if inner is not None and child.typed != index:
+                    child.kind = _KINDS[type(inner)]
+                    child.typed = index
+            else:
+                _note(child, index, inner, depth - 1)
     elif kind == "array":
-        inner = f"{path}[*]"
+        child = node.items
+        if child is None:
+            child = node.items = _Field()
         for item in value:
-            _note(seen, index, inner, item, depth - 1)
+            _note(child, index, item, depth - 1)
+
+
+def _name(node: _Field, path: str, counted: dict[str, tuple[str, int]]) -> None:
+    """The tree as `path -> (type, count)`; the payload itself is ROOT, its fields `a`, `a.b`, `a[*]`."""
+    counted[path] = (node.kind, node.count)
+    for key, child in node.fields.items():
+        _name(child, f"{path}.{key}" if path != ROOT else str(key), counted)
+    if node.items is not None:
+        _name(node.items, f"{path}[*]", counted)
 
 
 def reclassify(failures: list[RuleFailure], fields: dict[str, str], known: Known) -> list[RuleFailure]:
