@@ -5,18 +5,17 @@ a Shopify line names its variant's SKU). The device master (an ERP's products, k
 with their SKU) says which GTIN, and which tracking, a SKU stands for. Records are resolved here,
 before validation, so that rules that depend on the device (a lot-tracked device needs a lot)
 hold for every line; a SKU the master does not know yet leaves the line unresolved, and the
-trace store resolves it when the master arrives.
+trace store resolves it when the master arrives. The mapping fills the values it maps
+(`resolver`), so every way a payload is checked resolves the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
-
-from data_dictionary.models import Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,49 +32,52 @@ Items = Mapping[str, Item]
 LINE_FIELDS = ("lines", "inputs")
 
 
-def resolve(records: Sequence[Record], items: Items) -> list[Record]:
-    """`records` with the GTIN (and tracking) of every SKU-only line or record filled in from `items`.
+Fill = Callable[[dict[str, Any], Items], None]
+"""Fills one record's mapped values in place: a record or line naming only a SKU gets its device."""
+
+
+def resolver(model: type[BaseModel]) -> Fill:
+    """How a mapped `model`'s values are filled from the device master, before they are validated.
 
     The device's tracking wins over what a line suggests, because the master knows whether the
-    device is lot- or serial-tracked. Records needing nothing come back unchanged (the same object).
+    device is lot- or serial-tracked. Filled while the values are still a dict: copying a
+    validated record and each of its lines cost as much as validating them.
     """
-    if not items:
-        return list(records)
-    return [_resolved(record, items) for record in records]
-
-
-def _resolved(record: Record, items: Items) -> Record:
-    changes: dict[str, Any] = _changes(record, items)
+    levels: list[tuple[str | None, type[BaseModel]]] = [(None, model)] if _names_device(model) else []
     for name in LINE_FIELDS:
-        lines = record.__dict__.get(name)
-        if not lines:
-            continue
-        resolved = tuple(_line(line, items) for line in lines)
-        if any(new is not old for new, old in zip(resolved, lines, strict=True)):
-            changes[name] = resolved
-    return record.model_copy(update=changes) if changes else record
+        info = model.model_fields.get(name)
+        line = next((a for a in get_args(info.annotation) if _names_device(a)), None) if info else None
+        if line is not None:
+            levels.append((name, line))
+    plan = [(name, "tracking" in level.model_fields) for name, level in levels]
+
+    def fill(values: dict[str, Any], items: Items) -> None:
+        for name, tracked in plan:
+            if name is None:
+                _fill(values, items, tracked)
+                continue
+            for line in values.get(name) or ():
+                if isinstance(line, dict):
+                    _fill(line, items, tracked)
+
+    return fill
 
 
-def _line(line: BaseModel, items: Items) -> BaseModel:
-    changes = _changes(line, items)
-    return line.model_copy(update=changes) if changes else line
+def _names_device(model: Any) -> bool:
+    return isinstance(model, type) and issubclass(model, BaseModel) and {"sku", "gtin"} <= model.model_fields.keys()
 
 
-def _changes(model: BaseModel, items: Items) -> dict[str, Any]:
-    fields = model.__dict__  # every field's value; faster to ask than pydantic for an absent attribute
-    sku = fields.get("sku")
-    if not sku or "gtin" not in fields:
-        return {}
+def _fill(values: dict[str, Any], items: Items, tracked: bool) -> None:
+    sku = values.get("sku")
+    if not sku or not isinstance(sku, str):
+        return
     item = items.get(sku)
     if item is None:
-        return {}
-    gtin = fields["gtin"]
-    if gtin not in (None, item.gtin):
-        return {}  # the line names its own device: the SKU does not overrule it
-    changes: dict[str, Any] = {}
+        return
+    gtin = values.get("gtin")
     if gtin is None:
-        changes["gtin"] = item.gtin
-    tracked = "tracking" in fields and item.tracking
-    if tracked and fields["tracking"] != item.tracking:
-        changes["tracking"] = item.tracking
-    return changes
+        values["gtin"] = item.gtin
+    elif gtin != item.gtin:
+        return  # the line names its own device: the SKU does not overrule it
+    if tracked and item.tracking:
+        values["tracking"] = item.tracking

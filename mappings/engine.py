@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from data_dictionary.failures import RuleFailure
+from data_dictionary.identity import Items, resolver
 from data_dictionary.models import ENTITY_MODELS, Record
 from mappings.paths import CURRENT, ROOT, Context, Path, PathError, compile_path
 from mappings.transforms import EXPANDERS, NONE_AWARE, TRANSFORMS, ZONE_AWARE, MappingError, Transform
@@ -103,6 +104,7 @@ class Mapping:
         if self.entity not in ENTITY_MODELS:
             raise ValueError(f"{name}: unknown entity {self.entity!r}")
         self.model = ENTITY_MODELS[self.entity]
+        self._resolve = resolver(self.model)
         self.options = options
         try:
             self._zone = ZoneInfo(options.timezone)
@@ -124,19 +126,22 @@ class Mapping:
         with path.open(encoding="utf-8") as handle:
             return cls(yaml.safe_load(handle), name=path.name, options=options)
 
-    def map(self, payload: dict[str, Any], source: str, updated_at: datetime | None = None) -> MapResult:
+    def map(
+        self, payload: dict[str, Any], source: str, updated_at: datetime | None = None, items: Items | None = None
+    ) -> MapResult:
         """Map one raw payload; never raises.
 
         `source` names the configured source; `updated_at` is when the platform changed the
         record as the connector placed it in time, which fills `source_updated_at` where the
-        spec reads no timestamp of its own (vendors whose records carry none).
+        spec reads no timestamp of its own (vendors whose records carry none). `items`, the
+        device master by SKU, gives lines that name only a SKU their GTIN and tracking.
         """
         try:
-            return self._map(payload, source, updated_at)
+            return self._map(payload, source, updated_at, items)
         except Exception as exc:  # a spec bug must still quarantine the record, not stop the run
             return MapResult(failures=[_failure("", None, f"mapping {self.name} failed: {exc!r}")])
 
-    def _map(self, payload: dict[str, Any], source: str, updated_at: datetime | None) -> MapResult:
+    def _map(self, payload: dict[str, Any], source: str, updated_at: datetime | None, items: Items | None) -> MapResult:
         if not isinstance(payload, dict):
             return MapResult(failures=[_failure("", payload, "expected the payload to be an object")])
         failures: Failures = []
@@ -150,6 +155,8 @@ class Mapping:
             values["source"] = source
             if updated_at is not None:
                 values.setdefault("source_updated_at", updated_at)
+            if items:
+                self._resolve(values, items)
             try:
                 records.append(self.model.model_validate(values))
             except ValidationError as exc:

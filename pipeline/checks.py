@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.config import ConfigError, SourceConfig
 from data_dictionary.failures import RuleFailure
-from data_dictionary.identity import Items, resolve
+from data_dictionary.identity import Items
 from data_dictionary.jsonable import to_jsonable
 from data_dictionary.models import Record
 from pipeline import drops
@@ -70,9 +70,8 @@ def check_payloads(
 
     results = []
     for payload, updated_at in payloads:
-        mapped = mapping.map(payload, source_name, updated_at)
-        records = resolve(mapped.records, items) if items else list(mapped.records)
-        results.append(Checked(records, list(mapped.failures)))
+        mapped = mapping.map(payload, source_name, updated_at, items)
+        results.append(Checked(mapped.records, mapped.failures))
     records = [record for result in results if not result.failures for record in result.records]
     owner = [i for i, result in enumerate(results) if not result.failures for _ in result.records]
     for index, failures in validate(entity, records).items():

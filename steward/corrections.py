@@ -20,7 +20,6 @@ import sqlalchemy as sa
 
 from data_dictionary.dictionary import entities
 from data_dictionary.failures import RuleFailure
-from data_dictionary.identity import resolve
 from data_dictionary.jsonable import to_jsonable
 from steward.inputs import StewardError, check_actor, validate_reason
 from steward.quarantine import (
@@ -124,13 +123,13 @@ def correct(
         row = fetch_row(conn, qid, lock=True)
         require_open(row, "corrected")
         landed = landed_version(conn, row, "correct")
-        mapped = mapping.map(json.loads(landed.payload_json), row["source"], landed.updated_at)
+        mapped = mapping.map(json.loads(landed.payload_json), row["source"], landed.updated_at, device_items(conn))
         if mapped.failures or not mapped.records:
             raise StewardError(
                 f"record {qid} could not be mapped, so it has no fields to correct; "
                 "fix the mapping and replay it, or reject it"
             )
-        records = resolve(mapped.records, device_items(conn))
+        records = mapped.records
         edits = []
         for path, value in sorted(changes.items()):
             try:

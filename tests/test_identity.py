@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from platforms import running_platforms
 
 from connectors.registry import build_connector
+from data_dictionary.identity import Item, resolver
+from data_dictionary.models import Shipment, Variant
 from pipeline.sync import sync
 from simulators.gs1 import make_gtin14
 from simulators.world import expected_trace, generate_world
@@ -100,3 +102,30 @@ def test_shop_variants_barcodes_are_gtins_padded_from_ean13(store, monkeypatch):
     devices = {p["default_code"]: p["barcode"] for p in world.odoo["product.product"]}
     assert stored and all(devices[sku] == gtin for sku, gtin in stored.items())
     assert all(len(gtin) == 14 for gtin in stored.values())
+
+
+def test_the_master_fills_only_lines_naming_a_sku_it_knows_and_never_overrules_a_stated_gtin() -> None:
+    known, other = make_gtin14("6951234", "50001"), make_gtin14("6951234", "50002")
+    items = {"TH-PM-1": Item(known, "serial")}
+    values = {
+        "lines": [
+            {"sku": "TH-PM-1"},
+            {"sku": "TH-PM-1", "gtin": known, "tracking": "lot"},
+            {"sku": "TH-PM-1", "gtin": other, "tracking": "lot"},
+            {"sku": "TH-UNKNOWN"},
+            {"sku": ["not", "text"]},
+            "not a line",
+        ]
+    }
+    resolver(Shipment)(values, items)
+    assert values["lines"] == [
+        {"sku": "TH-PM-1", "gtin": known, "tracking": "serial"},
+        {"sku": "TH-PM-1", "gtin": known, "tracking": "serial"},  # the master knows how the device is tracked
+        {"sku": "TH-PM-1", "gtin": other, "tracking": "lot"},  # the line names its own device
+        {"sku": "TH-UNKNOWN"},
+        {"sku": ["not", "text"]},  # left for validation to reject
+        "not a line",
+    ]
+    variant = {"sku": "TH-PM-1"}
+    resolver(Variant)(variant, items)
+    assert variant == {"sku": "TH-PM-1", "gtin": known}, "a variant has no tracking to fill"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from connectors.shipbob import shipment_records
-from data_dictionary.identity import Item, resolve
+from data_dictionary.identity import Item
 from data_dictionary.models import Shipment, ShipmentLine
 from mappings import MappingOptions, get_mapping
 from simulators.contracts import shipbob_response_errors
@@ -180,13 +180,15 @@ def test_the_device_master_gives_gtin_and_tracking_by_sku() -> None:
     [record] = map_order(payload).records
     assert [(line.gtin, line.tracking) for line in record.lines] == [(None, None), (None, "serial"), (None, "serial")]
     items = {"TH-IS-200": Item(SET_GTIN, "lot"), "TH-PM-1": Item(PUMP_GTIN, "serial")}
-    [resolved] = resolve([record], items)
+    [resolved] = get_mapping("shipbob", "shipment", MappingOptions()).map(payload, SOURCE, items=items).records
     assert [(line.gtin, line.tracking) for line in resolved.lines] == [
         (SET_GTIN, "lot"),  # now the missing lot of a lot-tracked device is a rule violation
         (PUMP_GTIN, "serial"),
         (PUMP_GTIN, "serial"),
     ]
-    assert resolve([record], {}) == [record]
+    assert resolved.model_copy(update={"lines": record.lines}) == record, "only the lines' devices were filled"
+    unknown = {"TH-OTHER": Item(SET_GTIN, "lot")}
+    assert get_mapping("shipbob", "shipment", MappingOptions()).map(payload, SOURCE, items=unknown).records == [record]
 
 
 @pytest.mark.parametrize(
