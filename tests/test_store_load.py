@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from data_dictionary.models import Record
-from trace_store import schema
+from trace_store import schema, sql
+from trace_store.coltypes import UtcDateTime
 from trace_store.errors import ConservationError, StaleRunError
 from trace_store.queries import dump, export
 from trace_store.store import Store
@@ -305,3 +306,23 @@ def test_lots_of_few_devices_upsert_newer_wins_whether_held_or_new(store: Store,
         stored = set(conn.execute(sa.select(schema.lot.c.gtin, schema.lot.c.lot, schema.lot.c.qc_status)).all())
     blocked = {(g, f"L{n}", "blocked") for g in gtins for n in range(2, 6)}
     assert stored == {(g, "L1", "released") for g in gtins} | blocked
+
+
+def test_a_time_written_in_bulk_is_stored_as_every_other_statement_stores_it(store: Store, make) -> None:
+    """SQLite keeps times as text, compared as text: a whole second written in bulk without its
+    fraction would sort before the same second written by any other statement."""
+    probe = sa.Table(
+        "time_probe", sa.MetaData(), sa.Column("id", sa.String, primary_key=True), sa.Column("at", UtcDateTime())
+    )
+    moment = make.T0.replace(microsecond=0)
+    with store.transaction() as conn:
+        probe.create(conn)
+        conn.execute(probe.insert(), [{"id": "statement", "at": moment}])
+        sql.bulk_insert(conn, probe, [{"id": "bulk", "at": moment}])
+        sql.upsert(conn, probe, [{"id": "upsert", "at": moment}], key=["id"])
+        sql.upsert(conn, probe, [{"id": "upsert returning", "at": moment}], key=["id"], returning=True)
+    with store.connect() as conn:
+        same = conn.execute(sa.select(probe.c.id).where(probe.c.at == moment).order_by(probe.c.id)).scalars().all()
+        spellings = conn.execute(sa.select(sa.func.count(sa.distinct(sa.cast(probe.c.at, sa.Text))))).scalar_one()
+    assert same == ["bulk", "statement", "upsert", "upsert returning"]
+    assert spellings == 1

@@ -78,14 +78,46 @@ def test_migration_0014_closes_open_rows_a_newer_version_replaced(backend: str, 
             ],
         )
     engine.dispose()
-    upgrade(url)
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        found = conn.execute(sa.text("SELECT id, status, superseded_by FROM quarantine ORDER BY id")).all()
-    engine.dispose()
-    assert [tuple(r) for r in found] == [
+    assert _rows_after_upgrade(url, "SELECT id, status, superseded_by FROM quarantine ORDER BY id") == [
         (1, "superseded", 2),
         (2, "open", None),
         (3, "superseded", None),
         (4, "open", None),
     ]
+
+
+def test_migration_0019_gives_sqlite_times_written_without_a_fraction_the_spelling_statements_use(
+    sqlite_url: str,
+) -> None:
+    """A whole second a bulk write stored as `10:00:00` reads, compares and sorts as `10:00:00.000000`."""
+    import sqlalchemy as sa
+
+    upgrade(sqlite_url, "0018_edge_moves_index")
+    engine = make_engine(sqlite_url)
+    state = sa.table("sync_state", *(sa.column(c) for c in ("source", "entity", "cursor", "updated_at")))
+    at = "2026-03-02 10:00:00.250000"
+    with engine.begin() as conn:
+        conn.execute(
+            state.insert(),
+            [
+                {"source": "shop", "entity": "order", "cursor": "2026-03-02 10:00:00", "updated_at": at},
+                {"source": "erp", "entity": "lot", "cursor": None, "updated_at": "2026-03-02 11:00:00"},
+            ],
+        )
+    engine.dispose()
+    assert _rows_after_upgrade(sqlite_url, "SELECT source, cursor, updated_at FROM sync_state ORDER BY source") == [
+        ("erp", None, "2026-03-02 11:00:00.000000"),
+        ("shop", "2026-03-02 10:00:00.000000", at),
+    ]
+
+
+def _rows_after_upgrade(url: str, query: str) -> list[tuple]:
+    """The rows `query` reads once the store at `url` is upgraded to the newest revision."""
+    import sqlalchemy as sa
+
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = [tuple(row) for row in conn.execute(sa.text(query))]
+    engine.dispose()
+    return found

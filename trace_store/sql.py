@@ -131,7 +131,7 @@ def _executemany(conn: Connection, table: sa.Table, stmt: Any, rows: list[Row]) 
     compiled = stmt.compile(dialect=conn.dialect, column_keys=list(rows[0]))
     assert isinstance(compiled, SQLCompiler) and compiled.positiontup is not None
     names = compiled.positiontup
-    processors = [table.c[name].type.bind_processor(conn.dialect) for name in names]
+    processors = [_bind_processor(conn, table.c[name]) for name in names]
     conn.exec_driver_sql(compiled.string, list(_row_values(rows, names, processors)))
 
 
@@ -151,7 +151,17 @@ def _copy_processor(conn: Connection, column: sa.Column[Any]) -> Any:
     if isinstance(column.type, sa.JSON):
         dumps = getattr(conn.dialect, "_json_serializer", None) or json.dumps
         return lambda value: None if value is None else dumps(value)
-    return column.type.bind_processor(conn.dialect)
+    return _bind_processor(conn, column)
+
+
+def _bind_processor(conn: Connection, column: sa.Column[Any]) -> Any:
+    """The conversion SQLAlchemy applies to `column`'s values in its own statements, so rows written
+    in bulk are stored as every other statement stores them (a SQLite time as `... 10:00:00.000000`).
+
+    It is the backend's own type's (`dialect_impl`): the generic type's leaves a SQLite time to the
+    driver, which writes a whole second without its fraction, and such a text compares as earlier
+    than the same time written with one."""
+    return column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
 
 
 def upsert(
