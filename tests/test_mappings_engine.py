@@ -10,6 +10,7 @@ import pytest
 
 from mappings import MappingOptions, available_mappings, get_mapping
 from mappings.engine import Mapping
+from mappings.paths import CURRENT, PathError, compile_path
 from mappings.transforms import TRANSFORMS, MappingError
 
 PARTY = {
@@ -259,3 +260,33 @@ def test_join_keeps_the_set_values() -> None:
     join = transform("join", "/")
     assert join(["1001", None, "SF123"]) == "1001/SF123"
     assert join([None, ""]) is None
+
+
+@pytest.mark.parametrize(
+    ("payload", "false_is_null", "expected"),
+    [
+        ({"rows": [{"price": "1.5"}, None, {"price": False}, {}, False]}, False, ["1.5", None, False, None, None]),
+        ({"rows": [{"price": "1.5"}, None, {"price": False}, {}, False]}, True, ["1.5", None, None, None, None]),
+        ({"rows": []}, False, []),
+        ({"rows": None}, False, None),
+        ({"rows": False}, False, None),
+        ({}, False, None),
+    ],
+)
+def test_a_path_through_a_list_reads_each_element(payload: Any, false_is_null: bool, expected: Any) -> None:
+    path = compile_path("rows[*].price", frozenset(), false_is_null)
+    assert path.get({CURRENT: (payload, "")}) == expected
+
+
+@pytest.mark.parametrize(
+    ("payload", "where", "message"),
+    [
+        ({"a": {"rows": "text"}}, "a.rows", "expected a list"),
+        ({"a": {"rows": [{"b": {"c": 1}}, "text"]}}, "a.rows[*]", "expected an object"),
+        ({"a": {"rows": [{"b": "text"}]}}, "a.rows[*].b", "expected an object"),
+    ],
+)
+def test_a_path_through_a_list_names_where_the_shape_is_wrong(payload: Any, where: str, message: str) -> None:
+    with pytest.raises(PathError) as caught:
+        compile_path("a.rows[*].b.c", frozenset(), False).get({CURRENT: (payload, "")})
+    assert (caught.value.path, caught.value.message) == (where, message)
