@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from data_dictionary.models import Record
@@ -24,8 +25,25 @@ RID = "_rid"
 LINE = "_line"
 
 
-def _cell(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
+def _columns(items: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
+    """The attributes `names` of every item, column by column, decimals as floats.
+
+    One `attrgetter` call per item reads all its cells at once. A field holds one type (the
+    models are validated), so a column whose first value is a decimal is all decimals or None.
+    """
+    if not names:
+        return {}
+    read = attrgetter(*names)
+    cells = [read(item) for item in items]
+    if len(names) == 1:
+        columns = [cells]
+    else:
+        columns = [list(column) for column in zip(*cells, strict=True)] if cells else [[] for _ in names]
+    out = {}
+    for name, column in zip(names, columns, strict=True):
+        first = next((value for value in column if value is not None), None)
+        out[name] = [None if v is None else float(v) for v in column] if isinstance(first, Decimal) else column
+    return out
 
 
 def _day(value: Any) -> Any:
@@ -36,10 +54,7 @@ def header_frame(records: Sequence[Record], columns: Sequence[str]) -> pd.DataFr
     """One row per record: `_rid` plus the requested record fields."""
     import pandas as pd
 
-    data: dict[str, list[Any]] = {RID: list(range(len(records)))}
-    for column in columns:
-        data[column] = [_cell(getattr(record, column)) for record in records]
-    return pd.DataFrame(data)
+    return pd.DataFrame({RID: list(range(len(records))), **_columns(records, columns)})
 
 
 def line_frame(
@@ -58,8 +73,7 @@ def line_frame(
         for index, line in enumerate(getattr(record, tuple_name) or ())
     ]
     data: dict[str, list[Any]] = {RID: [rid for rid, _, _ in rows], LINE: [index for _, index, _ in rows]}
-    for column in own:  # column by column: a comprehension per column, not an append per cell
-        data[column] = [_cell(getattr(line, column)) for _, _, line in rows]
+    data.update(_columns([line for _, _, line in rows], own))
     for column, field in context.items():  # the header's value, worked out once per record
         per_record = [_day(getattr(record, field)) for record in records]
         data[column] = [per_record[rid] for rid, _, _ in rows]

@@ -1,4 +1,4 @@
-"""Run a suite's rules over its frames with GX: one ephemeral context and one run per frame.
+"""Run a suite's rules over its frames with GX: one in-memory context per process, one run per frame.
 
 GX's fixed cost is per validation run, not per row, so all rules on a frame go into one
 expectation suite validated in a single run. Row-level capture comes from result_format
@@ -9,6 +9,9 @@ kept in memory for `data_docs.build_data_docs`.
 
 from __future__ import annotations
 
+import threading
+from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from quality_checks.frames import LINE, RID
@@ -17,7 +20,9 @@ from quality_checks.suite_specs import HEADER, SuiteSpec
 if TYPE_CHECKING:
     import pandas as pd
     from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult
+    from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.data_context import AbstractDataContext
+    from great_expectations.datasource.fluent import PandasDatasource
 
 GX_SEVERITY = {"error": "critical", "warning": "warning"}
 """Our severities in GX's vocabulary, so Data Docs rank failures the same way stewards do."""
@@ -70,27 +75,46 @@ def build_suite(spec: SuiteSpec, frame: str) -> ExpectationSuite:
 def run_frames(
     spec: SuiteSpec, frames: dict[str, pd.DataFrame], parameters: dict[str, Any]
 ) -> dict[str, ExpectationSuiteValidationResult]:
-    """Validate each frame against its rules in one GX run; return the result per frame."""
-    import great_expectations as gx
+    """Validate each frame against its rules in one GX run; return the result per frame.
 
-    context = ephemeral_context()
-    source = context.data_sources.add_pandas("tracehub")
+    A batch validates its frame directly (`Batch.validate`): nothing is kept in the context, so
+    one context serves the whole process and a run pays for no store writes of its own.
+    """
+    from great_expectations.core.run_identifier import RunIdentifier
+
     results = {}
     for frame, df in frames.items():
         name = suite_name(spec.entity, frame)
-        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-        suite = context.suites.add(build_suite(spec, frame))
-        definition = gx.ValidationDefinition(name=name, data=batch, suite=suite)
-        definition = context.validation_definitions.add(definition)
-        result = definition.run(
-            batch_parameters={"dataframe": df},
-            expectation_parameters=parameters,
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": [RID] if frame == HEADER else [RID, LINE],
-                "return_unexpected_index_query": False,
-            },
-        )
+        suite = build_suite(spec, frame)
+        with _gx_lock:
+            batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": df})
+            result = batch.validate(
+                suite,
+                expectation_parameters=parameters,
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": [RID] if frame == HEADER else [RID, LINE],
+                    "return_unexpected_index_query": False,
+                },
+            )
+        run_id = RunIdentifier(run_time=datetime.now(UTC))
+        result.meta["run_id"], result.meta["validation_time"] = run_id, run_id.run_time
         latest_results[name] = result
         results[frame] = result
     return results
+
+
+_gx_lock = threading.Lock()
+"""GX builds and validates batches through one shared context: one thread at a time."""
+
+
+@cache
+def _batch_definition(name: str) -> BatchDefinition:
+    """A whole-dataframe batch definition named `name`, made once per process in its one context."""
+    return validation_source().add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+
+
+@cache
+def validation_source() -> PandasDatasource:
+    """The pandas data source every validation of this process goes through, in one in-memory context."""
+    return ephemeral_context().data_sources.add_pandas("tracehub")

@@ -26,6 +26,7 @@ def test_build_data_docs_writes_suites_and_latest_results(tmp_path):
     pages = list((index.parent / "validations" / "tracehub" / "shipment" / "lines").rglob("*.html"))
     assert len(pages) == 1
     assert "06951234500017" in pages[0].read_text(encoding="utf-8")
+    assert validate("shipment", [shipment]), "validation goes on after the docs' own context was made"
 
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script><a href="https://evil.example/">x</a>'

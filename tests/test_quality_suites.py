@@ -56,3 +56,31 @@ def test_a_rule_gx_cannot_evaluate_fails_loudly_instead_of_passing():
     results = run_frames(spec, {HEADER: header_frame(records, ["gtin"])}, {})
     with pytest.raises(QualityCheckError, match="'gtin_check_digit' on device header could not be evaluated"):
         collect_failures(spec, records, results)
+
+
+def _devices(*gtins: str) -> list[Device]:
+    when = datetime(2026, 3, 1, tzinfo=UTC)
+    return [Device(source="erp", source_updated_at=when, gtin=gtin, name_en="x", tracking="none") for gtin in gtins]
+
+
+def test_validation_keeps_no_results_in_the_shared_context():
+    """Every batch of a long sync goes through one context: nothing may pile up in it."""
+    from quality_checks import validate
+    from quality_checks.gx_run import suite_name, validation_source
+
+    for _ in range(3):
+        assert set(validate("device", _devices("96385074", "96385075"))) == {1}
+    source = validation_source()
+    assert source.data_context.validation_results_store.list_keys() == []
+    assert [asset.name for asset in source.assets].count(suite_name("device", HEADER)) == 1
+
+
+def test_threads_validating_at_once_each_get_their_own_failures():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from quality_checks import validate
+
+    batches = [_devices("96385074", "96385075"), _devices("96385075", "96385074", "96385074")] * 8
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda records: sorted(validate("device", records)), batches))
+    assert found == [[1], [0]] * 8

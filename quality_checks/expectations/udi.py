@@ -88,15 +88,20 @@ class MulticolumnValuesUdiConsistent(MulticolumnMapMetricProvider):
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
     def _pandas(cls, column_list: pd.DataFrame, **kwargs: Any) -> pd.Series:
+        flags = pd.Series(True, index=column_list.index, dtype=bool)
+        scans = column_list.iloc[:, 0]
+        scanned = column_list[scans.notna() & (scans.astype("string") != "")]  # rows without a scan pass
         verdicts: dict[tuple[Hashable, ...], bool] = {}
-        flags = []
+        found = []
         # each column to a list first: iterating rows of Arrow-backed string columns costs twice as much
-        for row in zip(*(column_list.iloc[:, i].tolist() for i in range(column_list.shape[1])), strict=True):
+        for row in zip(*(scanned.iloc[:, i].tolist() for i in range(scanned.shape[1])), strict=True):
             key = tuple(None if _blank(v) else v for v in row)
             if key not in verdicts:
                 verdicts[key] = not udi_mismatches(*key)
-            flags.append(verdicts[key])
-        return pd.Series(flags, index=column_list.index, dtype=bool)
+            found.append(verdicts[key])
+        if found:
+            flags.loc[scanned.index] = found
+        return flags
 
 
 class ExpectMulticolumnValuesToBeUdiConsistent(MulticolumnMapExpectation):
