@@ -371,3 +371,28 @@ def test_bulk_insert_stores_every_column_type_as_a_statement_does(store: Store, 
         stored = {row.id: row._asdict() | {"id": None} for row in conn.execute(sa.select(probe))}
     assert stored["bulk"] == stored["statement"] == {"id": None, **values}
     assert stored["bulk null"] == stored["statement null"] == {"id": None, **empty}
+
+
+TRICKY = ["plain", 'say "hi"', "back\\slash", "a,b", "{braces}", " padded ", "NULL", "", "批号", "tab\there", "e\u0301"]
+
+
+def test_lists_of_any_text_find_exactly_their_rows(store: Store) -> None:
+    """Platform ids go into one array parameter: quotes, commas, braces, NULL or control characters
+    in them must neither break the statement nor match another row."""
+    probe = sa.Table("list_probe", sa.MetaData(), sa.Column("a", sa.String), sa.Column("b", sa.String))
+    rows = [{"a": a, "b": b} for a in TRICKY for b in TRICKY[:3]]
+    with store.transaction() as conn:
+        probe.create(conn)
+        conn.execute(probe.insert(), [*rows, {"a": "other", "b": "other"}])
+    with store.connect() as conn:
+        for wanted in ([value] for value in TRICKY):
+            found = conn.execute(sa.select(probe.c.a).where(sql.in_list(conn, probe.c.a, wanted))).scalars().all()
+            assert found == wanted * 3, wanted
+        listed = sql.values_table(conn, TRICKY)
+        assert sorted(conn.execute(sa.select(listed.c.value)).scalars()) == sorted(TRICKY)
+        pairs = [(a, b) for a in TRICKY[:4] for b in TRICKY[1:3]] + [("other", "plain")]
+        found_pairs = conn.execute(
+            sa.select(probe.c.a, probe.c.b).where(sql.pairs_in(conn, probe.c.a, probe.c.b, pairs))
+        )
+        assert sorted(found_pairs) == sorted(pairs[:-1])
+        assert conn.execute(sa.select(probe.c.a).where(sql.in_list(conn, probe.c.a, []))).all() == []
