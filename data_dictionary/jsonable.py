@@ -55,6 +55,7 @@ _ORJSON_OPTIONS = (
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
 """Times, dataclasses and subclasses of str/int/dict/list go to `json_scalar` (or fail) as under `json`."""
+_IN_ORDER = _ORJSON_OPTIONS & ~orjson.OPT_SORT_KEYS
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -69,10 +70,11 @@ def canonical_json(value: Any) -> str:
     return text.decode() if text is not None else _json_dumps(value)
 
 
-def fast_bytes(value: Any) -> bytes | None:
-    """orjson's text of `value`: the canonical one wherever `is_canonical` holds; None where orjson refuses."""
+def fast_bytes(value: Any, sort_keys: bool = True) -> bytes | None:
+    """orjson's text of `value`; None where orjson refuses. With its keys sorted it is the canonical
+    text wherever `is_canonical` holds; else they keep their order (a payload's as pulled)."""
     try:
-        return orjson.dumps(value, default=json_scalar, option=_ORJSON_OPTIONS)
+        return orjson.dumps(value, default=json_scalar, option=_ORJSON_OPTIONS if sort_keys else _IN_ORDER)
     except TypeError:  # orjson.JSONEncodeError: big integers, surrogates, non-string keys
         return None
 

@@ -22,7 +22,7 @@ from data_dictionary.identity import Items
 from pipeline import drift, drops
 from pipeline.checks import Checked, Correction, check_payloads, correct_records, mapping_for, to_quarantine
 from pipeline.run_log import in_context, run_context
-from trace_store.batch import LandedRaw, LoadBatch, pulled_hash
+from trace_store.batch import LandedRaw, LoadBatch, pulled_key
 from trace_store.store import Store
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_BATCH_BYTES = 16 * 1024 * 1024
 
 Pulled = tuple[RawRecord, str, int]
-"""A pulled record with the hash it is looked up by and the size of its text (`pulled_hash`)."""
+"""A pulled record with the key it is looked up by and the size of its text (`pulled_key`)."""
 
 Changed = tuple[RawRecord, LandedRaw]
 """A record the store does not hold, with its canonical text and hash, to map, check and land."""
@@ -192,8 +192,8 @@ def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[lis
     size = 0
     for page in pages:
         for raw in page:
-            content_hash, text_size = pulled_hash(raw.payload)
-            batch.append((raw, content_hash, text_size))
+            key, text_size = pulled_key(raw.payload)
+            batch.append((raw, key, text_size))
             size += text_size
         if len(batch) >= max_records or size >= MAX_BATCH_BYTES:
             yield batch
@@ -225,16 +225,20 @@ def _prepare(
     latest = _latest(pulled)
     batch.unchanged += len(pulled) - len(latest)  # the same record twice in one window: the later version counts
 
-    same, held = store.stored_versions(source.name, entity, {k: h for k, (_, h, _) in latest.items()})
+    same, stored = store.stored_versions(source.name, entity, {k: key for k, (_, key, _) in latest.items()})
     same -= in_flight.keys()  # the batch being committed is newer than what the store answers
     if len(same) == len(latest):  # a re-sync of unchanged data: no record to look at one by one
         batch.unchanged += len(same)
         return batch
-    versions = {k: LandedRaw.of(k, raw.updated_at, raw.payload) for k, (raw, _, _) in latest.items() if k not in same}
-    respelled = {k: v.content_hash for k, v in versions.items() if v.content_hash != latest[k][1]}
-    if respelled:  # orjson spelled a number otherwise: the store knows the canonical text's hash
-        again, _ = store.stored_versions(source.name, entity, respelled)
-        same |= again - in_flight.keys()
+    versions = {
+        k: LandedRaw.of(k, raw.updated_at, raw.payload, key) for k, (raw, key, _) in latest.items() if k not in same
+    }
+    for external_id, version in versions.items():
+        if external_id not in in_flight and stored.get(external_id) == version.content_hash:
+            same.add(external_id)  # the same content, pulled with its keys in another order (or before keys were kept)
+            batch.rekeyed.append(version)
+    differ = [k for k in versions if k in stored and k not in same and k not in in_flight]
+    held = store.held_times(source.name, entity, differ) if differ else {}
     for external_id, (content_hash, updated_at) in in_flight.items():
         if external_id in versions:
             if content_hash == versions[external_id].content_hash:

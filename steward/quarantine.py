@@ -502,7 +502,7 @@ def raw_versions(
     """external id -> (its current raw version as landed, raw_current status)."""
     c, v = raw_current.c, raw_version.c
     query = (
-        sa.select(c.external_id, c.content_hash, c.source_updated_at, c.status, v.payload)
+        sa.select(c.external_id, c.content_hash, c.source_updated_at, c.status, c.pulled_key, v.payload)
         .join(
             raw_version,
             sa.and_(
@@ -515,7 +515,10 @@ def raw_versions(
         .where(c.source == source, c.entity == entity, in_list(conn, c.external_id, [r["external_id"] for r in rows]))
     )
     return {
-        r.external_id: (LandedRaw(r.external_id, r.content_hash, r.source_updated_at, r.payload), r.status)
+        r.external_id: (
+            LandedRaw(r.external_id, r.content_hash, r.source_updated_at, r.payload, r.pulled_key),
+            r.status,
+        )
         for r in conn.execute(query)
     }
 

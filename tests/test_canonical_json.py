@@ -13,7 +13,7 @@ import pytest
 
 from data_dictionary.jsonable import canonical_bytes, canonical_json, fast_bytes, json_scalar
 from simulators.world import generate_world
-from trace_store.batch import LandedRaw, pulled_hash
+from trace_store.batch import pulled_key
 
 
 def _reference(value: Any) -> str:
@@ -61,21 +61,18 @@ def test_floats_are_spelled_as_python_writes_them() -> None:
         assert canonical_bytes([value]) == _reference([value]).encode()
 
 
-def test_a_pulled_hash_is_the_canonical_hash_wherever_orjson_spells_it_so() -> None:
-    """`pulled_hash` defers the spelling check: where orjson writes the canonical text its hash is
-    `LandedRaw.of`'s, to the byte; where it spells a number otherwise the hashes differ, and the
-    pipeline looks the canonical one up again."""
+def test_a_pulled_key_follows_the_text_as_pulled() -> None:
+    """`pulled_key` hashes orjson's text with the keys in the order the platform sent them: the same
+    payload pulled again gives the same key and size, another key order another key; payloads
+    orjson refuses (a 70-bit integer) get theirs from the canonical text."""
     world = generate_world(seed=11, scale=0.3)
     payloads: list[Any] = [*world.shopify_orders, *world.shipbob_orders]
-    payloads += [{"weight": 1.5e-05}, {"qty": 2**70}, {"weight": 1e22, "sku": "1e5-0.00001"}]
-    when = datetime(2026, 3, 2, tzinfo=UTC)
-    respelled = []
+    payloads += [{"weight": 1.5e-05}, {"qty": 2**70, "sku": "A"}, {"weight": 1e22, "sku": "1e5-0.00001"}]
     for payload in payloads:
-        content_hash, size = pulled_hash(payload)
-        canonical = LandedRaw.of("x", when, payload)
-        assert canonical.payload_json == _reference(payload)
-        assert size == len(fast_bytes(payload) or canonical.payload_json.encode())
-        if content_hash != canonical.content_hash:
-            respelled.append(payload)
-            assert fast_bytes(payload) != canonical.payload_json.encode()
-    assert respelled == [{"weight": 1.5e-05}], "1e22 orjson spells as json does; its text only looks otherwise"
+        key, size = pulled_key(payload)
+        assert pulled_key(json.loads(json.dumps(payload))) == (key, size)
+        assert size == len(fast_bytes(payload, sort_keys=False) or canonical_bytes(payload))
+        if len(payload) > 1 and fast_bytes(payload) is not None:
+            assert pulled_key(dict(reversed(payload.items())))[0] != key
+    refused = {"sku": "A", "qty": 2**70}
+    assert pulled_key(refused) == pulled_key(dict(reversed(refused.items()))), "canonical: keys sorted"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -42,9 +43,10 @@ def test_a_batch_lands(store: Store, make) -> None:
     assert _count(store, schema.trace_edge) == 3
     assert store.cursor("shipbob", "shipment") == make.T0
     landed = {r.external_id: r for r in batch.landed}
-    pulled = {"S1": landed["S1"].content_hash, "S2": "another version", "nope": "never stored"}
-    same, held = store.stored_versions("shipbob", "shipment", pulled)
-    assert same == {"S1"} and held == {"S2": landed["S2"].updated_at}
+    pulled = {"S1": "a key", "S2": "another key", "nope": "never stored"}
+    same, hashes = store.stored_versions("shipbob", "shipment", pulled)  # landed with no key: by content only
+    assert same == set() and hashes == {"S1": landed["S1"].content_hash, "S2": landed["S2"].content_hash}
+    assert store.held_times("shipbob", "shipment", ["S2", "nope"]) == {"S2": landed["S2"].updated_at}
     s1 = next(export(store, "shipment"))
     assert s1["raw_external_id"] == "S1" and s1["raw_content_hash"] == landed["S1"].content_hash
     assert [line["qty"] for line in s1["lines"]] == ["1", "3"]
@@ -171,13 +173,14 @@ def test_a_failure_mid_batch_rolls_back_everything(store: Store, make) -> None:
 def test_stored_versions_in_chunks(store: Store, make) -> None:
     run = store.begin_run("erp", "device")
     batch = make.batch(run, [], source="erp", entity="device")
-    batch.landed = [make.raw(f"D{i}", make.T0, {"i": i}) for i in range(2500)]
+    batch.landed = [dataclasses.replace(make.raw(f"D{i}", make.T0, {"i": i}), pulled_key=f"k{i}") for i in range(2500)]
     batch.pulled = batch.loaded = 2500
     store.commit_batch(batch)
-    hashes = {r.external_id: r.content_hash for r in batch.landed}
-    pulled = {f"D{i}": hashes.get(f"D{i}", "new") if i % 4 else "changed" for i in range(0, 3000, 2)}
-    same, held = store.stored_versions("erp", "device", pulled)
+    pulled = {f"D{i}": f"k{i}" if i % 4 else "changed" for i in range(0, 3000, 2)}
+    same, hashes = store.stored_versions("erp", "device", pulled)
     assert len(same) == 625 and "D2" in same and "D2500" not in same
+    assert len(hashes) == 625 and hashes["D4"] == batch.landed[4].content_hash
+    held = store.held_times("erp", "device", sorted(hashes))
     assert len(held) == 625 and held["D4"] == make.T0
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import xxhash
+
 from data_dictionary.failures import RuleFailure
 from data_dictionary.jsonable import canonical_bytes, fast_bytes
 from data_dictionary.models import Record
@@ -22,27 +24,30 @@ class LandedRaw:
     payload_json: str
     """The canonical JSON text, as hashed and stored (a string: the store's column is text, and
     one copy per version is held, not bytes beside the string made for landing)."""
+    pulled_key: str | None = None
+    """`pulled_key` of the payload as this sync pulled it (None: not pulled, e.g. a steward's replay)."""
 
     @classmethod
-    def of(cls, external_id: str, updated_at: datetime, payload: dict[str, Any]) -> LandedRaw:
+    def of(
+        cls, external_id: str, updated_at: datetime, payload: dict[str, Any], pulled_key: str | None = None
+    ) -> LandedRaw:
         """Serialize once: the same text is hashed and stored."""
         text = canonical_bytes(payload)
-        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text.decode())
+        return cls(external_id, hashlib.sha256(text).hexdigest(), updated_at, text.decode(), pulled_key)
 
 
-def pulled_hash(payload: dict[str, Any]) -> tuple[str, int]:
-    """The hash a pulled payload is looked up by, and the size of its text; the text is not kept.
+def pulled_key(payload: dict[str, Any]) -> tuple[str, int]:
+    """The key a pulled payload is looked up by, and the size of its text; the text is not kept.
 
-    It is the hash of orjson's text, which is the canonical text wherever orjson spells numbers as
-    `json` does. A hash the store holds is the hash of a stored canonical text, so a pulled payload
-    with that hash is unchanged and needs nothing more; only the others are written out again by
-    `LandedRaw.of` (and looked up again when that hash differs). Most payloads of a re-sync are
-    unchanged, and keeping a batch of texts cost more than writing the few changed ones twice.
+    xxh3-128 of orjson's text of the payload with its keys in the order the platform sent them:
+    no sorting and no cryptographic hash, half the cost of the canonical hash. The store keeps it
+    beside the content hash of the version it came from (`raw_current.pulled_key`), so a re-sync
+    of unchanged records needs nothing more. A payload whose key is not found (new, changed, or
+    sent with its keys in another order) is written out canonically by `LandedRaw.of` and compared
+    by content hash.
     """
-    text = fast_bytes(payload)
-    if text is None:
-        text = canonical_bytes(payload)
-    return hashlib.sha256(text).hexdigest(), len(text)
+    text = fast_bytes(payload, sort_keys=False) or canonical_bytes(payload)
+    return xxhash.xxh3_128_hexdigest(text), len(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +97,9 @@ class LoadBatch:
     the store's `payload_field` tally in the same transaction."""
     fields_are_additions: bool = False
     """Whether a path first seen in this batch is an addition (the source entity has a history)."""
+    rekeyed: list[LandedRaw] = field(default_factory=list)
+    """Unchanged raw records the store holds under another `pulled_key` (their keys came in another
+    order, or they landed before keys were kept): only that key is written."""
     corrected: set[str] = field(default_factory=set)
     """External ids among the loaded that loaded only with a steward's correction of their very
     version (`raw_current.status` corrected; that version's corrections become active again)."""

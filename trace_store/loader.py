@@ -47,6 +47,7 @@ def write_batch(conn: Connection, batch: LoadBatch) -> dict[str, int]:
     _count_run(conn, batch)
     quarantined_keys = {(q.external_id, q.content_hash) for q in batch.quarantined}
     _land_raw(conn, batch, quarantined_keys, now)
+    _rekey(conn, batch)
     written = _upsert_records(conn, batch)
     _write_quarantine(conn, batch, now)
     _close_older_versions(conn, batch, now)
@@ -159,15 +160,39 @@ def _land_raw(conn: Connection, batch: LoadBatch, quarantined_keys: set[tuple[st
                 "content_hash": r.content_hash,
                 "source_updated_at": r.updated_at,
                 "status": status,
+                "pulled_key": r.pulled_key,
             }
     upsert(
         conn,
         raw_current,
         [current[k] for k in sorted(current)],
         key=("source", "entity", "external_id"),
-        update=("content_hash", "source_updated_at", "status"),
+        update=("content_hash", "source_updated_at", "status", "pulled_key"),
         newer_only=True,
     )
+
+
+def _rekey(conn: Connection, batch: LoadBatch) -> None:
+    """Keep the key unchanged records were pulled with, for the next sync to find them by (only
+    while the version they match is still the current one)."""
+    if not batch.rekeyed:
+        return
+    c = raw_current.c
+    stmt = (
+        raw_current.update()
+        .where(
+            c.source == batch.source,
+            c.entity == batch.entity,
+            c.external_id == sa.bindparam("b_external_id"),
+            c.content_hash == sa.bindparam("b_content_hash"),
+        )
+        .values(pulled_key=sa.bindparam("b_pulled_key"))
+    )
+    rows = [
+        {"b_external_id": r.external_id, "b_content_hash": r.content_hash, "b_pulled_key": r.pulled_key}
+        for r in sorted(batch.rekeyed, key=lambda r: r.external_id)
+    ]
+    conn.execute(stmt, rows)
 
 
 def _raw_links(batch: LoadBatch) -> Iterator[tuple[Record, str | None, str | None]]:

@@ -145,6 +145,7 @@ def device_names(conn_or_store: Store | Connection, gtins: Iterable[str | None])
 
 _DUMP_SKIP = {
     "raw_version": {"id", "landed_at", "run_id"},
+    "raw_current": {"pulled_key"},
     "quarantine": {"id", "first_seen_at", "last_seen_at", "run_id"},
 }
 _DUMP_TABLES = [
@@ -158,7 +159,7 @@ _DUMP_TABLES = [
 
 
 def dump(conn_or_store: Store | Connection) -> dict[str, list[dict[str, Any]]]:
-    """Every data table, sorted and without run ids or wall-clock times, for comparing two stores."""
+    """Every data table, sorted and without run ids, wall-clock times or pull keys, for comparing two stores."""
     out: dict[str, list[dict[str, Any]]] = {}
     with connection(conn_or_store) as conn:
         for name in _DUMP_TABLES:

@@ -78,6 +78,10 @@ raw_current = sa.Table(
     _str("content_hash", False),
     sa.Column("source_updated_at", UtcDateTime(), nullable=False),
     _str("status", False),
+    # xxh3-128 of the payload's text as pulled (keys in the platform's order, `batch.pulled_key`):
+    # a re-sync finds an unchanged record by it without writing out its canonical text; None until
+    # a sync pulls the current version again
+    _str("pulled_key"),
     sa.CheckConstraint(
         "status IN ('loaded', 'quarantined', 'accepted', 'rejected', 'corrected')", name="ck_raw_current_status"
     ),

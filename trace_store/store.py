@@ -7,7 +7,7 @@ conservation (rule 3).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -112,34 +112,40 @@ class Store:
         with self.connect() as conn:
             return conn.execute(sa.select(s.cursor).where(s.source == source, s.entity == entity)).scalar_one_or_none()
 
-    def stored_versions(
-        self, source: str, entity: str, pulled: Mapping[str, str]
-    ) -> tuple[set[str], dict[str, datetime]]:
-        """Of the pulled versions (external id -> content hash): the ids stored with that very hash,
-        and the source updated_at of the other ids held.
+    def stored_versions(self, source: str, entity: str, pulled: Mapping[str, str]) -> tuple[set[str], dict[str, str]]:
+        """Of the pulled records (external id -> `batch.pulled_key`): the ids whose current version
+        was pulled with that very key, and the content hash of every other id held.
 
-        A re-sync of unchanged data is mostly this question; times are read only for the versions
-        that differ, so the common answer costs one narrow index read per batch (per chunk of
-        ids on SQLite).
+        A re-sync of unchanged data is mostly this question: one narrow index read per batch (per
+        chunk of ids on SQLite).
         """
         c = raw_current.c
         same: set[str] = set()
-        held: dict[str, datetime] = {}
-        scope = (c.source == source, c.entity == entity)
+        hashes: dict[str, str] = {}
         with self.connect() as conn:
             for part in parts(conn, sorted(pulled)):
                 listed = in_list(conn, c.external_id, part)
-                rows = conn.execute(sa.select(c.external_id, c.content_hash).where(*scope, listed)).all()
-                differ = []
-                for external_id, content_hash in rows:  # fetched at once: iterating a result fetches row by row
-                    if content_hash == pulled[external_id]:
+                query = sa.select(c.external_id, c.pulled_key, c.content_hash).where(
+                    c.source == source, c.entity == entity, listed
+                )
+                for external_id, key, content_hash in conn.execute(query).all():  # at once, not row by row
+                    if key is not None and key == pulled[external_id]:
                         same.add(external_id)
                     else:
-                        differ.append(external_id)
-                if differ:
-                    listed = in_list(conn, c.external_id, differ)
-                    held.update(conn.execute(sa.select(c.external_id, c.source_updated_at).where(*scope, listed)).all())
-        return same, held
+                        hashes[external_id] = content_hash
+        return same, hashes
+
+    def held_times(self, source: str, entity: str, ids: Sequence[str]) -> dict[str, datetime]:
+        """The source updated_at of the current version of each of `ids` held (newer wins)."""
+        c = raw_current.c
+        held: dict[str, datetime] = {}
+        with self.connect() as conn:
+            for part in parts(conn, sorted(ids)):
+                query = sa.select(c.external_id, c.source_updated_at).where(
+                    c.source == source, c.entity == entity, in_list(conn, c.external_id, part)
+                )
+                held.update(conn.execute(query).all())
+        return held
 
     def corrections(
         self, source: str, entity: str, versions: Iterable[tuple[str, str]]
