@@ -44,7 +44,8 @@ def pulled_key(payload: dict[str, Any]) -> tuple[str, int]:
     beside the content hash of the version it came from (`raw_current.pulled_key`), so a re-sync
     of unchanged records needs nothing more. A payload whose key is not found (new, changed, or
     sent with its keys in another order) is written out canonically by `LandedRaw.of` and compared
-    by content hash.
+    by content hash. The key only lets a re-sync skip work; every version landed is known by the
+    SHA-256 of its canonical text.
     """
     text = fast_bytes(payload, sort_keys=False) or canonical_bytes(payload)
     return xxhash.xxh3_128_hexdigest(text), len(text)
