@@ -1,7 +1,7 @@
 """Persist GX Data Docs of the most recent validation of each suite, for data stewards.
 
-Validation runs through one in-memory context that keeps no results (`gx_run.run_frames`). This
-builds the docs once per pipeline run instead: a fresh context whose only Data Docs site is a folder on
+Validation runs in throwaway in-memory contexts (one per batch), which keep nothing. This builds
+the docs once per pipeline run instead: a fresh context whose only Data Docs site is a folder on
 disk, fed with the suites from git and the latest result of each suite in this process.
 
 GX writes the values it found unexpected, which come from platforms, into its pages as they are,

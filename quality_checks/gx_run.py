@@ -1,4 +1,4 @@
-"""Run a suite's rules over its frames with GX: one in-memory context per process, one run per frame.
+"""Run a suite's rules over its frames with GX: one ephemeral context per batch, one run per frame.
 
 GX's fixed cost is per validation run, not per row, so all rules on a frame go into one
 expectation suite validated in a single run. Row-level capture comes from result_format
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from quality_checks.frames import LINE, RID
@@ -20,9 +19,7 @@ from quality_checks.suite_specs import HEADER, SuiteSpec
 if TYPE_CHECKING:
     import pandas as pd
     from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult
-    from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.data_context import AbstractDataContext
-    from great_expectations.datasource.fluent import PandasDatasource
 
 GX_SEVERITY = {"error": "critical", "warning": "warning"}
 """Our severities in GX's vocabulary, so Data Docs rank failures the same way stewards do."""
@@ -77,19 +74,19 @@ def run_frames(
 ) -> dict[str, ExpectationSuiteValidationResult]:
     """Validate each frame against its rules in one GX run; return the result per frame.
 
-    A batch validates its frame directly (`Batch.validate`): nothing is kept in the context, so
-    one context serves the whole process and a run pays for no store writes of its own.
+    Each batch is validated directly (`Batch.validate`), which stores no result in the context.
+    The context lives for one call: one kept for the whole process grew a long sync's memory.
     """
     from great_expectations.core.run_identifier import RunIdentifier
 
     results = {}
-    for frame, df in frames.items():
-        name = suite_name(spec.entity, frame)
-        suite = build_suite(spec, frame)
-        with _gx_lock:
-            batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": df})
-            result = batch.validate(
-                suite,
+    with _gx_lock:
+        source = ephemeral_context().data_sources.add_pandas("tracehub")
+        for frame, df in frames.items():
+            name = suite_name(spec.entity, frame)
+            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+            result = batch.get_batch(batch_parameters={"dataframe": df}).validate(
+                build_suite(spec, frame),
                 expectation_parameters=parameters,
                 result_format={
                     "result_format": "COMPLETE",
@@ -97,24 +94,12 @@ def run_frames(
                     "return_unexpected_index_query": False,
                 },
             )
-        run_id = RunIdentifier(run_time=datetime.now(UTC))
-        result.meta["run_id"], result.meta["validation_time"] = run_id, run_id.run_time
-        latest_results[name] = result
-        results[frame] = result
+            run_id = RunIdentifier(run_time=datetime.now(UTC))
+            result.meta["run_id"], result.meta["validation_time"] = run_id, run_id.run_time
+            latest_results[name] = result
+            results[frame] = result
     return results
 
 
 _gx_lock = threading.Lock()
-"""GX builds and validates batches through one shared context: one thread at a time."""
-
-
-@cache
-def _batch_definition(name: str) -> BatchDefinition:
-    """A whole-dataframe batch definition named `name`, made once per process in its one context."""
-    return validation_source().add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-
-
-@cache
-def validation_source() -> PandasDatasource:
-    """The pandas data source every validation of this process goes through, in one in-memory context."""
-    return ephemeral_context().data_sources.add_pandas("tracehub")
+"""GX makes each new context the process's current one: one thread validates at a time."""

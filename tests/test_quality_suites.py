@@ -63,18 +63,6 @@ def _devices(*gtins: str) -> list[Device]:
     return [Device(source="erp", source_updated_at=when, gtin=gtin, name_en="x", tracking="none") for gtin in gtins]
 
 
-def test_validation_keeps_no_results_in_the_shared_context():
-    """Every batch of a long sync goes through one context: nothing may pile up in it."""
-    from quality_checks import validate
-    from quality_checks.gx_run import suite_name, validation_source
-
-    for _ in range(3):
-        assert set(validate("device", _devices("96385074", "96385075"))) == {1}
-    source = validation_source()
-    assert source.data_context.validation_results_store.list_keys() == []
-    assert [asset.name for asset in source.assets].count(suite_name("device", HEADER)) == 1
-
-
 def test_threads_validating_at_once_each_get_their_own_failures():
     from concurrent.futures import ThreadPoolExecutor
 
