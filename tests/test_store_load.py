@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -399,3 +399,27 @@ def test_lists_of_any_text_find_exactly_their_rows(store: Store) -> None:
         )
         assert sorted(found_pairs) == sorted(pairs[:-1])
         assert conn.execute(sa.select(probe.c.a).where(sql.in_list(conn, probe.c.a, []))).all() == []
+
+
+def test_postgresql_sessions_run_in_utc_whatever_the_database_zone_keeping_the_url_options(pg_url: str) -> None:
+    """Times come back in the zone they are stored in, as SQLite gives them, not in the server's."""
+    url = sa.make_url(pg_url)
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)  # sessions started after
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"ALTER DATABASE \"{url.database}\" SET timezone = 'Asia/Shanghai'")
+    store = Store.open(url.update_query_dict({"options": "-c statement_timeout=12345"}))
+    try:
+        with store.connect() as conn:
+            zone = conn.exec_driver_sql("SHOW timezone").scalar_one()
+            timeout = conn.exec_driver_sql("SHOW statement_timeout").scalar_one()
+            moment = conn.execute(sa.select(sa.cast(sa.literal("2024-05-01 16:00:00+08"), UtcDateTime()))).scalar_one()
+        with admin.connect() as conn:
+            elsewhere = conn.exec_driver_sql("SELECT now()").scalar_one().tzinfo
+    finally:
+        store.close()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'ALTER DATABASE "{url.database}" RESET timezone')
+        admin.dispose()
+    assert (zone, timeout) == ("UTC", "12345ms")
+    assert moment == datetime(2024, 5, 1, 8, 0, tzinfo=UTC) and moment.tzinfo is UTC
+    assert str(elsewhere) == "Asia/Shanghai"  # the database's own zone, which the store's sessions do not take

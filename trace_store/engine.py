@@ -2,7 +2,7 @@
 
 SQLite is the embedded default: WAL so queries read while a sync writes, foreign keys on, a busy
 timeout instead of instant "database is locked", and writes that start with BEGIN IMMEDIATE so two
-writers queue up instead of failing on lock upgrade. PostgreSQL uses psycopg 3.
+writers queue up instead of failing on lock upgrade. PostgreSQL uses psycopg 3, its sessions in UTC.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ def make_engine(url: str | URL | None = None) -> Engine:
     """An engine for `url` (see `resolve_url`), with the SQLite pragmas set on every connection."""
     resolved = url if isinstance(url, URL) else resolve_url(url)
     if resolved.get_backend_name() != "sqlite":
-        return sa.create_engine(resolved, pool_pre_ping=True)
+        # sessions in UTC: times come back in the zone they are stored in (no conversion per value),
+        # and dates the database derives from them fall on the same day as on SQLite
+        options = " ".join(filter(None, [str(resolved.query.get("options") or ""), "-c TimeZone=UTC"]))
+        return sa.create_engine(resolved, pool_pre_ping=True, connect_args={"options": options})
     engine = sa.create_engine(resolved)
     sa.event.listen(engine, "connect", _sqlite_connect)
     sa.event.listen(engine, "begin", _sqlite_begin)

@@ -173,13 +173,13 @@ def backward(
     return _trace("backward", conn_or_store, gtin, lot, serial, depth)
 
 
-def reach(conn: Connection, gtin: str, lot: str | None = None, serial: str | None = None) -> list[Any]:
-    """The edges of `forward` as plain rows (its columns but `supplier`), each once with its best path.
+def reach(conn: Connection, gtin: str, lot: str | None = None, serial: str | None = None) -> dict[str, Any]:
+    """The edges of `forward` as plain rows (its columns but `supplier`) by edge id, each with its best path.
 
     For readers of the widest walks (a component lot in hundreds of finished lots): no object and
     no supplier lookup per edge, so a recall's cost stays close to the rows it reads.
     """
-    return list(_walk("forward", conn, gtin, lot, serial, MAX_DEPTH, supplier=False).values())
+    return _walk("forward", conn, gtin, lot, serial, MAX_DEPTH, supplier=False)
 
 
 def rank(edge: Any) -> tuple[bool, int]:
@@ -335,7 +335,7 @@ def _query(
     walk = walk.union_all(
         sa.select(*columns(step, walk.c.depth + 1, walk.c.path + _key(*far(step)) + _SEP, onward(walk, step), closes))
         .select_from(walk.join(step, joined))
-        .where(*followed(walk), step.c.evidence.in_(produced))
+        .where(*followed(walk), _of_kinds(step.c.evidence, produced))
     )
     parts = [sa.select(*(c for c in walk.c if c.name not in ("path", "next_gtin", "next_lot", "closes")))]
     if attached:
@@ -350,7 +350,7 @@ def _query(
         parts.append(
             sa.select(*fields(hung, walk.c.depth + 1, onward(walk, hung)))
             .select_from(walk.join(hung, on_lot))
-            .where(*followed(walk), hung.c.evidence.in_(attached))
+            .where(*followed(walk), _of_kinds(hung.c.evidence, attached))
         )
     edges = sa.union_all(*parts).subquery("edges")
     if not supplier:
@@ -360,10 +360,17 @@ def _query(
     )
 
 
+def _of_kinds(column: Any, kinds: list[str]) -> Any:
+    """`column IN kinds`, bounded by the kinds' range too: PostgreSQL plans an IN list on the third
+    column of the (gtin, lot, evidence) index as a filter on each row fetched, so finding a finished
+    lot's one batch input fetched all its shipment lines; a range is part of the index scan."""
+    return sa.and_(column.in_(kinds), column.between(min(kinds), max(kinds)))
+
+
 def _start(e: Any, by_output: bool, by_serial: bool, gtin: Any, item: Any, kinds: list[str]) -> Any:
     """Anchor edges of `kinds`: those on the start lot (or serial); `by_output`: those whose output
     is the start lot (or a lot the serial left in), where a backward walk starts."""
-    of_kind = e.c.evidence.in_(kinds)
+    of_kind = _of_kinds(e.c.evidence, kinds)
     if not by_output:
         return sa.and_(of_kind, e.c.gtin == gtin, e.c.serial == item if by_serial else e.c.lot == item)
     if not by_serial:

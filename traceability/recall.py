@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,6 +55,7 @@ from trace_store.store import Store, connection
 from traceability import genealogy
 
 ZERO = Decimal(0)
+QTY = attrgetter("qty")
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -110,9 +112,12 @@ class AffectedLot:
         return f"{self.gtin}|{self.lot}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Delivery:
-    """Units of one lot (or its serials) in one shipment to one consignee."""
+    """Units of one lot (or its serials) in one shipment to one consignee.
+
+    Not frozen: a frozen dataclass sets each field through `object.__setattr__`, a fifth of the
+    consignee pass of the widest report (45,000 deliveries)."""
 
     gtin: str | None
     lot: str | None
@@ -154,11 +159,11 @@ class Consignee:
 
     @property
     def shipped(self) -> Decimal:
-        return sum((d.qty for d in self.deliveries), ZERO)
+        return sum(map(QTY, self.deliveries), ZERO)
 
     @property
     def returned(self) -> Decimal:
-        return sum((r.qty for r in self.returns), ZERO)
+        return sum(map(QTY, self.returns), ZERO)
 
     @property
     def contact(self) -> str:
@@ -449,33 +454,48 @@ def impact(conn_or_store: Store | Connection, recall_id: int) -> ImpactReport:
 
 def impact_of(conn_or_store: Store | Connection, header: Recall) -> ImpactReport:
     """The impact of the items of `header`, recorded or not (a preview, a drill)."""
-    shapes = {name: kind.shape for name, kind in evidence.EVIDENCE.items()}
     with connection(conn_or_store) as conn, collector.paused():
-        edges: dict[str, Any] = {}
-        affected: dict[tuple[str, str], dict[str, Any]] = {}
-        for item in header.items:
-            if item.lot is not None:
-                _affect(affected, item.gtin, item.lot, 0, "recorded", None)
-            for registered in _registered_lots(conn, item):
-                _affect(affected, item.gtin, registered, 0, "recorded", None)
-            for e in genealogy.reach(conn, item.gtin, lot=item.lot, serial=item.serial):
-                kept = edges.get(e.edge_id)
+        # built in a call of its own, so the walk's rows are freed before the collector is back
+        return _report(conn, header)
+
+
+def _report(conn: Connection, header: Recall) -> ImpactReport:
+    shapes = {name: kind.shape for name, kind in evidence.EVIDENCE.items()}
+    edges: dict[str, Any] = {}
+    affected: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in header.items:
+        if item.lot is not None:
+            _affect(affected, item.gtin, item.lot, 0, "recorded", None)
+        for registered in _registered_lots(conn, item):
+            _affect(affected, item.gtin, registered, 0, "recorded", None)
+        reached = genealogy.reach(conn, item.gtin, lot=item.lot, serial=item.serial)
+        if edges:  # several items may reach one edge: keep its best path
+            for edge_id, e in reached.items():
+                kept = edges.get(edge_id)
                 if kept is None or genealogy.rank(e) < genealogy.rank(kept):
-                    edges[e.edge_id] = e
-                if shapes[e.evidence] == "produced":
-                    if e.output_gtin and e.output_lot:
-                        _affect(affected, e.output_gtin, e.output_lot, e.depth, e.path_confidence, f"{e.gtin}|{e.lot}")
-                elif item.serial is not None and e.gtin and e.lot:
-                    _affect(affected, e.gtin, e.lot, 0, "recorded", None)
-        lots = [
-            AffectedLot(g, lt, a["depth"], a["confidence"], sorted(a["made_from"]))
-            for (g, lt), a in sorted(affected.items(), key=lambda kv: (kv[1]["depth"], kv[0]))
-        ]
-        outbound = [e for e in edges.values() if shapes[e.evidence] == "outbound" and e.to_party]
-        inbound = [e for e in edges.values() if shapes[e.evidence] == "inbound" and e.from_party]
-        consignees = _consignees(conn, outbound, inbound)
-        pairs = [(a.gtin, a.lot) for a in lots]
-        return ImpactReport(header, lots, consignees, _stock(conn, pairs), _balances(conn, pairs))
+                    edges[edge_id] = e
+        else:
+            edges = reached
+        for e in reached.values():
+            if shapes[e.evidence] == "produced":
+                if e.output_gtin and e.output_lot:
+                    _affect(affected, e.output_gtin, e.output_lot, e.depth, e.path_confidence, f"{e.gtin}|{e.lot}")
+            elif item.serial is not None and e.gtin and e.lot:
+                _affect(affected, e.gtin, e.lot, 0, "recorded", None)
+    lots = [
+        AffectedLot(g, lt, a["depth"], a["confidence"], sorted(a["made_from"]))
+        for (g, lt), a in sorted(affected.items(), key=lambda kv: (kv[1]["depth"], kv[0]))
+    ]
+    outbound, inbound = [], []
+    for e in edges.values():
+        shape = shapes[e.evidence]
+        if shape == "outbound" and e.to_party:
+            outbound.append(e)
+        elif shape == "inbound" and e.from_party:
+            inbound.append(e)
+    consignees = _consignees(conn, outbound, inbound)
+    pairs = [(a.gtin, a.lot) for a in lots]
+    return ImpactReport(header, lots, consignees, _stock(conn, pairs), _balances(conn, pairs))
 
 
 def _registered_lots(conn: Connection, item: RecallItem) -> list[str]:
@@ -512,10 +532,11 @@ def _consignees(conn: Connection, outbound: list[Any], inbound: list[Any]) -> li
     names = sorted({e.to_party for e in outbound} | {e.from_party for e in inbound})
     parties = _parties(conn, names)
     recipients = _recipients(conn, names)
-    invoices = _invoices(conn, sorted({e.order_number for e in outbound if e.order_number}))
-    regions: dict[str, tuple[tuple[Any, ...], str]] = {}  # the nearest, then earliest, line's region
+    invoices = _invoices(conn, list({e.order_number for e in outbound if e.order_number}))
+    placed = {name for name, p in parties.items() if p.get("region")}
+    regions: dict[str, tuple[tuple[Any, ...], str]] = {}  # for the others: the nearest, then earliest, line's
     for e in outbound:
-        if e.to_region:
+        if e.to_region and e.to_party not in placed:
             near = (e.depth, e.event_time or EARLIEST, e.source, e.doc_id, e.line_no)
             seen = regions.get(e.to_party)
             if seen is None or near < seen[0]:
