@@ -37,14 +37,22 @@ def make_engine(url: str | URL | None = None) -> Engine:
     """An engine for `url` (see `resolve_url`), with the SQLite pragmas set on every connection."""
     resolved = url if isinstance(url, URL) else resolve_url(url)
     if resolved.get_backend_name() != "sqlite":
-        # sessions in UTC: times come back in the zone they are stored in (no conversion per value),
-        # and dates the database derives from them fall on the same day as on SQLite
-        options = " ".join(filter(None, [str(resolved.query.get("options") or ""), "-c TimeZone=UTC"]))
-        return sa.create_engine(resolved, pool_pre_ping=True, connect_args={"options": options})
+        engine = sa.create_engine(resolved, pool_pre_ping=True)
+        sa.event.listen(engine, "connect", _postgres_connect)
+        return engine
     engine = sa.create_engine(resolved)
     sa.event.listen(engine, "connect", _sqlite_connect)
     sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _postgres_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Sessions in UTC: times come back in the zone they are stored in (no conversion per value),
+    and dates the database derives from them fall on the same day as on SQLite. Set by a statement,
+    not a startup option, which connection poolers such as PgBouncer refuse."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
