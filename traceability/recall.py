@@ -460,6 +460,7 @@ def impact_of(conn_or_store: Store | Connection, header: Recall) -> ImpactReport
 
 
 def _report(conn: Connection, header: Recall) -> ImpactReport:
+    """Walk forward from each item; the lots reached, their consignees, stock and mass balance."""
     shapes = {name: kind.shape for name, kind in evidence.EVIDENCE.items()}
     edges: dict[str, Any] = {}
     affected: dict[tuple[str, str], dict[str, Any]] = {}
@@ -533,10 +534,9 @@ def _consignees(conn: Connection, outbound: list[Any], inbound: list[Any]) -> li
     parties = _parties(conn, names)
     recipients = _recipients(conn, names)
     invoices = _invoices(conn, list({e.order_number for e in outbound if e.order_number}))
-    placed = {name for name, p in parties.items() if p.get("region")}
-    regions: dict[str, tuple[tuple[Any, ...], str]] = {}  # for the others: the nearest, then earliest, line's
+    regions: dict[str, tuple[tuple[Any, ...], str]] = {}  # the nearest, then earliest, line's region
     for e in outbound:
-        if e.to_region and e.to_party not in placed:
+        if e.to_region:
             near = (e.depth, e.event_time or EARLIEST, e.source, e.doc_id, e.line_no)
             seen = regions.get(e.to_party)
             if seen is None or near < seen[0]:
