@@ -129,3 +129,31 @@ def test_cycles_set_aside_are_freed_once_handed_back():
         assert ref() is not None, "a frozen cycle is out of the collector's reach"
     gc.collect()
     assert ref() is None
+
+
+def test_a_steady_block_collects_the_young_generation_less_often_and_puts_the_thresholds_back():
+    before = gc.get_threshold()
+    with collector.steady() as settle:
+        assert gc.get_threshold() == (collector.SETTLED_YOUNG, *before[1:])
+        with collector.steady():
+            pass
+        assert gc.get_threshold()[0] == collector.SETTLED_YOUNG, "the outer holder is still running"
+        settle()
+    assert gc.get_threshold() == before
+
+
+@pytest.mark.usefixtures("_thawed")
+def test_cycles_a_steady_block_drops_are_still_collected_without_being_asked():
+    class Node:
+        pass
+
+    gc.enable()
+    with collector.steady() as settle:
+        settle()
+        node = Node()
+        node.me = node
+        ref = weakref.ref(node)
+        del node
+        keep = [[] for _ in range(3 * collector.SETTLED_YOUNG)]  # new tracked objects trigger young collections
+        assert ref() is None
+        del keep
