@@ -7,11 +7,11 @@ time. `paused()` holds it off such a build.
 A sync is the other case: every full collection walked the objects GX, pandas, SQLAlchemy and
 the compiled mappings keep for the whole run, some 150,000 of them, to free a few thousand of the
 batch's, and took a fifth of the sync. `steady()` lets the sync set what it holds once warm aside
-(`gc.freeze`), so collections walk only what the batches make. Meanwhile it collects
-the young generation every 50,000 new objects instead of every 700: a batch makes a few million
-objects that live as long as the batch and die by reference counting, and at 700 the collector
-ran 2,400 times per 100,000 lines, moved each batch into the old generation and rescanned it there
-in full collections, 13% of the sync. Cycles are still found, each batch's within a few batches.
+(`gc.freeze`), so collections walk only what the batches make. Meanwhile it collects the young
+generation every 50,000 new objects instead of every 700: a batch makes a few million objects that
+live as long as the batch and die by reference counting, and at 700 the collector ran 2,400 times
+per 100,000 lines, moved each batch into the old generation and rescanned it there in full
+collections, 13% of the sync. Cycles are still found, each batch's within a few batches.
 
 Both are process-wide and thread safe: the collector's state is taken when the first holder
 arrives and put back when the last one, of any thread, leaves.
