@@ -11,7 +11,8 @@ batch's, and took a fifth of the sync. `steady()` lets the sync set what it hold
 generation every 50,000 new objects instead of every 700: a batch makes a few million objects that
 live as long as the batch and die by reference counting, and at 700 the collector ran 2,400 times
 per 100,000 lines, moved each batch into the old generation and rescanned it there in full
-collections, 13% of the sync. Cycles are still found, each batch's within a few batches.
+collections, 13% of the sync. Cycles are still found: young ones at the next pass, older ones by
+the middle and full passes, whose thresholds stay as they were.
 
 Both are process-wide and thread safe: the collector's state is taken when the first holder
 arrives and put back when the last one, of any thread, leaves.
