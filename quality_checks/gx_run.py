@@ -9,7 +9,7 @@ kept in memory for `data_docs.build_data_docs`.
 
 from __future__ import annotations
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -76,30 +76,42 @@ def run_frames(
 
     Each batch is validated directly (`Batch.validate`), which stores no result in the context.
     The context lives for one call: one kept for the whole process grew a long sync's memory.
+    The run happens on GX's own thread (`_gx_thread`).
     """
+    return _gx_thread.submit(_run, spec, frames, parameters).result()
+
+
+def _run(
+    spec: SuiteSpec, frames: dict[str, pd.DataFrame], parameters: dict[str, Any]
+) -> dict[str, ExpectationSuiteValidationResult]:
     from great_expectations.core.run_identifier import RunIdentifier
 
     results = {}
-    with _gx_lock:
-        source = ephemeral_context().data_sources.add_pandas("tracehub")
-        for frame, df in frames.items():
-            name = suite_name(spec.entity, frame)
-            batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-            result = batch.get_batch(batch_parameters={"dataframe": df}).validate(
-                build_suite(spec, frame),
-                expectation_parameters=parameters,
-                result_format={
-                    "result_format": "COMPLETE",
-                    "unexpected_index_column_names": [RID] if frame == HEADER else [RID, LINE],
-                    "return_unexpected_index_query": False,
-                },
-            )
-            run_id = RunIdentifier(run_time=datetime.now(UTC))
-            result.meta["run_id"], result.meta["validation_time"] = run_id, run_id.run_time
-            latest_results[name] = result
-            results[frame] = result
+    source = ephemeral_context().data_sources.add_pandas("tracehub")
+    for frame, df in frames.items():
+        name = suite_name(spec.entity, frame)
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
+        result = batch.get_batch(batch_parameters={"dataframe": df}).validate(
+            build_suite(spec, frame),
+            expectation_parameters=parameters,
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [RID] if frame == HEADER else [RID, LINE],
+                "return_unexpected_index_query": False,
+            },
+        )
+        run_id = RunIdentifier(run_time=datetime.now(UTC))
+        result.meta["run_id"], result.meta["validation_time"] = run_id, run_id.run_time
+        latest_results[name] = result
+        results[frame] = result
     return results
 
 
-_gx_lock = threading.Lock()
-"""GX makes each new context the process's current one: one thread validates at a time."""
+_gx_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehub-gx")
+"""Every GX run of the process, one at a time, on a thread of its own.
+
+One at a time, because GX makes each new context the process's current one. On a thread of its
+own, because GX's pydantic models raise and catch errors inside each run, and each caught error's
+traceback is a reference cycle holding every frame above it: run on the caller's thread, that was
+the sync's frame and its whole batch, kept until a full collection (some 5,000 records and their
+raw text per batch). Here the frames above GX's end at this thread's loop."""

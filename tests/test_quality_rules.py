@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -88,6 +90,29 @@ def test_batches_validated_in_turn_and_on_two_threads_each_get_their_own_failure
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda batch: rules(validate("shipment", batch)), [bad, clean] * 4))
     assert results == [expected, {}] * 4
+
+
+def test_what_the_caller_holds_is_freed_when_validation_returns_without_waiting_for_a_collection():
+    """GX's runs leave reference cycles (caught errors and their tracebacks) that no frame of the
+    caller's may be part of: a sync's batch would then live on until the next full collection."""
+
+    class Batch:
+        pass
+
+    def validate_holding_a_batch() -> weakref.ref[Batch]:
+        held = Batch()  # as a sync's frame holds its batch while it validates the records
+        assert rules(validate("shipment", [shipment(sline(gtin=BAD_GTIN)), shipment(sline())])) == {
+            0: [("gtin_check_digit", "lines[0].gtin")]
+        }
+        return weakref.ref(held)
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        assert validate_holding_a_batch()() is None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def test_a_pending_shipments_provisional_lines_are_stored_as_they_are():
