@@ -9,6 +9,7 @@ kept in memory for `data_docs.build_data_docs`.
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -115,3 +116,12 @@ own, because GX's pydantic models raise and catch errors inside each run, and ea
 traceback is a reference cycle holding every frame above it: run on the caller's thread, that was
 the sync's frame and its whole batch, kept until a full collection (some 5,000 records and their
 raw text per batch). Here the frames above GX's end at this thread's loop."""
+
+
+def _renew_gx_thread() -> None:
+    """A forked child has none of its parent's threads, so it starts a GX thread of its own."""
+    global _gx_thread
+    _gx_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehub-gx")
+
+
+os.register_at_fork(after_in_child=_renew_gx_thread)

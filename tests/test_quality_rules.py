@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
+import signal
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -113,6 +116,26 @@ def test_what_the_caller_holds_is_freed_when_validation_returns_without_waiting_
     finally:
         if enabled:
             gc.enable()
+
+
+def test_a_forked_child_validates_on_a_gx_thread_of_its_own():
+    """The parent's GX thread is not in the child; the child's first run must not wait for it."""
+    bad = [shipment(sline(gtin=BAD_GTIN))]
+    assert rules(validate("shipment", bad)) == {0: [("gtin_check_digit", "lines[0].gtin")]}  # the thread runs
+    pid = os.fork()
+    if pid == 0:  # the child: its exit status is the answer
+        ok = False
+        try:
+            ok = rules(validate("shipment", bad)) == {0: [("gtin_check_digit", "lines[0].gtin")]}
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert done[0] == pid and os.waitstatus_to_exitcode(done[1]) == 0
 
 
 def test_a_pending_shipments_provisional_lines_are_stored_as_they_are():
