@@ -75,7 +75,7 @@ def test_a_settled_block_sets_what_is_held_aside_and_hands_it_back_at_its_end():
         frozen = gc.get_freeze_count()
         assert frozen >= len(held)
         settle()  # only the first call freezes: later batches' objects stay collectable
-        assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() <= frozen  # (another thread may free a frozen object meanwhile)
     assert gc.get_freeze_count() == 0
 
 
@@ -85,7 +85,7 @@ def test_a_block_that_never_settled_leaves_an_earlier_freeze_alone():
     before = gc.get_freeze_count()
     with collector.steady():
         pass
-    assert gc.get_freeze_count() == before
+    assert 0 < gc.get_freeze_count() <= before  # still frozen (another thread may free a frozen object meanwhile)
 
 
 @pytest.mark.usefixtures("_thawed")
