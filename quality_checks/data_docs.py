@@ -18,7 +18,7 @@ import re
 from html import unescape
 from pathlib import Path
 
-from quality_checks.gx_run import build_suite, ephemeral_context, latest_results
+from quality_checks.gx_run import build_suite, ephemeral_context, latest_results, on_gx_thread
 from quality_checks.suite_specs import load_suite
 
 log = logging.getLogger(__name__)
@@ -56,13 +56,19 @@ def refresh_data_docs(folder: Path) -> Path | None:
 
 def build_data_docs(folder: Path) -> Path:
     """Write Data Docs (suites and latest results) under `folder`; return its index.html path."""
+    folder = folder.resolve()
+    on_gx_thread(_write_site, folder)  # GX runs one at a time, validations and sites alike
+    make_inert(folder)
+    return folder / "index.html"
+
+
+def _write_site(folder: Path) -> None:
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
     )
 
-    folder = folder.resolve()
     context = ephemeral_context()
     context.add_data_docs_site(
         site_name=SITE,
@@ -87,8 +93,6 @@ def build_data_docs(folder: Path) -> Path:
             expectation_suite_identifier=suite_id,
         )
     context.build_data_docs(site_names=[SITE])
-    make_inert(folder)
-    return folder / "index.html"
 
 
 def make_inert(folder: Path) -> None:

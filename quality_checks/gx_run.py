@@ -10,9 +10,10 @@ kept in memory for `data_docs.build_data_docs`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from quality_checks.frames import LINE, RID
 from quality_checks.suite_specs import HEADER, SuiteSpec
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 GX_SEVERITY = {"error": "critical", "warning": "warning"}
 """Our severities in GX's vocabulary, so Data Docs rank failures the same way stewards do."""
+
+T = TypeVar("T")
 
 latest_results: dict[str, ExpectationSuiteValidationResult] = {}
 """Suite name -> the most recent validation result of that suite in this process."""
@@ -79,7 +82,7 @@ def run_frames(
     The context lives for one call: one kept for the whole process grew a long sync's memory.
     The run happens on GX's own thread (`_gx_thread`).
     """
-    return _gx_thread.submit(_run, spec, frames, parameters).result()
+    return on_gx_thread(_run, spec, frames, parameters)
 
 
 def _run(
@@ -109,13 +112,18 @@ def _run(
 
 
 _gx_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehub-gx")
-"""Every GX run of the process, one at a time, on a thread of its own.
+"""Every GX run of the process (`on_gx_thread`), one at a time, on a thread of its own.
 
 One at a time, because GX makes each new context the process's current one. On a thread of its
 own, because GX's pydantic models raise and catch errors inside each run, and each caught error's
 traceback is a reference cycle holding every frame above it: run on the caller's thread, that was
 the sync's frame and its whole batch, kept until a full collection (some 5,000 records and their
 raw text per batch). Here the frames above GX's end at this thread's loop."""
+
+
+def on_gx_thread(work: Callable[..., T], *args: Any) -> T:
+    """`work(*args)` run on GX's own thread (`_gx_thread`), once the runs before it are done."""
+    return _gx_thread.submit(work, *args).result()
 
 
 def _renew_gx_thread() -> None:
