@@ -4,7 +4,9 @@ Each size syncs ShipBob shipments and Shopify orders (half the lines each), clon
 world as the pipeline pulls them (`corpus.stream_pages`: one page in memory at a time), through
 the real sync (hash, map, GX validation, load) into a fresh store, in a process of its own. Its
 peak RSS (`ru_maxrss`) against the size says whether memory is bounded by the batch or grows with
-the run. `python -m benchmarks.rss --lines 50000,500000 --backend postgresql`; the report goes to
+the run; so does that of the GX worker the sync process forks (`quality_checks.gx_run`), asked
+for its own peak at the end (a forked child's RSS counts the pages it shares with its parent too).
+`python -m benchmarks.rss --lines 50000,500000 --backend postgresql`; the report goes to
 `<home>/bench/rss.json`.
 """
 
@@ -28,6 +30,7 @@ from benchmarks.corpus import stream_pages
 from connectors.base import RawRecord
 from pipeline import settings
 from pipeline.sync import sync
+from quality_checks import gx_run
 
 
 def peak_mb() -> float:
@@ -63,6 +66,7 @@ def one_size(url: str, lines: int) -> dict[str, Any]:
         "lines_per_s": round(total / seconds),
         "peak_mb_before": started_mb,
         "peak_mb": peak_mb(),
+        "gx_worker_peak_mb": gx_run.submit(peak_mb).result(),
     }
 
 
@@ -93,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
             report["sizes"].append(figures)
             print(
                 f"{figures['lines']:>9} lines: peak RSS {figures['peak_mb']} MB "
-                f"({figures['peak_mb_before']} MB before the first page), {figures['lines_per_s']} lines/s",
+                f"({figures['peak_mb_before']} MB before the first page), GX worker {figures['gx_worker_peak_mb']} MB, "
+                f"{figures['lines_per_s']} lines/s",
                 flush=True,
             )
     report["load_after"] = [round(x, 2) for x in os.getloadavg()]

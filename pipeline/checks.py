@@ -1,8 +1,8 @@
 """The one place a raw payload becomes loadable or quarantined: map, resolve SKUs, validate.
 
-Syncs, steward replays and the `tracehub map` dry run all go through `check_payloads`, so they
-cannot disagree about a record (docs/architecture.md, rules 3 and 4). Mappings and GX load on first
-use, not when a DAG file is parsed.
+Syncs, steward replays and the `tracehub map` dry run all go through `start_checks` (which
+`check_payloads` waits for), so they cannot disagree about a record (docs/architecture.md, rules
+3 and 4). Mappings and GX load on first use, not when a DAG file is parsed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from trace_store.batch import Quarantined
 
 if TYPE_CHECKING:
     from mappings import Mapping, MappingOptions
+    from quality_checks.validation import PendingValidation
 
 
 def mapping_options(source: SourceConfig, entity: str) -> MappingOptions:
@@ -52,6 +53,47 @@ class Checked:
     """The records carry a steward's corrections of this very version."""
 
 
+@dataclass(slots=True)
+class PendingChecks:
+    """Payloads mapped, their records sent to GX; `results()` waits for the verdict."""
+
+    payloads: Sequence[tuple[dict[str, Any], datetime | None]]
+    mapped: list[Checked]
+    owner: list[int]
+    """For each record sent to GX, the index of the payload it was mapped from."""
+    validation: PendingValidation
+
+    def results(self) -> list[Checked]:
+        """One result per payload: its records, and every rule it broke (mapping's and GX's)."""
+        for index, failures in self.validation.failures().items():
+            self.mapped[self.owner[index]].failures.extend(failures)
+        for (payload, _), result in zip(self.payloads, self.mapped, strict=True):
+            result.failures = drops.locate(payload, result.failures)
+        return self.mapped
+
+
+def start_checks(
+    mapping: Mapping,
+    source_name: str,
+    entity: str,
+    payloads: Sequence[tuple[dict[str, Any], datetime | None]],
+    items: Items | None = None,
+) -> PendingChecks:
+    """Map every payload and resolve SKUs to devices, then send all records to GX in one run.
+
+    Returns once GX has the records: the caller may work on while they are validated.
+    """
+    from quality_checks.validation import start_validation
+
+    results = []
+    for payload, updated_at in payloads:
+        mapped = mapping.map(payload, source_name, updated_at, items)
+        results.append(Checked(mapped.records, mapped.failures))
+    records = [record for result in results if not result.failures for record in result.records]
+    owner = [i for i, result in enumerate(results) if not result.failures for _ in result.records]
+    return PendingChecks(payloads, results, owner, start_validation(entity, records))
+
+
 def check_payloads(
     mapping: Mapping,
     source_name: str,
@@ -63,22 +105,10 @@ def check_payloads(
 
     `payloads` pairs each raw payload with the time its connector placed it at (None: the
     payload's own timestamps only); `items` is the device master by SKU. One result per payload.
-    The one place a raw payload becomes loadable or quarantined: syncs, steward replays and the
-    `tracehub map` dry run all go through it, so they cannot disagree.
+    The one place a raw payload becomes loadable or quarantined: syncs (through `start_checks`),
+    steward replays and the `tracehub map` dry run all go through it, so they cannot disagree.
     """
-    from quality_checks import validate
-
-    results = []
-    for payload, updated_at in payloads:
-        mapped = mapping.map(payload, source_name, updated_at, items)
-        results.append(Checked(mapped.records, mapped.failures))
-    records = [record for result in results if not result.failures for record in result.records]
-    owner = [i for i, result in enumerate(results) if not result.failures for _ in result.records]
-    for index, failures in validate(entity, records).items():
-        results[owner[index]].failures.extend(failures)
-    for (payload, _), result in zip(payloads, results, strict=True):
-        result.failures = drops.locate(payload, result.failures)
-    return results
+    return start_checks(mapping, source_name, entity, payloads, items).results()
 
 
 def to_quarantine(

@@ -2,7 +2,10 @@
 
 This is architecture rules 1-4 in code. Pages stream through in bounded batches; each batch is
 committed by the store in one transaction together with the run counts and the new cursor, so
-a crash re-pulls at most the batch in flight and a re-run of any window changes nothing.
+a crash re-pulls at most the batches in flight and a re-run of any window changes nothing.
+
+Three batches overlap: while batch N+2 is mapped, GX validates batch N+1 in its worker process
+and batch N commits on the loader thread. So at most three batches are in memory.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from connectors.metrics import collecting
 from data_dictionary import collector
 from data_dictionary.identity import Items
 from pipeline import drift, drops
-from pipeline.checks import Checked, Correction, check_payloads, correct_records, mapping_for, to_quarantine
+from pipeline.checks import (
+    Checked,
+    Correction,
+    PendingChecks,
+    correct_records,
+    mapping_for,
+    start_checks,
+    to_quarantine,
+)
 from pipeline.run_log import in_context, run_context
 from trace_store.batch import LandedRaw, LoadBatch, pulled_key
 from trace_store.store import Store
@@ -121,13 +132,19 @@ def _pull_and_land(
     drops.attach(connector, store)
     try:
         with collecting() as metrics, collector.steady() as settle, _Committer(store, summary, on_batch) as committer:
+            checking: _Staged | None = None  # validated by GX in its worker while the next batch is mapped
             for raws in _batches(connector.pull(entity, since, until), source.batch_records):
-                batch = _prepare(summary.run_id, source, entity, raws, store, mapping, committer.in_flight(), items)
-                settle()  # GX, pandas and the mapping are warm after one batch: collections skip them from now on
+                in_flight = committer.in_flight() | (checking.in_flight() if checking else {})
+                staged = _stage(summary.run_id, source, entity, raws, store, mapping, in_flight, items)
+                settle()  # the mapping is warm after one batch: collections skip it from now on
                 newest = min(max(raw.updated_at for raw, _, _ in raws), until)
                 latest = max(latest, newest) if latest else newest
-                batch.cursor = newest if ordered else None
-                committer.submit(batch)
+                staged.batch.cursor = newest if ordered else None
+                if checking is not None:
+                    committer.submit(_finish(checking, store))
+                checking = staged
+            if checking is not None:
+                committer.submit(_finish(checking, store))
             if not ordered and latest is not None:  # the window landed whole: only now may the cursor move
                 committer.submit(LoadBatch(summary.run_id, source.name, entity, 0, 0, cursor=latest))
         drops.settle(connector, store, summary.run_id)  # files are recorded once their rows have landed
@@ -140,10 +157,10 @@ def _pull_and_land(
 
 
 class _Committer:
-    """Commits batch N in one worker thread while the caller prepares batch N+1.
+    """Commits batch N in one worker thread while the caller prepares the batches after it.
 
     Batches still commit one at a time and in order, so cursors only move forward; the database
-    works on another core meanwhile. At most two batches are in memory.
+    works on another core meanwhile.
     """
 
     def __init__(self, store: Store, summary: RunSummary, on_batch: Callable[[RunSummary], None] | None) -> None:
@@ -202,7 +219,21 @@ def _batches(pages: Iterable[list[RawRecord]], max_records: int) -> Iterator[lis
         yield batch
 
 
-def _prepare(
+@dataclass(slots=True)
+class _Staged:
+    """A batch split into unchanged and changed records, the changed ones mapped and with GX."""
+
+    batch: LoadBatch
+    changed: list[Changed]
+    checks: PendingChecks | None
+    """None: nothing changed, so nothing to map, validate or tally."""
+
+    def in_flight(self) -> dict[str, tuple[str, datetime]]:
+        """Content hashes of this batch's changed records: newer than what the store answers yet."""
+        return {version.external_id: (version.content_hash, version.updated_at) for _, version in self.changed}
+
+
+def _stage(
     run_id: int,
     source: SourceConfig,
     entity: str,
@@ -211,8 +242,9 @@ def _prepare(
     mapping: Mapping,
     in_flight: dict[str, tuple[str, datetime]],
     items: Items,
-) -> LoadBatch:
-    """Split a batch into unchanged, loaded and quarantined raw records (rules 2 and 3)."""
+) -> _Staged:
+    """Split a batch into unchanged and changed raw records (rule 2); map the changed ones and send
+    their records to GX (rule 3), which `_finish` waits for."""
     batch = LoadBatch(
         run_id=run_id,
         source=source.name,
@@ -226,10 +258,10 @@ def _prepare(
     batch.unchanged += len(pulled) - len(latest)  # the same record twice in one window: the later version counts
 
     same, stored = store.stored_versions(source.name, entity, {k: key for k, (_, key, _) in latest.items()})
-    same -= in_flight.keys()  # the batch being committed is newer than what the store answers
+    same -= in_flight.keys()  # the batches not yet committed are newer than what the store answers
     if len(same) == len(latest):  # a re-sync of unchanged data: no record to look at one by one
         batch.unchanged += len(same)
-        return batch
+        return _Staged(batch, [], None)
     versions = {
         k: LandedRaw.of(k, raw.updated_at, raw.payload, key) for k, (raw, key, _) in latest.items() if k not in same
     }
@@ -252,12 +284,22 @@ def _prepare(
     batch.unchanged += len(latest) - len(changed)
 
     if not changed:  # same content, or older: nothing to map, validate or tally
-        return batch
+        return _Staged(batch, [], None)
     batch.landed = [version for _, version in changed]
-    checked = check_payloads(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
-    known = drift.Known(*store.payload_fields(source.name, entity))
-    batch.fields, batch.fields_are_additions = drift.tally(raw.payload for raw, _ in changed), known.has_history
-    _apply_corrections(store, source.name, entity, changed, checked)
+    checks = start_checks(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
+    batch.fields = drift.tally(raw.payload for raw, _ in changed)  # while GX validates
+    return _Staged(batch, changed, checks)
+
+
+def _finish(staged: _Staged, store: Store) -> LoadBatch:
+    """The staged batch with GX's verdict: loaded records, and quarantined raw records with every rule they broke."""
+    batch, changed = staged.batch, staged.changed
+    if staged.checks is None:
+        return batch
+    checked = staged.checks.results()
+    known = drift.Known(*store.payload_fields(batch.source, batch.entity))
+    batch.fields_are_additions = known.has_history
+    _apply_corrections(store, batch.source, batch.entity, changed, checked)
     for (raw, version), result in zip(changed, checked, strict=True):
         if result.corrected:
             batch.corrected.add(raw.external_id)

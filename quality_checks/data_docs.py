@@ -2,7 +2,8 @@
 
 Validation runs in throwaway in-memory contexts (one per batch), which keep nothing. This builds
 the docs once per pipeline run instead: a fresh context whose only Data Docs site is a folder on
-disk, fed with the suites from git and the latest result of each suite in this process.
+disk, fed with the suites from git and the latest result of each suite. Those results are kept by
+the process's GX worker, so the site is written there too (`gx_run.submit`).
 
 GX writes the values it found unexpected, which come from platforms, into its pages as they are,
 and its pages load scripts and styles from public CDNs. So every page is then made inert and
@@ -18,7 +19,7 @@ import re
 from html import unescape
 from pathlib import Path
 
-from quality_checks.gx_run import build_suite, ephemeral_context, latest_results, on_gx_thread
+from quality_checks.gx_run import build_suite, ephemeral_context, has_validated, latest_results, submit
 from quality_checks.suite_specs import load_suite
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def refresh_data_docs(folder: Path) -> Path | None:
     rebuilds the docs at its end: once per run, never per batch. Docs are a convenience for
     stewards: a failure to write them is logged, never fails the run.
     """
-    if not latest_results:
+    if not has_validated():
         return None
     try:
         return build_data_docs(folder)
@@ -54,15 +55,20 @@ def refresh_data_docs(folder: Path) -> Path | None:
         return None
 
 
-def build_data_docs(folder: Path) -> Path:
-    """Write Data Docs (suites and latest results) under `folder`; return its index.html path."""
+def build_data_docs(folder: Path) -> Path | None:
+    """Write Data Docs (suites and latest results) under `folder`; return its index.html path
+    (None: this process has no validation result yet)."""
     folder = folder.resolve()
-    on_gx_thread(_write_site, folder)  # GX runs one at a time, validations and sites alike
+    if not submit(_write_site, folder).result():  # in the worker holding the results, after its runs
+        return None
     make_inert(folder)
     return folder / "index.html"
 
 
-def _write_site(folder: Path) -> None:
+def _write_site(folder: Path) -> bool:
+    """In the GX worker: write the site from its latest results; False when it has none."""
+    if not latest_results:
+        return False
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -93,6 +99,7 @@ def _write_site(folder: Path) -> None:
             expectation_suite_identifier=suite_id,
         )
     context.build_data_docs(site_names=[SITE])
+    return True
 
 
 def make_inert(folder: Path) -> None:

@@ -1,11 +1,12 @@
-"""Flatten canonical records into the pandas frames GX validates.
+"""Flatten canonical records into the frames GX validates, as columns of plain values.
 
 One header frame (a row per record) and one frame per line tuple (`lines`, `inputs`: a row per
 line). Every row carries `_rid`, the record's index in the batch, and line rows carry `_line`,
 the line's index in its record's tuple, so that a failing row maps back to a field path. Only
 the columns the suite reads are built. Decimals become floats (GX compares them numerically;
 the reported value is taken from the record, not the frame) and header datetimes copied onto
-lines become dates, because line rules compare them with dates such as expiry.
+lines become dates, because line rules compare them with dates such as expiry. The GX worker
+makes each frame a pandas DataFrame (`gx_run`), so the process that maps needs no pandas.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from data_dictionary.models import Record
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 RID = "_rid"
 LINE = "_line"
@@ -50,22 +48,18 @@ def _day(value: Any) -> Any:
     return value.date() if isinstance(value, datetime) else value
 
 
-def header_frame(records: Sequence[Record], columns: Sequence[str]) -> pd.DataFrame:
+def header_frame(records: Sequence[Record], columns: Sequence[str]) -> dict[str, list[Any]]:
     """One row per record: `_rid` plus the requested record fields."""
-    import pandas as pd
-
-    return pd.DataFrame({RID: list(range(len(records))), **_columns(records, columns)})
+    return {RID: list(range(len(records))), **_columns(records, columns)}
 
 
 def line_frame(
     records: Sequence[Record], tuple_name: str, columns: Sequence[str], context: Mapping[str, str]
-) -> pd.DataFrame:
+) -> dict[str, list[Any]]:
     """One row per line of `tuple_name`: `_rid`, `_line`, line fields and header `context` fields.
 
     `context` maps a line-frame column to the header field it copies (e.g. ship_day: ship_date).
     """
-    import pandas as pd
-
     own = [c for c in columns if c not in context]
     rows = [
         (rid, index, line)
@@ -77,4 +71,4 @@ def line_frame(
     for column, field in context.items():  # the header's value, worked out once per record
         per_record = [_day(getattr(record, field)) for record in records]
         data[column] = [per_record[rid] for rid, _, _ in rows]
-    return pd.DataFrame(data)
+    return data

@@ -1,17 +1,28 @@
-"""Run a suite's rules over its frames with GX: one ephemeral context per batch, one run per frame.
+"""Run a suite's rules over its frames with GX, in a worker process of GX's own.
 
 GX's fixed cost is per validation run, not per row, so all rules on a frame go into one
 expectation suite validated in a single run. Row-level capture comes from result_format
 COMPLETE with `unexpected_index_column_names` set on the run (not on each expectation), which
-makes every failing row come back with its `_rid` (and `_line`). The latest result per suite is
-kept in memory for `data_docs.build_data_docs`.
+makes every failing row come back with its `_rid` (and `_line`).
+
+Every GX run of a process, validations and Data Docs alike, goes to its GX worker (`submit`),
+one at a time. The worker is a child process forked at first use: GX is pure Python, so in the
+same process it held the interpreter lock the mapping of the next batch needs, while in its own
+process it runs beside it on the other core. Only plain data crosses: the frames' columns go
+in, each rule's failing rows come out. The worker keeps the latest result per suite for
+`data_docs`. A daemonic process may not have children; there, GX runs on a thread instead.
 """
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,7 +30,6 @@ from quality_checks.frames import LINE, RID
 from quality_checks.suite_specs import HEADER, SuiteSpec
 
 if TYPE_CHECKING:
-    import pandas as pd
     from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult
     from great_expectations.data_context import AbstractDataContext
 
@@ -28,8 +38,15 @@ GX_SEVERITY = {"error": "critical", "warning": "warning"}
 
 T = TypeVar("T")
 
+Columns = dict[str, list[Any]]
+"""One frame as columns of plain values (`frames`), the form it crosses to the worker in."""
+
+Outcome = tuple[int, str | None, list[dict[str, Any]]]
+"""One rule's outcome on a frame: its index in the suite's rules, GX's error message when it could
+not evaluate the rule (else None), and the rule's failing rows, each with `_rid` (and `_line`)."""
+
 latest_results: dict[str, ExpectationSuiteValidationResult] = {}
-"""Suite name -> the most recent validation result of that suite in this process."""
+"""Suite name -> the most recent validation result of that suite in this GX worker."""
 
 
 def ephemeral_context() -> AbstractDataContext:
@@ -73,29 +90,32 @@ def build_suite(spec: SuiteSpec, frame: str) -> ExpectationSuite:
     return gx.ExpectationSuite(name=suite_name(spec.entity, frame), expectations=expectations)
 
 
-def run_frames(
-    spec: SuiteSpec, frames: dict[str, pd.DataFrame], parameters: dict[str, Any]
-) -> dict[str, ExpectationSuiteValidationResult]:
-    """Validate each frame against its rules in one GX run; return the result per frame.
-
-    Each batch is validated directly (`Batch.validate`), which stores no result in the context.
-    The context lives for one call: one kept for the whole process grew a long sync's memory.
-    The run happens on GX's own thread (`_gx_thread`).
-    """
-    return on_gx_thread(_run, spec, frames, parameters)
+def submit_frames(
+    spec: SuiteSpec, frames: dict[str, Columns], parameters: dict[str, Any]
+) -> Future[dict[str, list[Outcome]]]:
+    """Validate each frame against its rules in one GX run, in the GX worker; the outcomes per frame, later."""
+    global _validated
+    _validated = True
+    return submit(_run, spec, frames, parameters)
 
 
-def _run(
-    spec: SuiteSpec, frames: dict[str, pd.DataFrame], parameters: dict[str, Any]
-) -> dict[str, ExpectationSuiteValidationResult]:
+def run_frames(spec: SuiteSpec, frames: dict[str, Columns], parameters: dict[str, Any]) -> dict[str, list[Outcome]]:
+    """`submit_frames`, waited for."""
+    return submit_frames(spec, frames, parameters).result()
+
+
+def _run(spec: SuiteSpec, frames: dict[str, Columns], parameters: dict[str, Any]) -> dict[str, list[Outcome]]:
+    """In the worker: each frame validated directly (`Batch.validate`, which stores no result in
+    the context). The context lives for one call: one kept for the whole process grew its memory."""
+    import pandas as pd
     from great_expectations.core.run_identifier import RunIdentifier
 
-    results = {}
+    outcomes = {}
     source = ephemeral_context().data_sources.add_pandas("tracehub")
-    for frame, df in frames.items():
+    for frame, columns in frames.items():
         name = suite_name(spec.entity, frame)
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
-        result = batch.get_batch(batch_parameters={"dataframe": df}).validate(
+        result = batch.get_batch(batch_parameters={"dataframe": pd.DataFrame(columns)}).validate(
             build_suite(spec, frame),
             expectation_parameters=parameters,
             result_format={
@@ -107,29 +127,90 @@ def _run(
         run_id = RunIdentifier(run_time=datetime.now(UTC))
         result.meta["run_id"], result.meta["validation_time"] = run_id, run_id.run_time
         latest_results[name] = result
-        results[frame] = result
-    return results
+        outcomes[frame] = [_outcome(one) for one in result.results]
+    return outcomes
 
 
-_gx_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehub-gx")
-"""Every GX run of the process (`on_gx_thread`), one at a time, on a thread of its own.
-
-One at a time, because GX makes each new context the process's current one. On a thread of its
-own, because GX's pydantic models raise and catch errors inside each run, and each caught error's
-traceback is a reference cycle holding every frame above it: run on the caller's thread, that was
-the sync's frame and its whole batch, kept until a full collection (some 5,000 records and their
-raw text per batch). Here the frames above GX's end at this thread's loop."""
+def _outcome(one: Any) -> Outcome:
+    assert one.expectation_config is not None  # GX sets it on every result of a suite run
+    rows = list(one.result.get("unexpected_index_list") or ())
+    return one.expectation_config.meta["rule_index"], _raised(one.exception_info or {}), rows
 
 
-def on_gx_thread(work: Callable[..., T], *args: Any) -> T:
-    """`work(*args)` run on GX's own thread (`_gx_thread`), once the runs before it are done."""
-    return _gx_thread.submit(work, *args).result()
+def _raised(exception_info: dict[str, Any]) -> str | None:
+    """GX reports one exception dict, or one per metric; return the first message, if any."""
+    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
+    for info in infos:
+        if isinstance(info, dict) and info.get("raised_exception"):
+            return str(info.get("exception_message"))
+    return None
 
 
-def _renew_gx_thread() -> None:
-    """A forked child has none of its parent's threads, so it starts a GX thread of its own."""
-    global _gx_thread
-    _gx_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehub-gx")
+_worker: Executor | None = None
+_worker_lock = threading.Lock()
+_validated = False
 
 
-os.register_at_fork(after_in_child=_renew_gx_thread)
+def has_validated() -> bool:
+    """Whether this process has sent a validation to its GX worker (whose results Data Docs show)."""
+    return _validated
+
+
+def submit(work: Callable[..., T], *args: Any) -> Future[T]:
+    """`work(*args)` run in the GX worker, once the runs before it are done.
+
+    `work` is a module-level function and its arguments plain data, as they cross to a child
+    process. A worker that died fails the calls it held; the next call starts a new one.
+    """
+    worker = _current_worker()
+    try:
+        return worker.submit(work, *args)
+    except BrokenProcessPool:  # it died since the last call: a new one takes this call
+        _drop_worker(worker)
+        return _current_worker().submit(work, *args)
+
+
+def _current_worker() -> Executor:
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            _worker = _start_worker()
+        return _worker
+
+
+def _drop_worker(worker: Executor) -> None:
+    global _worker
+    with _worker_lock:
+        if _worker is worker:
+            _worker = None
+
+
+def _start_worker() -> Executor:
+    """Forked, so the worker starts with the modules its parent has loaded (a Celery worker preloads GX)."""
+    if multiprocessing.current_process().daemon:  # a daemonic process may not have children
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehub-gx")
+    fork = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=1, mp_context=fork, initializer=_in_worker)
+
+
+def _in_worker() -> None:
+    """The worker leaves what it inherited out of its own collections, so those pages stay shared,
+    and ends with its parent, even one that ended without shutting it down (`os._exit`, a kill)."""
+    gc.freeze()
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), name="tracehub-gx-parent", daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
+
+
+def _forget_worker() -> None:
+    """A forked child has its own GX worker to start: the parent's answers to the parent."""
+    global _worker, _worker_lock, _validated
+    _worker, _worker_lock, _validated = None, threading.Lock(), False
+
+
+os.register_at_fork(after_in_child=_forget_worker)

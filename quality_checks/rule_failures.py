@@ -1,4 +1,4 @@
-"""Turn GX validation results into RuleFailures: every broken rule, per record, in steward's words.
+"""Turn GX's outcomes into RuleFailures: every broken rule, per record, in steward's words.
 
 Each failing row GX reports carries `_rid` (and `_line`), which give the record and the field
 path (`currency`, `lines[2].gtin`). The reported value is read from the canonical record, not
@@ -18,20 +18,11 @@ from quality_checks.frames import LINE, RID
 from quality_checks.suite_specs import HEADER, RuleSpec, SuiteSpec
 
 if TYPE_CHECKING:
-    from great_expectations.core import ExpectationSuiteValidationResult
+    from quality_checks.gx_run import Outcome
 
 
 class QualityCheckError(RuntimeError):
     """A rule could not be evaluated (GX raised); the batch must not pass as clean."""
-
-
-def _raised(exception_info: dict[str, Any]) -> str | None:
-    """GX reports one exception dict, or one per metric; return the first message, if any."""
-    infos = [exception_info] if "raised_exception" in exception_info else list(exception_info.values())
-    for info in infos:
-        if isinstance(info, dict) and info.get("raised_exception"):
-            return str(info.get("exception_message"))
-    return None
 
 
 def _message(rule: RuleSpec, row: dict[str, Any], subject: Any, value: Any) -> str:
@@ -46,22 +37,19 @@ def _message(rule: RuleSpec, row: dict[str, Any], subject: Any, value: Any) -> s
 
 
 def collect_failures(
-    spec: SuiteSpec, records: Sequence[Record], results: dict[str, ExpectationSuiteValidationResult]
+    spec: SuiteSpec, records: Sequence[Record], outcomes: dict[str, list[Outcome]]
 ) -> dict[int, list[RuleFailure]]:
     """Map each failing record's index to every rule it broke; passing records are absent."""
     found: dict[int, list[tuple[tuple[int, int], RuleFailure]]] = {}
-    for frame, result in results.items():
-        for outcome in result.results:
-            assert outcome.expectation_config is not None  # GX sets it on every result of a suite run
-            position = outcome.expectation_config.meta["rule_index"]
+    for frame, frame_outcomes in outcomes.items():
+        for position, error, rows in frame_outcomes:
             rule = spec.rules[position]
-            error = _raised(outcome.exception_info or {})
             if error is not None:
                 raise QualityCheckError(
                     f"rule {rule.rule!r} on {spec.entity} {frame} could not be evaluated: {error}; "
                     f"check the suite quality_checks/suites/{spec.entity}.yaml"
                 )
-            for row in outcome.result.get("unexpected_index_list") or ():
+            for row in rows:
                 rid = int(row[RID])
                 subject: Any = records[rid]
                 path, line = rule.field, -1

@@ -7,11 +7,16 @@ time, and GX alone takes seconds to import.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from data_dictionary.failures import RuleFailure
 from data_dictionary.models import ENTITY_MODELS, Record
 from quality_checks.suite_specs import HEADER, SuiteSpec, load_suite
+
+if TYPE_CHECKING:
+    from quality_checks.gx_run import Columns, Outcome
 
 
 def _iso4217_codes() -> list[str]:
@@ -34,19 +39,53 @@ def _check_records(entity: str, records: Sequence[Record]) -> None:
             raise TypeError(f"records[{index}] is a {found}, not a {wanted}: validate one entity per call")
 
 
-def _frames(spec: SuiteSpec, records: Sequence[Record]) -> dict[str, Any]:
-    from quality_checks.frames import header_frame, line_frame
+def _frames(spec: SuiteSpec, records: Sequence[Record]) -> dict[str, Columns]:
+    from quality_checks.frames import RID, header_frame, line_frame
 
     frames = {}
     for frame in spec.frames():
         columns = spec.columns_for(frame)
         if frame == HEADER:
-            df = header_frame(records, columns)
+            data = header_frame(records, columns)
         else:
-            df = line_frame(records, frame, columns, spec.line_context)
-        if len(df):
-            frames[frame] = df
+            data = line_frame(records, frame, columns, spec.line_context)
+        if data[RID]:
+            frames[frame] = data
     return frames
+
+
+@dataclass(frozen=True, slots=True)
+class PendingValidation:
+    """A batch sent to the GX worker; `failures()` waits for its outcome."""
+
+    spec: SuiteSpec
+    records: Sequence[Record]
+    outcomes: Future[dict[str, list[Outcome]]] | None
+    """None: nothing to run (no records, no rules, or no rows in any frame)."""
+
+    def failures(self) -> dict[int, list[RuleFailure]]:
+        """For each failing record's index in `records`, every rule it broke; passing records are absent."""
+        if self.outcomes is None:
+            return {}
+        from quality_checks.rule_failures import collect_failures
+
+        return collect_failures(self.spec, self.records, self.outcomes.result())
+
+
+def start_validation(entity: str, records: Sequence[Record]) -> PendingValidation:
+    """Send `records` (all of `entity`) to be checked against the entity's suite, and return at once.
+
+    The frames are built here; GX runs in its worker (`gx_run`), beside whatever the caller does next.
+    """
+    _check_records(entity, records)
+    spec = load_suite(entity)
+    frames = _frames(spec, records) if records and spec.rules else {}
+    if not frames:
+        return PendingValidation(spec, records, None)
+    from quality_checks.gx_run import submit_frames
+
+    parameters = {name: PARAMETER_SOURCES[name]() for name in spec.parameters()}
+    return PendingValidation(spec, records, submit_frames(spec, frames, parameters))
 
 
 def validate(entity: str, records: Sequence[Record]) -> dict[int, list[RuleFailure]]:
@@ -55,15 +94,4 @@ def validate(entity: str, records: Sequence[Record]) -> dict[int, list[RuleFailu
     Returns, for each failing record's index in `records`, every rule it broke; records that
     pass are absent, so a clean batch gives {}.
     """
-    _check_records(entity, records)
-    spec = load_suite(entity)
-    if not records or not spec.rules:
-        return {}
-    frames = _frames(spec, records)
-    if not frames:
-        return {}
-    from quality_checks.gx_run import run_frames
-    from quality_checks.rule_failures import collect_failures
-
-    parameters = {name: PARAMETER_SOURCES[name]() for name in spec.parameters()}
-    return collect_failures(spec, records, run_frames(spec, frames, parameters))
+    return start_validation(entity, records).failures()

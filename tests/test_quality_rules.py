@@ -118,10 +118,12 @@ def test_what_the_caller_holds_is_freed_when_validation_returns_without_waiting_
             gc.enable()
 
 
-def test_a_forked_child_validates_on_a_gx_thread_of_its_own():
-    """The parent's GX thread is not in the child; the child's first run must not wait for it."""
+def test_a_forked_child_validates_with_a_gx_worker_of_its_own():
+    """The parent's GX worker answers the parent; the child's first run must not wait for it."""
+    from quality_checks import gx_run
+
     bad = [shipment(sline(gtin=BAD_GTIN))]
-    assert rules(validate("shipment", bad)) == {0: [("gtin_check_digit", "lines[0].gtin")]}  # the thread runs
+    assert gx_run.submit(os.getpid).result() != os.getpid()  # the parent's worker runs
     pid = os.fork()
     if pid == 0:  # the child: its exit status is the answer
         ok = False
@@ -129,7 +131,7 @@ def test_a_forked_child_validates_on_a_gx_thread_of_its_own():
             ok = rules(validate("shipment", bad)) == {0: [("gtin_check_digit", "lines[0].gtin")]}
         finally:
             os._exit(0 if ok else 1)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # the child's worker imports GX first
     while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     if done[0] == 0:
@@ -337,3 +339,46 @@ def test_wrong_entity_or_record_type_is_refused():
         validate("parcel", [])
     with pytest.raises(TypeError, match=r"records\[0\] is a Shipment, not a Lot"):
         validate("lot", [shipment()])
+
+
+def _ended(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has ended; its reaper is init
+    except FileNotFoundError:
+        return True
+
+
+def test_the_gx_worker_ends_with_a_process_that_ended_without_shutting_it_down():
+    """A task process may end with os._exit: its GX worker must not live on, waiting for work."""
+    from quality_checks import gx_run
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child starts a worker, tells its pid, and ends without any clean-up
+        try:
+            os.write(write, str(gx_run.submit(os.getpid).result()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as answer:
+        worker = int(answer.read())
+    os.waitpid(pid, 0)
+    assert worker not in (pid, os.getpid())
+    deadline = time.monotonic() + 30
+    while not _ended(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    ended = _ended(worker)
+    if not ended:
+        os.kill(worker, signal.SIGKILL)
+    assert ended, "the orphaned GX worker was still running after 30 s"
+
+
+def test_validation_runs_in_a_worker_process_beside_the_caller():
+    """GX holds the interpreter while it runs: in a process of its own, it runs beside the mapping."""
+    from quality_checks import gx_run
+    from quality_checks.validation import start_validation
+
+    pending = start_validation("shipment", [shipment(sline(gtin=BAD_GTIN))])
+    assert gx_run.submit(os.getpid).result() != os.getpid()
+    assert rules(pending.failures()) == {0: [("gtin_check_digit", "lines[0].gtin")]}
