@@ -125,3 +125,18 @@ def test_the_lock_of_a_killed_process_is_free_at_once(store):
         child.wait(10)
     with store.run_lock("shop", "order", wait_seconds=10):
         pass
+
+
+def test_a_lock_is_free_once_released_though_a_child_forked_meanwhile_lives_on(store):
+    """A run forks its GX worker while it holds the lock; the worker outlives the run, the lock does not."""
+    with store.run_lock("shop", "order"):
+        child = os.fork()
+        if child == 0:  # holds a copy of every descriptor the run had open, the lock file's included
+            time.sleep(30)
+            os._exit(0)
+    try:
+        with store.run_lock("shop", "order"):
+            pass
+    finally:
+        os.kill(child, 9)
+        os.waitpid(child, 0)

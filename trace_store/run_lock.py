@@ -85,7 +85,10 @@ def _lock_file(database: Path, key: str) -> Iterator[Callable[[], bool]]:
     try:
         yield try_acquire
     finally:
-        os.close(fd)  # closing the descriptor releases the flock
+        # Unlocked, not only closed: a child forked meanwhile (the GX worker) shares the descriptor,
+        # and the flock would stay until it closed its copy too.
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 @contextmanager
