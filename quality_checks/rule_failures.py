@@ -29,7 +29,7 @@ def _message(rule: RuleSpec, row: dict[str, Any], subject: Any, value: Any) -> s
     context = {key: json_scalar(item) for key, item in row.items()}
     context["value"] = value
     if "{udi_mismatch}" in rule.message:
-        from quality_checks.expectations.udi import udi_mismatches
+        from quality_checks.udi_agreement import udi_mismatches
 
         columns = rule.kwargs["column_list"]
         context["udi_mismatch"] = "; ".join(udi_mismatches(*(getattr(subject, c) for c in columns)))

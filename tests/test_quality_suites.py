@@ -41,6 +41,29 @@ def test_importing_the_package_does_not_import_gx_or_pandas():
     assert out.strip() == "[]"
 
 
+def test_a_udi_mismatch_is_told_without_importing_gx_or_pandas_in_the_caller():
+    """GX runs in its worker; the sync process that words the failures must not load it for a UDI rule."""
+    code = """
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from data_dictionary.models import Shipment, ShipmentLine
+from quality_checks.rule_failures import collect_failures
+from quality_checks.suite_specs import load_suite
+spec = load_suite("shipment")
+position = next(i for i, rule in enumerate(spec.rules) if rule.rule == "udi_consistent")
+line = ShipmentLine(line_no=1, gtin="06951234500017", lot="L2", qty=Decimal(1), udi_raw="(01)06951234500017(10)L1")
+when = datetime(2026, 3, 1, tzinfo=UTC)
+shipment = Shipment(source="s", source_updated_at=when, shipment_id="S1", ship_date=when, ship_to_name="H", lines=(line,))
+found = collect_failures(spec, [shipment], {"lines": [(position, None, [{"_rid": 0, "_line": 0}])]})
+print(found[0][0].message)
+print(sorted({"great_expectations", "pandas"} & set(sys.modules)))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.splitlines()
+    assert "scan has lot L1 but the line has L2" in out[0]
+    assert out[1] == "[]"
+
+
 def test_a_rule_gx_cannot_evaluate_fails_loudly_instead_of_passing():
     rule = RuleSpec(
         rule="gtin_check_digit",

@@ -12,7 +12,6 @@ GTIN check digit alone is not reported here: the GTIN check-digit rule covers it
 from __future__ import annotations
 
 from collections.abc import Hashable
-from datetime import date, datetime
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
@@ -23,54 +22,7 @@ from great_expectations.expectations.metrics.map_metric_provider.multicolumn_con
     multicolumn_condition_partial,
 )
 
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT or value == ""
-
-
-def _text(value: Any) -> str | None:
-    return None if _blank(value) else str(value).strip() or None
-
-
-def _gtin14(value: Any) -> str | None:
-    text = _text(value)
-    return text.zfill(14) if text and text.isdigit() else text
-
-
-def _day(value: Any) -> date | None:
-    if _blank(value):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _only_check_digit_errors(errors: Any) -> bool:
-    return all("check digit" in str(error).lower() for error in errors)
-
-
-def udi_mismatches(udi_raw: Any, gtin: Any, lot: Any, serial: Any, expiry_date: Any) -> list[str]:
-    """Say, in steward's words, where a raw UDI disagrees with the line; [] when it agrees."""
-    if _blank(udi_raw):
-        return []
-    from data_dictionary.udi import parse_udi
-
-    parsed = parse_udi(str(udi_raw))
-    if parsed.errors and not _only_check_digit_errors(parsed.errors):
-        return [f"the scan cannot be read ({'; '.join(str(e) for e in parsed.errors)})"]
-    pairs = (
-        ("GTIN", _gtin14(parsed.gtin), _gtin14(gtin)),
-        ("lot", _text(parsed.lot), _text(lot)),
-        ("serial", _text(parsed.serial), _text(serial)),
-        ("expiry date", _day(parsed.expiry_date), _day(expiry_date)),
-    )
-    return [
-        f"scan has {name} {scanned or '(none)'} but the line has {recorded or '(none)'}"
-        for name, scanned, recorded in pairs
-        if scanned != recorded
-    ]
+from quality_checks.udi_agreement import blank, udi_mismatches
 
 
 class MulticolumnValuesUdiConsistent(MulticolumnMapMetricProvider):
@@ -95,7 +47,7 @@ class MulticolumnValuesUdiConsistent(MulticolumnMapMetricProvider):
         found = []
         # each column to a list first: iterating rows of Arrow-backed string columns costs twice as much
         for row in zip(*(scanned.iloc[:, i].tolist() for i in range(scanned.shape[1])), strict=True):
-            key = tuple(None if _blank(v) else v for v in row)
+            key = tuple(None if blank(v) else v for v in row)
             if key not in verdicts:
                 verdicts[key] = not udi_mismatches(*key)
             found.append(verdicts[key])
