@@ -6,8 +6,8 @@ UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 uv:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
-setup: uv
-	@$(UV) sync --frozen --quiet
+setup: uv  ## the locked environment, compiled to bytecode once (see the README)
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 WORLD ?= classic
 
@@ -23,7 +23,7 @@ test-all: setup  ## every tier, as CI runs it: adds the demo, Airflow, the brows
 BENCH_ARGS ?=
 
 bench: uv  ## Tracehub beside dlt and raw COPY (BENCH_ARGS="--lines 400000 --rounds 3"); adds the bench group
-	@$(UV) sync --frozen --quiet --group bench
+	@$(UV) sync --frozen --quiet --compile-bytecode --group bench
 	$(UV) run --frozen --group bench python -m benchmarks $(BENCH_ARGS)
 
 bench-trace: setup  ## lot-trace and recall latency on a store of 1M (SQLite) and 5M (PostgreSQL) shipment lines
