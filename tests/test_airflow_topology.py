@@ -53,14 +53,20 @@ def redis_is_up() -> bool:
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float, logs: Path) -> Any:
+    """Poll `check` until it gives something or `timeout` passes. A poll the API server does not answer
+    in time asks again: on a loaded 2-core machine one answer took over 10 s, while the run went on."""
     deadline = time.monotonic() + timeout
+    unanswered = ""
     while time.monotonic() < deadline:
-        found = check()
+        try:
+            found = check()
+        except requests.Timeout as exc:
+            unanswered, found = f"last poll unanswered: {exc}\n", None
         if found:
             return found
         time.sleep(1)
     tails = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in sorted(logs.glob("*.log")))
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{unanswered}{tails}")
 
 
 @pytest.fixture(scope="module")
