@@ -53,8 +53,8 @@ def redis_is_up() -> bool:
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float, logs: Path) -> Any:
-    """Poll `check` until it gives something or `timeout` passes. A poll the API server does not answer
-    in time asks again: on a loaded 2-core machine one answer took over 10 s, while the run went on."""
+    """Poll `check` until it gives something or `timeout` passes. A poll the API server leaves
+    unanswered past its own timeout is asked again: on a loaded 2-core machine one went 10 s unanswered."""
     deadline = time.monotonic() + timeout
     unanswered = ""
     while time.monotonic() < deadline:
