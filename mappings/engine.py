@@ -1,16 +1,16 @@
 """Compile a declarative mapping spec into a function raw payload -> canonical records.
 
 Specs are compiled once (paths parsed, transforms built, required-ness read from the canonical
-model), so mapping a payload is a walk over prepared closures. Mapping never raises: every
-problem becomes a `RuleFailure` with rule ``mapping`` naming the raw payload path, and a
-payload with any failure yields no records, so the pipeline quarantines it whole.
-See README.md in this folder for the spec format.
+model) into a `plan`; `codegen` writes the plan out as one function that maps a clean payload
+in a single pass, and `interpret` walks it for any payload that function cannot map, naming each
+problem. Mapping never raises: every problem becomes a `RuleFailure` with rule ``mapping``
+naming the raw payload path, and a payload with any failure yields no records, so the pipeline
+quarantines it whole. See README.md in this folder for the spec format.
 """
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path as FilePath
@@ -23,17 +23,16 @@ from pydantic import BaseModel, ValidationError
 from data_dictionary.failures import RuleFailure
 from data_dictionary.identity import Items, resolver
 from data_dictionary.models import ENTITY_MODELS, Record
-from mappings.paths import CURRENT, ROOT, Context, Path, PathError, compile_path
-from mappings.transforms import EXPANDERS, NONE_AWARE, TRANSFORMS, ZONE_AWARE, MappingError, Transform
+from mappings.codegen import generate
+from mappings.interpret import Interpreter, failure
+from mappings.paths import compile_path
+from mappings.plan import ConstRead, Each, Fields, FirstOf, IndexRead, Iteration, PathRead, PathsRead, Plan, Read, Value
+from mappings.transforms import NONE_AWARE, TRANSFORMS, ZONE_AWARE, Transform
 
-RULE = "mapping"
-_VALUE_LIMIT = 200
 _CALLER_FIELDS = frozenset({"source", "source_updated_at"})
 _READERS = frozenset({"path", "paths", "const", "index", "first_of"})
 
 Failures = list[RuleFailure]
-FieldFn = Callable[[Context, Failures], Any]
-_MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +77,6 @@ class MapResult:
         return not self.failures
 
 
-def truncate(value: Any) -> Any:
-    """Keep the offending value readable and JSON-friendly in the quarantine."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 3] + "..."
-
-
-def _failure(field_path: str, value: Any, message: str) -> RuleFailure:
-    return RuleFailure(rule=RULE, field=field_path, value=truncate(value), message=message)
-
-
 class Mapping:
     """One compiled spec: `map(payload, source)` gives a `MapResult`.
 
@@ -113,13 +100,16 @@ class Mapping:
         self._overrides = dict(options.fields)
         self._false_is_null = bool(spec.get("false_is_null", False))
         explode = spec.get("explode")
-        self._explode = _Iteration(explode, frozenset(), self._false_is_null) if explode else None
-        bindings = self._explode.names if self._explode else frozenset()
-        self._build = self._compile_fields(spec["fields"], self.model, bindings, name, top=True)
+        iteration = Iteration(explode, frozenset(), self._false_is_null) if explode else None
+        bindings = iteration.names if iteration else frozenset()
+        fields = self._compile_fields(spec["fields"], self.model, bindings, name, top=True)
         if self._overrides:
             raise ValueError(
                 f"{name}: the field map names {sorted(self._overrides)}, which {self.model.__name__} does not have"
             )
+        self.plan = Plan(iteration, fields)
+        self._interpret = Interpreter(self.plan)
+        self._build, self.code = generate(self.plan, name)
 
     @classmethod
     def from_file(cls, path: FilePath, options: MappingOptions = DEFAULT_OPTIONS) -> Mapping:
@@ -139,18 +129,19 @@ class Mapping:
         try:
             return self._map(payload, source, updated_at, items)
         except Exception as exc:  # a spec bug must still quarantine the record, not stop the run
-            return MapResult(failures=[_failure("", None, f"mapping {self.name} failed: {exc!r}")])
+            return MapResult(failures=[failure("", None, f"mapping {self.name} failed: {exc!r}")])
 
     def _map(self, payload: dict[str, Any], source: str, updated_at: datetime | None, items: Items | None) -> MapResult:
         if not isinstance(payload, dict):
-            return MapResult(failures=[_failure("", payload, "expected the payload to be an object")])
-        failures: Failures = []
-        root: Context = {ROOT: (payload, ""), CURRENT: (payload, "")}
-        contexts = [root] if self._explode is None else self._explode.contexts(root, failures)
-        built = [self._build(ctx, failures) for ctx in contexts]
-        if failures:
-            return MapResult(failures=_unique(failures))
+            return MapResult(failures=[failure("", payload, "expected the payload to be an object")])
+        try:
+            built = self._build(payload)
+        except Exception:  # anything the straight-line pass could not map: the interpreter says what
+            built, failures = self._interpret(payload)
+            if failures:
+                return MapResult(failures=_unique(failures))
         records: list[Record] = []
+        failures = []
         for values in built:
             values["source"] = source
             if updated_at is not None:
@@ -173,7 +164,7 @@ class Mapping:
         where: str,
         top: bool = False,
         prefix: str = "",
-    ) -> Callable[[Context, Failures], dict[str, Any]]:
+    ) -> Fields:
         model_fields = model.model_fields
         unknown = set(specs) - set(model_fields)
         if unknown:
@@ -185,7 +176,7 @@ class Mapping:
         }
         if not_mapped:
             raise ValueError(f"{where}: required {model.__name__} fields not mapped: {sorted(not_mapped)}")
-        compiled: list[tuple[str, FieldFn]] = []
+        compiled: list[tuple[str, Value | Each]] = []
         for name, spec in specs.items():
             info = model_fields[name]
             label = f"{where}.{name}"
@@ -199,16 +190,7 @@ class Mapping:
             required = spec.get("required", info.is_required()) if isinstance(spec, dict) else info.is_required()
             required = required and not (top and name in _CALLER_FIELDS)  # the caller may still fill it
             compiled.append((name, self._compile_value(spec, bindings, required, label)))
-
-        def build(ctx: Context, failures: Failures) -> dict[str, Any]:
-            values: dict[str, Any] = {}
-            for name, fn in compiled:
-                value = fn(ctx, failures)
-                if value is not _MISSING:
-                    values[name] = value
-            return values
-
-        return build
+        return tuple(compiled)
 
     def _for_source(self, spec: Any, canonical: str, where: str) -> Any:
         """The field's spec as this source reads it: its field map's path, or the spec; None: not mapped.
@@ -236,25 +218,11 @@ class Mapping:
 
     def _compile_each(
         self, spec: dict[str, Any], annotation: Any, bindings: frozenset[str], where: str, prefix: str
-    ) -> FieldFn:
+    ) -> Each:
         item_model = _list_item_model(annotation, where)
-        iteration = _Iteration(self._moved_args(spec, prefix), bindings, self._false_is_null)
-        build = self._compile_fields(spec["fields"], item_model, bindings | iteration.names, where, prefix=prefix)
-        collection = iteration.collection if spec.get("required") else None
-
-        def each(ctx: Context, failures: Failures) -> Any:
-            if collection is not None:
-                try:
-                    present = collection.get(ctx) is not None
-                except PathError as exc:
-                    failures.append(_failure(exc.path, exc.value, exc.message))
-                    return []
-                if not present:
-                    failures.append(_failure(collection.describe(ctx), None, "this list is required here"))
-                    return []
-            return [build(row, failures) for row in iteration.contexts(ctx, failures)]
-
-        return each
+        iteration = Iteration(self._moved_args(spec, prefix), bindings, self._false_is_null)
+        fields = self._compile_fields(spec["fields"], item_model, bindings | iteration.names, where, prefix=prefix)
+        return Each(iteration, fields, bool(spec.get("required")))
 
     def _moved_args(self, spec: dict[str, Any], prefix: str) -> Any:
         """The `each` bindings with expander arguments the source's field map moves.
@@ -284,154 +252,27 @@ class Mapping:
             moved[name] = source
         return moved
 
-    def _compile_value(self, spec: Any, bindings: frozenset[str], required: bool, where: str) -> FieldFn:
-        read, describe = self._compile_reader(spec, bindings, where)
-        # A transform sees None only if it gives None a meaning (default, if_present, false_none).
+    def _compile_value(self, spec: Any, bindings: frozenset[str], required: bool, where: str) -> Value:
         specs = spec.get("transforms", []) if isinstance(spec, dict) else []
         transforms = _compile_transforms(specs, where, self._zone)
+        return Value(self._compile_reader(spec, bindings, where), transforms, required, where)
 
-        def missing(ctx: Context, failures: Failures, raw: Any) -> Any:
-            if required:
-                failures.append(_failure(describe(ctx), raw, "a value is required here"))
-            return _MISSING
-
-        def plain(ctx: Context, failures: Failures) -> Any:
-            try:
-                value = read(ctx)
-            except PathError as exc:
-                failures.append(_failure(exc.path, exc.value, exc.message))
-                return _MISSING
-            return missing(ctx, failures, value) if value is None else value
-
-        def chained(ctx: Context, failures: Failures) -> Any:
-            try:
-                raw = value = read(ctx)
-            except PathError as exc:
-                failures.append(_failure(exc.path, exc.value, exc.message))
-                return _MISSING
-            try:
-                for transform, sees_none in transforms:
-                    if value is not None or sees_none:
-                        value = transform(value)
-            except MappingError as exc:
-                failures.append(_failure(exc.field or describe(ctx), raw, exc.message))
-                return _MISSING
-            return missing(ctx, failures, raw) if value is None else value
-
-        # The plain variant skips the transform loop: most fields are a bare path.
-        return chained if transforms else plain
-
-    def _compile_reader(
-        self, spec: Any, bindings: frozenset[str], where: str
-    ) -> tuple[Callable[[Context], Any], Callable[[Context], str]]:
-        """How a value field reads its raw input, and how to name that input in a failure."""
+    def _compile_reader(self, spec: Any, bindings: frozenset[str], where: str) -> Read:
         if isinstance(spec, str):
             spec = {"path": spec}
         if not isinstance(spec, dict):
             raise ValueError(f"{where}: a field is a path or a mapping, got {spec!r}")
         if "path" in spec:
-            path = compile_path(spec["path"], bindings, self._false_is_null)
-            return path.get, path.describe
+            return PathRead(compile_path(spec["path"], bindings, self._false_is_null))
         if "paths" in spec:
-            paths = [compile_path(text, bindings, self._false_is_null) for text in spec["paths"]]
-            return (
-                lambda ctx: [path.get(ctx) for path in paths],
-                lambda ctx: ", ".join(path.describe(ctx) for path in paths),
-            )
+            return PathsRead(tuple(compile_path(text, bindings, self._false_is_null) for text in spec["paths"]))
         if "const" in spec:
-            constant = spec["const"]
-            return (lambda ctx: constant), (lambda ctx: where)
+            return ConstRead(spec["const"])
         if "index" in spec:
-            start = int(spec["index"])
-            return (lambda ctx: ctx["#"][0] + start), (lambda ctx: where)
+            return IndexRead(int(spec["index"]))
         if "first_of" in spec:
-            return self._compile_first_of(spec["first_of"], bindings, where)
+            return FirstOf(tuple(self._compile_value(option, bindings, False, where) for option in spec["first_of"]))
         raise ValueError(f"{where}: a field needs one of path, paths, const, index, first_of, each")
-
-    def _compile_first_of(
-        self, options: list[Any], bindings: frozenset[str], where: str
-    ) -> tuple[Callable[[Context], Any], Callable[[Context], str]]:
-        """Alternatives tried in order; the first that gives a value wins (fallback paths)."""
-        compiled = [self._compile_value(option, bindings, False, where) for option in options]
-        readers = [self._compile_reader(option, bindings, where) for option in options]
-
-        def read(ctx: Context) -> Any:
-            failures: Failures = []
-            for fn in compiled:
-                value = fn(ctx, failures)
-                if failures:  # a present but bad value is a failure, not a reason to fall back
-                    raise PathError(failures[0].message, failures[0].field, failures[0].value)
-                if value is not _MISSING:
-                    return value
-            return None
-
-        def describe(ctx: Context) -> str:
-            return " or ".join(describe_one(ctx) for _, describe_one in readers)
-
-        return read, describe
-
-
-class _Iteration:
-    """An `each` (or `explode`) block: named bindings iterated as nested loops, in order.
-
-    Each binding is a path with `[*]` over the payload, or ``{expand: name, args: [paths]}``
-    calling an expander from `transforms.EXPANDERS`. The last binding is also the current
-    element, so plain paths in the block's fields read from it. ``#`` holds the row number.
-    """
-
-    def __init__(self, spec: Any, bindings: frozenset[str], false_is_null: bool) -> None:
-        if isinstance(spec, str):
-            spec = {CURRENT: spec}
-        steps: list[tuple[str, Any]] = []
-        known = set(bindings)
-        for name, source in spec.items():
-            if isinstance(source, dict):
-                if source.get("expand") not in EXPANDERS:
-                    raise ValueError(f"unknown expander {source.get('expand')!r}; known: {sorted(EXPANDERS)}")
-                expander = EXPANDERS[source["expand"]]
-                arg_paths = [compile_path(arg, frozenset(known), false_is_null) for arg in source["args"]]
-                steps.append((name, (expander, arg_paths)))
-            else:
-                steps.append((name, compile_path(source, frozenset(known), false_is_null)))
-            known.add(name)
-        self._steps = steps
-        self.names = frozenset(name for name, _ in steps if name != CURRENT)
-        first = steps[0][1] if steps else None
-        self.collection: Path | None = None
-        """The list the first binding walks (`line_items` of `line_items[*]`, or an expander's first
-        argument), for `required` blocks."""
-        if isinstance(first, Path) and first.steps and first.steps[-1].kind == "all":
-            self.collection = Path(first.source, first.binding, first.steps[:-1], false_is_null)
-        elif isinstance(first, tuple) and first[1]:
-            self.collection = first[1][0]
-
-    def contexts(self, ctx: Context, failures: Failures) -> list[Context]:
-        """One context per row, in document order; a shape problem is a failure and no rows."""
-        rows = [ctx]
-        try:
-            for name, step in self._steps:
-                expanded: list[Context] = []
-                for row in rows:
-                    for element in self._elements(step, row):
-                        inner = dict(row)
-                        inner[name] = element
-                        inner[CURRENT] = element
-                        expanded.append(inner)
-                rows = expanded
-        except (PathError, MappingError) as exc:
-            path = exc.path if isinstance(exc, PathError) else exc.field or ""
-            failures.append(_failure(path, exc.value, exc.message))
-            return []
-        for number, row in enumerate(rows):
-            row["#"] = (number, "")
-        return rows
-
-    @staticmethod
-    def _elements(step: Any, row: Context) -> Any:
-        if isinstance(step, Path):
-            return step.iterate(row)
-        expander, arg_paths = step
-        return expander([path.get(row) for path in arg_paths], lambda index: arg_paths[index].describe(row))
 
 
 def _split_transform(spec: Any, where: str) -> tuple[str, tuple[Any, ...]]:
@@ -449,16 +290,16 @@ def _split_transform(spec: Any, where: str) -> tuple[str, tuple[Any, ...]]:
     return name, args
 
 
-def _compile_transforms(specs: list[Any], where: str, zone: ZoneInfo) -> list[tuple[Transform, bool]]:
+def _compile_transforms(specs: list[Any], where: str, zone: ZoneInfo) -> tuple[tuple[Transform, bool], ...]:
     """`[decimal, {lookup: {...}}]` -> (prepared function, whether it is called with None).
 
     Transforms in `ZONE_AWARE` also get the source's time zone.
     """
     prepared = (_split_transform(spec, where) for spec in specs)
-    return [
+    return tuple(
         (TRANSFORMS[name](*args, zone=zone) if name in ZONE_AWARE else TRANSFORMS[name](*args), name in NONE_AWARE)
         for name, args in prepared
-    ]
+    )
 
 
 def _list_item_model(annotation: Any, where: str) -> type[BaseModel]:
@@ -473,11 +314,11 @@ def _unique(failures: Failures) -> Failures:
     """One failure per (field, message): several canonical fields may read the same raw value."""
     seen: set[tuple[str, str]] = set()
     unique: Failures = []
-    for failure in failures:
-        key = (failure.field, failure.message)
+    for found in failures:
+        key = (found.field, found.message)
         if key not in seen:
             seen.add(key)
-            unique.append(failure)
+            unique.append(found)
     return unique
 
 
@@ -488,5 +329,5 @@ def _validation_failures(exc: ValidationError) -> Failures:
         path = ""
         for part in error["loc"]:
             path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        failures.append(_failure(path, error.get("input"), error["msg"]))
+        failures.append(failure(path, error.get("input"), error["msg"]))
     return failures

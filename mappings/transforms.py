@@ -40,6 +40,8 @@ class MappingError(ValueError):
 
 def to_decimal(value: Any) -> Decimal:
     """Exact decimal from a JSON string or number; floats go through their shortest repr."""
+    if type(value) is str:  # the usual case first: JSON money amounts are strings
+        return _decimal_text(value)
     if isinstance(value, Decimal):
         return value
     if isinstance(value, bool):
@@ -49,14 +51,18 @@ def to_decimal(value: Any) -> Decimal:
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, str):
-        try:
-            result = Decimal(value.strip())
-        except InvalidOperation:
-            raise MappingError("expected a decimal number") from None
-        if not result.is_finite():
-            raise MappingError("expected a finite decimal number")
-        return result
+        return _decimal_text(value)
     raise MappingError(f"expected a number, got {type(value).__name__}")
+
+
+def _decimal_text(value: str) -> Decimal:
+    try:
+        result = Decimal(value.strip())
+    except InvalidOperation:
+        raise MappingError("expected a decimal number") from None
+    if not result.is_finite():
+        raise MappingError("expected a finite decimal number")
+    return result
 
 
 def to_utc_datetime(value: Any) -> datetime:
@@ -168,6 +174,8 @@ def _finished_row(field: str) -> Transform:
 
 
 def to_str(value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
     raise MappingError(f"expected a string or integer, got {type(value).__name__}")

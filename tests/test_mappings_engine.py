@@ -118,13 +118,16 @@ def test_false_is_null_reads_odoo_false_as_missing() -> None:
     assert [f.field for f in result.failures] == ["region"]
 
 
-def test_a_spec_bug_at_run_time_is_a_failure_not_an_exception() -> None:
-    spec = party_spec(region={"path": "region", "transforms": [{"udi": "lot"}]})
-    mapping = Mapping(spec)
-    mapping._build = None  # type: ignore[assignment]  # simulate a broken compiled spec
-    result = mapping.map(party_payload(), "s")
+def test_a_spec_bug_at_run_time_is_a_failure_not_an_exception(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(value: Any) -> Any:
+        raise RuntimeError("a bug in a transform")
+
+    monkeypatch.setitem(TRANSFORMS, "broken", lambda: broken)
+    mapping = Mapping(party_spec(region={"path": "region", "transforms": ["broken"]}))
+    result = mapping.map(party_payload(region="East China"), "s")
     assert result.records == []
-    assert result.failures[0].rule == "mapping"
+    assert [(f.rule, f.field) for f in result.failures] == [("mapping", "")]
+    assert "a bug in a transform" in result.failures[0].message
 
 
 def test_records_carry_the_callers_source() -> None:

@@ -25,7 +25,7 @@ def world(request: pytest.FixtureRequest) -> Any:
     return world_module.generate_world(seed=7, scale=1, studio=request.param)
 
 
-def _options(world: Any, kind: str, entity: str) -> MappingOptions:
+def options_for(world: Any, kind: str, entity: str) -> MappingOptions:
     """How the demo configures its sources: the Studio field map only where the ERP has those fields."""
     fields = {"odoo": ERP_STUDIO_FIELDS if world.studio else {}, "shipbob": WAREHOUSE_FIELDS}.get(kind, {})
     return MappingOptions.of("Asia/Shanghai" if kind == "odoo" else "UTC", fields.get(entity))
@@ -66,7 +66,7 @@ def _odoo_payloads(world: Any) -> Iterator[tuple[str, dict[str, Any]]]:
 PULLED = datetime(2026, 7, 1, tzinfo=UTC)
 
 
-def _payloads(world: Any) -> Iterator[tuple[str, str, dict[str, Any], datetime]]:
+def world_payloads(world: Any) -> Iterator[tuple[str, str, dict[str, Any], datetime]]:
     """Every raw record as the connectors land it, with the time they place it at."""
     for order in world.shopify_orders:
         yield "shopify", "order", order, PULLED
@@ -89,8 +89,8 @@ def test_whole_world_maps_with_only_the_planted_mapping_failures(world: Any) -> 
     failed: set[tuple[str, str]] = set()
     unexpected: list[Any] = []
     counts: dict[str, int] = {}
-    for kind, entity, payload, updated_at in _payloads(world):
-        result = get_mapping(kind, entity, _options(world, kind, entity)).map(payload, f"{kind}-test", updated_at)
+    for kind, entity, payload, updated_at in world_payloads(world):
+        result = get_mapping(kind, entity, options_for(world, kind, entity)).map(payload, f"{kind}-test", updated_at)
         counts[entity] = counts.get(entity, 0) + len(result.records)
         key = (kind, str(payload.get("id", payload.get("inventory_id"))))
         if result.failures:

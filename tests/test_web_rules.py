@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mappings.engine import RULE as MAPPING_RULE
+from mappings.interpret import RULE as MAPPING_RULE
 from tracehub.web.render import PAGES
 
 SUITES = Path(__file__).resolve().parent.parent / "quality_checks" / "suites"
