@@ -15,10 +15,14 @@ A history is `HISTORY` payloads: before that, absence proves nothing. Paths name
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from data_dictionary.failures import RuleFailure
 
@@ -66,6 +70,29 @@ def shape(payload: dict[str, Any]) -> dict[str, str]:
     non-null type; null never counts as a type, so an empty optional value is no retyping.
     """
     return {path: kind for path, (kind, _) in tally([payload]).items()}
+
+
+def start_tally(texts: list[str]) -> Future[dict[str, tuple[str, int]]]:
+    """`tally` of landed payloads from their stored JSON text, run in the GX worker.
+
+    The walk is pure Python: in the sync's process it held the interpreter lock the mapping and
+    the loader need, while the worker has the other core and time to spare beside GX. What
+    crosses is the text each version is stored as, so the tally is of exactly what was landed.
+    """
+    from quality_checks.gx_run import submit
+
+    return submit(_tally_texts, texts)
+
+
+def _tally_texts(texts: list[str]) -> dict[str, tuple[str, int]]:
+    return tally(_parse(text) for text in texts)
+
+
+def _parse(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # NaN or an infinity, which `json` writes and orjson does not read
+        return json.loads(text)
 
 
 def tally(payloads: Iterable[dict[str, Any]]) -> dict[str, tuple[str, int]]:

@@ -227,6 +227,8 @@ class _Staged:
     changed: list[Changed]
     checks: PendingChecks | None
     """None: nothing changed, so nothing to map, validate or tally."""
+    fields: Future[dict[str, tuple[str, int]]] | None = None
+    """The tally of the changed payloads' paths, made beside GX (`drift.start_tally`)."""
 
     def in_flight(self) -> dict[str, tuple[str, datetime]]:
         """Content hashes of this batch's changed records: newer than what the store answers yet."""
@@ -287,16 +289,17 @@ def _stage(
         return _Staged(batch, [], None)
     batch.landed = [version for _, version in changed]
     checks = start_checks(mapping, source.name, entity, [(raw.payload, raw.updated_at) for raw, _ in changed], items)
-    batch.fields = drift.tally(raw.payload for raw, _ in changed)  # while GX validates
-    return _Staged(batch, changed, checks)
+    fields = drift.start_tally([version.payload_json for version in batch.landed])
+    return _Staged(batch, changed, checks, fields)
 
 
 def _finish(staged: _Staged, store: Store) -> LoadBatch:
     """The staged batch with GX's verdict: loaded records, and quarantined raw records with every rule they broke."""
     batch, changed = staged.batch, staged.changed
-    if staged.checks is None:
+    if staged.checks is None or staged.fields is None:
         return batch
     checked = staged.checks.results()
+    batch.fields = staged.fields.result()
     known = drift.Known(*store.payload_fields(batch.source, batch.entity))
     batch.fields_are_additions = known.has_history
     _apply_corrections(store, batch.source, batch.entity, changed, checked)
