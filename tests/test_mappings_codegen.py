@@ -122,3 +122,21 @@ def test_spec_text_reaches_the_generated_code_only_as_literals() -> None:
     result = mapping.map({hostile: "P1", "n": "Ruijin"}, "s", datetime(2026, 7, 1, tzinfo=UTC))
     assert [(record.external_id, record.name) for record in result.records] == [("P1", "Ruijin")]
     assert repr(hostile) in mapping.code
+
+
+def test_a_spec_the_pass_cannot_write_maps_by_the_interpreter_alone() -> None:
+    spec = {
+        "entity": "party",
+        "explode": "groups[*].members[*]",  # a wildcard inside an `each` path: not written out
+        "fields": {"external_id": "id", "role": {"const": "hospital"}, "name": "name"},
+    }
+    mapping = Mapping(spec)
+    at = datetime(2026, 7, 1, tzinfo=UTC)
+    members = [{"id": "P1", "name": "Ruijin"}, {"id": "P2", "name": "Huashan"}]
+    clean = mapping.map({"groups": [{"members": members[:1]}, {"members": members[1:]}]}, "s", at)
+    broken = mapping.map({"groups": [{"members": members}, {"members": [{"id": "P3"}]}]}, "s", at)
+    assert mapping.code == ""
+    assert [(r.external_id, r.name) for r in clean.records] == [("P1", "Ruijin"), ("P2", "Huashan")]
+    assert broken.records == []
+    failures = [(f.field, f.message) for f in broken.failures]
+    assert failures == [("groups[1].members[0].name", "a value is required here")]
